@@ -1,0 +1,10 @@
+DROP TABLE audit_events;
+DROP TABLE invitations;
+DROP TABLE login_failures;
+DROP TABLE refresh_tokens;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE services;
+DROP TABLE practitioner_roles;
+DROP TABLE modalities;
+DROP TABLE accreditation_bodies;

@@ -1,0 +1,98 @@
+//! What every handler is given: the pool, the settings, the token keys and the mailer.
+
+use std::sync::Arc;
+
+use actix_web::web;
+
+use crate::auth::tokens::TokenKeys;
+use crate::config::Settings;
+use crate::db::{self, DbConn, Pool};
+use crate::http::AppError;
+use crate::mail::Mailer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Arc<Settings>,
+    pub tokens: Arc<TokenKeys>,
+    pub mailer: Mailer,
+}
+
+impl AppState {
+    /// Runs blocking database work on actix's blocking pool, inside the request's span.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        let span = tracing::Span::current();
+        web::block(move || {
+            let _entered = span.enter();
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+
+    /// Like `db`, inside one write transaction (IMMEDIATE on SQLite).
+    pub async fn write<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.db(move |conn| db::write_tx(conn, f)).await
+    }
+}
+
+/// Now, in UTC, as stored (microseconds: both backends keep them exactly).
+pub fn now() -> chrono::NaiveDateTime {
+    let n = chrono::Utc::now().naive_utc();
+    n.with_nanosecond_floor()
+}
+
+trait FloorMicros {
+    fn with_nanosecond_floor(self) -> Self;
+}
+
+impl FloorMicros for chrono::NaiveDateTime {
+    fn with_nanosecond_floor(self) -> Self {
+        use chrono::Timelike;
+        let micros = self.nanosecond() / 1000 * 1000;
+        self.with_nanosecond(micros).unwrap_or(self)
+    }
+}
+
+/// Today's date in UTC.
+pub fn today() -> chrono::NaiveDate {
+    chrono::Utc::now().date_naive()
+}
+
+/// RFC 3339 in UTC, as the API writes instants.
+pub fn rfc3339(t: &chrono::NaiveDateTime) -> String {
+    t.and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Serde helpers for instants stored as naive UTC.
+pub mod instant {
+    use serde::Serializer;
+
+    pub fn serialize<S: Serializer>(t: &chrono::NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&super::rfc3339(t))
+    }
+
+    pub mod option {
+        use serde::Serializer;
+
+        pub fn serialize<S: Serializer>(
+            t: &Option<chrono::NaiveDateTime>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match t {
+                Some(t) => s.serialize_str(&super::super::rfc3339(t)),
+                None => s.serialize_none(),
+            }
+        }
+    }
+}

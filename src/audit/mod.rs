@@ -1,0 +1,179 @@
+//! The audit trail: every write records, in its own transaction, who did what to which record
+//! with the values before and after. Secrets never reach it: records are audited through their
+//! public views, which carry no password hashes or tokens.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::AppState;
+use crate::auth::policy::{audit_scope, PeopleScope};
+use crate::auth::Auth;
+use crate::db::schema::audit_events;
+use crate::db::DbConn;
+use crate::http::page::{Page, PageRequest};
+use crate::http::{resource, AppError};
+
+/// One change about to be recorded.
+pub struct Change<'a> {
+    pub actor_id: Option<&'a str>,
+    pub action: &'a str,
+    pub entity_type: &'a str,
+    pub entity_id: &'a str,
+    pub service_id: Option<&'a str>,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+/// A record's audited form.
+pub fn snapshot<T: Serialize>(value: &T) -> Option<serde_json::Value> {
+    serde_json::to_value(value).ok()
+}
+
+pub fn record(conn: &mut DbConn, change: Change<'_>, now: NaiveDateTime) -> Result<(), AppError> {
+    let text = |v: Option<serde_json::Value>| v.map(|v| v.to_string());
+    diesel::insert_into(audit_events::table)
+        .values((
+            audit_events::id.eq(uuid::Uuid::now_v7().to_string()),
+            audit_events::at.eq(now),
+            audit_events::actor_id.eq(change.actor_id),
+            audit_events::action.eq(change.action),
+            audit_events::entity_type.eq(change.entity_type),
+            audit_events::entity_id.eq(change.entity_id),
+            audit_events::service_id.eq(change.service_id),
+            audit_events::before_value.eq(text(change.before)),
+            audit_events::after_value.eq(text(change.after)),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: String,
+    /// Who made the change; null for the system (start-up, migrations, the command line).
+    pub actor_id: Option<String>,
+    pub action: String,
+    pub entity_type: String,
+    pub entity_id: String,
+    pub service_id: Option<String>,
+    #[serde(serialize_with = "crate::app::instant::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub at: NaiveDateTime,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<String>,
+    pub actor_id: Option<String>,
+    /// 1 to 500, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+type EventRow = (
+    String,
+    NaiveDateTime,
+    Option<String>,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// Newest first.
+fn list(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    q: &AuditQuery,
+    page: &PageRequest,
+) -> Result<Vec<AuditEvent>, AppError> {
+    let mut query = audit_events::table.into_boxed();
+    if let PeopleScope::Service(s) = scope {
+        query = query.filter(audit_events::service_id.eq(s.clone()));
+    }
+    if let Some(v) = &q.entity_type {
+        query = query.filter(audit_events::entity_type.eq(v.clone()));
+    }
+    if let Some(v) = &q.entity_id {
+        query = query.filter(audit_events::entity_id.eq(v.clone()));
+    }
+    if let Some(v) = &q.actor_id {
+        query = query.filter(audit_events::actor_id.eq(v.clone()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(audit_events::id.lt(after.clone()));
+    }
+    let rows: Vec<EventRow> = query
+        .order(audit_events::id.desc())
+        .limit(page.fetch())
+        .select((
+            audit_events::id,
+            audit_events::at,
+            audit_events::actor_id,
+            audit_events::action,
+            audit_events::entity_type,
+            audit_events::entity_id,
+            audit_events::service_id,
+            audit_events::before_value,
+            audit_events::after_value,
+        ))
+        .load(conn)?;
+    let json = |v: Option<String>| v.and_then(|s| serde_json::from_str(&s).ok());
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, at, actor_id, action, entity_type, entity_id, service_id, before, after)| {
+                AuditEvent {
+                    id,
+                    actor_id,
+                    action,
+                    entity_type,
+                    entity_id,
+                    service_id,
+                    at,
+                    before: json(before),
+                    after: json(after),
+                }
+            },
+        )
+        .collect())
+}
+
+/// Every change, newest first. Admins see all; training leads their service's records.
+#[utoipa::path(
+    get, path = "/api/v1/audit/events", tag = "audit",
+    params(AuditQuery),
+    responses(
+        (status = 200, body = inline(Page<AuditEvent>)),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = audit_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let q = q.into_inner();
+    let rows = state
+        .db(move |conn| list(conn, &scope, &q, &page).map(|r| (r, page)))
+        .await?;
+    let (rows, page) = rows;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| &e.id)))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/audit/events", "GET").route(web::get().to(list_events)));
+}

@@ -1,0 +1,194 @@
+//! Who may do what: every permission rule of the API lives here, as plain functions of the
+//! caller and the record, so each can be read in one place and tested without a database.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Admin,
+    TrainingLead,
+    Supervisor,
+    Practitioner,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::TrainingLead,
+        Role::Supervisor,
+        Role::Practitioner,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::TrainingLead => "training_lead",
+            Role::Supervisor => "supervisor",
+            Role::Practitioner => "practitioner",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// Roles as stored: a sorted, comma-separated list.
+pub fn roles_to_text(roles: &[Role]) -> String {
+    let mut r = roles.to_vec();
+    r.sort();
+    r.dedup();
+    r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
+}
+
+pub fn roles_from_text(text: &str) -> Vec<Role> {
+    text.split(',')
+        .filter_map(|s| Role::parse(s.trim()))
+        .collect()
+}
+
+/// The authenticated user behind a request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    pub service_id: Option<String>,
+    pub session_id: String,
+}
+
+impl Caller {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.has(Role::Admin)
+    }
+
+    /// A training lead of this service.
+    pub fn leads(&self, service_id: Option<&str>) -> bool {
+        self.has(Role::TrainingLead)
+            && service_id.is_some()
+            && self.service_id.as_deref() == service_id
+    }
+}
+
+/// Which people a caller may list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeopleScope {
+    All,
+    Service(String),
+}
+
+/// Admins list everyone; training leads and supervisors their own service; others nobody.
+pub fn people_scope(caller: &Caller) -> Option<PeopleScope> {
+    if caller.is_admin() {
+        return Some(PeopleScope::All);
+    }
+    if caller.has(Role::TrainingLead) || caller.has(Role::Supervisor) {
+        return caller.service_id.clone().map(PeopleScope::Service);
+    }
+    None
+}
+
+/// Whether the caller may see a person (else the person is answered as 404).
+pub fn can_view_person(caller: &Caller, person_id: &str, person_service: Option<&str>) -> bool {
+    caller.id == person_id
+        || match people_scope(caller) {
+            Some(PeopleScope::All) => true,
+            Some(PeopleScope::Service(s)) => person_service == Some(s.as_str()),
+            None => false,
+        }
+}
+
+/// Whether the caller may create, change the record of, or deactivate people of a service.
+pub fn can_manage_people_of(caller: &Caller, service_id: Option<&str>) -> bool {
+    caller.is_admin() || caller.leads(service_id)
+}
+
+/// Only an admin grants the admin role; training leads grant the others.
+pub fn can_grant(caller: &Caller, roles: &[Role]) -> bool {
+    caller.is_admin() || !roles.contains(&Role::Admin)
+}
+
+/// Services are written by admins.
+pub fn can_write_services(caller: &Caller) -> bool {
+    caller.is_admin()
+}
+
+/// Whose history the caller may read: all (admins), their service's (training leads).
+pub fn audit_scope(caller: &Caller) -> Option<PeopleScope> {
+    if caller.is_admin() {
+        Some(PeopleScope::All)
+    } else if caller.has(Role::TrainingLead) {
+        caller.service_id.clone().map(PeopleScope::Service)
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn caller(roles: &[Role], service: Option<&str>) -> Caller {
+        Caller {
+            id: "me".into(),
+            email: "me@example.org".into(),
+            full_name: "Me".into(),
+            roles: roles.to_vec(),
+            service_id: service.map(str::to_string),
+            session_id: "s".into(),
+        }
+    }
+
+    #[test]
+    fn roles_round_trip_sorted() {
+        let text = roles_to_text(&[Role::Supervisor, Role::Admin, Role::Supervisor]);
+        assert_eq!(text, "admin,supervisor");
+        assert_eq!(roles_from_text(&text), vec![Role::Admin, Role::Supervisor]);
+    }
+
+    #[test]
+    fn a_practitioner_sees_only_themselves() {
+        let p = caller(&[Role::Practitioner], Some("s1"));
+        assert!(can_view_person(&p, "me", Some("s1")));
+        assert!(!can_view_person(&p, "other", Some("s1")));
+        assert_eq!(people_scope(&p), None);
+    }
+
+    #[test]
+    fn a_training_lead_manages_only_their_service() {
+        let tl = caller(&[Role::TrainingLead], Some("s1"));
+        assert!(can_manage_people_of(&tl, Some("s1")));
+        assert!(!can_manage_people_of(&tl, Some("s2")));
+        assert!(!can_manage_people_of(&tl, None));
+        assert!(can_view_person(&tl, "x", Some("s1")));
+        assert!(!can_view_person(&tl, "x", Some("s2")));
+        assert!(!can_grant(&tl, &[Role::Admin]));
+        assert!(can_grant(&tl, &[Role::Supervisor, Role::TrainingLead]));
+        assert!(!can_write_services(&tl));
+    }
+
+    #[test]
+    fn a_training_lead_without_a_service_leads_nothing() {
+        let tl = caller(&[Role::TrainingLead], None);
+        assert!(!can_manage_people_of(&tl, None));
+        assert_eq!(people_scope(&tl), None);
+        assert_eq!(audit_scope(&tl), None);
+    }
+
+    #[test]
+    fn an_admin_may_do_everything() {
+        let a = caller(&[Role::Admin], None);
+        assert!(can_manage_people_of(&a, Some("any")));
+        assert!(can_grant(&a, &[Role::Admin]));
+        assert_eq!(audit_scope(&a), Some(PeopleScope::All));
+    }
+}

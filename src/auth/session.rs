@@ -1,0 +1,254 @@
+//! Sessions and their refresh-token family, and invitations: the queries behind the auth routes.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+use super::policy::{roles_from_text, Caller};
+use super::tokens::{digest, new_secret};
+use crate::db::schema::{invitations, refresh_tokens, sessions, users};
+use crate::db::DbConn;
+use crate::http::AppError;
+
+/// What login needs to know of an account, found by email.
+pub struct LoginCandidate {
+    pub user_id: String,
+    pub password_hash: Option<String>,
+    pub active: bool,
+}
+
+pub fn find_by_email(
+    conn: &mut DbConn,
+    email_lower: &str,
+) -> Result<Option<LoginCandidate>, AppError> {
+    let row: Option<(String, Option<String>, bool)> = users::table
+        .filter(users::email_lower.eq(email_lower))
+        .select((users::id, users::password_hash, users::active))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(user_id, password_hash, active)| LoginCandidate {
+        user_id,
+        password_hash,
+        active,
+    }))
+}
+
+/// The caller behind an access token: the user must be active and the session not revoked.
+pub fn load_caller(
+    conn: &mut DbConn,
+    user_id: &str,
+    session_id: &str,
+) -> Result<Option<Caller>, AppError> {
+    let row: Option<(String, String, String, String, Option<String>)> = users::table
+        .inner_join(sessions::table)
+        .filter(users::id.eq(user_id))
+        .filter(users::active.eq(true))
+        .filter(sessions::id.eq(session_id))
+        .filter(sessions::revoked_at.is_null())
+        .select((
+            users::id,
+            users::email,
+            users::full_name,
+            users::roles,
+            users::service_id,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(id, email, full_name, roles, service_id)| Caller {
+        id,
+        email,
+        full_name,
+        roles: roles_from_text(&roles),
+        service_id,
+        session_id: session_id.to_string(),
+    }))
+}
+
+/// A new session and its first refresh token (returned in clear once, stored as a digest).
+pub fn open(
+    conn: &mut DbConn,
+    user_id: &str,
+    ttl_days: i64,
+    now: NaiveDateTime,
+) -> Result<(String, String), AppError> {
+    let session_id = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(sessions::table)
+        .values((
+            sessions::id.eq(&session_id),
+            sessions::user_id.eq(user_id),
+            sessions::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    let secret = add_refresh_token(conn, &session_id, ttl_days, now)?;
+    Ok((session_id, secret))
+}
+
+fn add_refresh_token(
+    conn: &mut DbConn,
+    session_id: &str,
+    ttl_days: i64,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let secret = new_secret();
+    diesel::insert_into(refresh_tokens::table)
+        .values((
+            refresh_tokens::id.eq(uuid::Uuid::now_v7().to_string()),
+            refresh_tokens::session_id.eq(session_id),
+            refresh_tokens::token_hash.eq(digest(&secret)),
+            refresh_tokens::expires_at.eq(now + chrono::Duration::days(ttl_days)),
+            refresh_tokens::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(secret)
+}
+
+pub enum Refresh {
+    /// A new refresh token in the same family.
+    Rotated {
+        user_id: String,
+        session_id: String,
+        refresh_token: String,
+    },
+    /// An already-used token came back: the family has been revoked.
+    Reused,
+    /// Unknown, expired, revoked, or its user is deactivated.
+    Refused,
+}
+
+/// Spends a refresh token. Reuse of a spent one revokes its whole family, since either the
+/// holder or a thief has the newer one and there is no telling which.
+pub fn rotate(
+    conn: &mut DbConn,
+    secret: &str,
+    ttl_days: i64,
+    now: NaiveDateTime,
+) -> Result<Refresh, AppError> {
+    let row: Option<(
+        String,
+        String,
+        Option<NaiveDateTime>,
+        NaiveDateTime,
+        Option<NaiveDateTime>,
+        String,
+        bool,
+    )> = refresh_tokens::table
+        .inner_join(sessions::table.inner_join(users::table))
+        .filter(refresh_tokens::token_hash.eq(digest(secret)))
+        .select((
+            refresh_tokens::id,
+            refresh_tokens::session_id,
+            refresh_tokens::used_at,
+            refresh_tokens::expires_at,
+            sessions::revoked_at,
+            users::id,
+            users::active,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some((token_id, session_id, used_at, expires_at, revoked_at, user_id, active)) = row else {
+        return Ok(Refresh::Refused);
+    };
+    if revoked_at.is_some() || !active || expires_at <= now {
+        return Ok(Refresh::Refused);
+    }
+    if used_at.is_some() {
+        revoke(conn, &session_id, now)?;
+        tracing::warn!(user_id = %user_id, session_id = %session_id, "refresh token reused; session revoked");
+        return Ok(Refresh::Reused);
+    }
+    let spent = diesel::update(
+        refresh_tokens::table
+            .filter(refresh_tokens::id.eq(&token_id))
+            .filter(refresh_tokens::used_at.is_null()),
+    )
+    .set(refresh_tokens::used_at.eq(now))
+    .execute(conn)?;
+    if spent != 1 {
+        return Ok(Refresh::Refused);
+    }
+    let refresh_token = add_refresh_token(conn, &session_id, ttl_days, now)?;
+    Ok(Refresh::Rotated {
+        user_id,
+        session_id,
+        refresh_token,
+    })
+}
+
+pub fn revoke(conn: &mut DbConn, session_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::id.eq(session_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// Ends every session of a user (on deactivation).
+pub fn revoke_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<(), AppError> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+/// A new invitation for the user, replacing any still open; returns the secret to send.
+pub fn invite(
+    conn: &mut DbConn,
+    user_id: &str,
+    ttl_days: i64,
+    now: NaiveDateTime,
+) -> Result<(String, NaiveDateTime), AppError> {
+    diesel::update(
+        invitations::table
+            .filter(invitations::user_id.eq(user_id))
+            .filter(invitations::used_at.is_null()),
+    )
+    .set(invitations::used_at.eq(now))
+    .execute(conn)?;
+    let secret = new_secret();
+    let expires_at = now + chrono::Duration::days(ttl_days);
+    diesel::insert_into(invitations::table)
+        .values((
+            invitations::id.eq(uuid::Uuid::now_v7().to_string()),
+            invitations::user_id.eq(user_id),
+            invitations::token_hash.eq(digest(&secret)),
+            invitations::expires_at.eq(expires_at),
+            invitations::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok((secret, expires_at))
+}
+
+/// Redeems an invitation once: returns the invited user's id, or `None` when the token is
+/// unknown, spent, expired, or its user deactivated.
+pub fn redeem_invitation(
+    conn: &mut DbConn,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    let row: Option<(String, String)> = invitations::table
+        .inner_join(users::table)
+        .filter(invitations::token_hash.eq(digest(secret)))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .select((invitations::id, users::id))
+        .first(conn)
+        .optional()?;
+    let Some((invitation_id, user_id)) = row else {
+        return Ok(None);
+    };
+    let spent = diesel::update(
+        invitations::table
+            .filter(invitations::id.eq(&invitation_id))
+            .filter(invitations::used_at.is_null()),
+    )
+    .set(invitations::used_at.eq(now))
+    .execute(conn)?;
+    Ok((spent == 1).then_some(user_id))
+}

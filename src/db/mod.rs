@@ -1,0 +1,299 @@
+//! The database: one connection type over both backends, chosen at run time from the URL's
+//! scheme; the pool; migrations; and the transaction helper every write goes through.
+
+pub mod schema;
+
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::http::AppError;
+
+pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// A connection to either backend. Queries written once against this type run on both.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+pub type Pool = r2d2::Pool<Manager>;
+pub type PooledConn = r2d2::PooledConnection<Manager>;
+
+/// Where the data lives, parsed from `DATABASE_URL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DbUrl {
+    /// A file path for the embedded SQLite database.
+    Sqlite(String),
+    /// A libpq connection URL.
+    Postgres(String),
+}
+
+impl DbUrl {
+    /// `sqlite://PATH`, `sqlite:PATH`, a bare path, or `postgres://` / `postgresql://`.
+    /// Any other scheme is refused rather than taken for a file name.
+    pub fn parse(raw: &str) -> Result<DbUrl, String> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("is empty".into());
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            url::Url::parse(raw).map_err(|e| format!("not a valid PostgreSQL URL: {e}"))?;
+            return Ok(DbUrl::Postgres(raw.to_string()));
+        }
+        if let Some(path) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
+            if path.is_empty() || path.contains(":memory:") {
+                return Err(
+                    "a SQLite URL needs a file path (an in-memory database is not kept)".into(),
+                );
+            }
+            return Ok(DbUrl::Sqlite(path.to_string()));
+        }
+        if let Some((scheme, _)) = raw.split_once(':') {
+            let looks_like_scheme = !scheme.is_empty()
+                && scheme
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+                && !scheme.contains('/');
+            if looks_like_scheme {
+                return Err(format!(
+                    "unknown scheme {scheme:?}: use sqlite://PATH or postgres://..."
+                ));
+            }
+        }
+        Ok(DbUrl::Sqlite(raw.to_string()))
+    }
+
+    /// For logs: never the password.
+    pub fn redacted(&self) -> String {
+        match self {
+            DbUrl::Sqlite(p) => format!("sqlite://{p}"),
+            DbUrl::Postgres(u) => match url::Url::parse(u) {
+                Ok(mut parsed) => {
+                    if parsed.password().is_some() {
+                        let _ = parsed.set_password(Some("***"));
+                    }
+                    parsed.to_string()
+                }
+                Err(_) => "postgres://<unparsable>".into(),
+            },
+        }
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, DbUrl::Sqlite(_))
+    }
+}
+
+/// Opens connections for the pool, dispatching on the URL itself so a backend that is down
+/// reports its own error (host, port, reason) instead of a generic one.
+#[derive(Clone, Debug)]
+pub struct Manager {
+    url: DbUrl,
+    connect_timeout_secs: u64,
+}
+
+impl Manager {
+    pub fn new(url: DbUrl, connect_timeout_secs: u64) -> Manager {
+        Manager {
+            url,
+            connect_timeout_secs,
+        }
+    }
+
+    fn pg_url(&self, raw: &str) -> String {
+        if raw.contains("connect_timeout=") {
+            return raw.to_string();
+        }
+        let sep = if raw.contains('?') { '&' } else { '?' };
+        format!(
+            "{raw}{sep}connect_timeout={}",
+            self.connect_timeout_secs.max(1)
+        )
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.url {
+            DbUrl::Postgres(raw) => PgConnection::establish(&self.pg_url(raw))
+                .map(DbConn::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Sqlite(path) => {
+                let mut conn =
+                    SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA foreign_keys = ON; PRAGMA journal_mode = WAL; \
+                     PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut DbConn) -> bool {
+        false
+    }
+}
+
+/// Opens the pool: one connection is made first, so a database that cannot be reached stops
+/// start-up at once with its own error. Creates the SQLite file's folder if needed.
+pub fn connect(url: &DbUrl, pool_size: u32, connect_timeout_secs: u64) -> Result<Pool, String> {
+    if let DbUrl::Sqlite(path) = url {
+        if let Some(dir) = std::path::Path::new(path).parent() {
+            if !dir.as_os_str().is_empty() {
+                std::fs::create_dir_all(dir)
+                    .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+            }
+        }
+    }
+    let manager = Manager::new(url.clone(), connect_timeout_secs);
+    manager.connect().map_err(|e| {
+        format!(
+            "cannot connect to {}: {}",
+            url.redacted(),
+            e.to_string().trim()
+        )
+    })?;
+    r2d2::Pool::builder()
+        .max_size(pool_size)
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(connect_timeout_secs.max(1)))
+        .build(manager)
+        .map_err(|e| format!("cannot open a connection pool to {}: {e}", url.redacted()))
+}
+
+/// Applies pending migrations. On PostgreSQL an advisory lock keeps two instances starting at
+/// once from migrating together.
+pub fn migrate(conn: &mut DbConn) -> Result<Vec<String>, String> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>()),
+        DbConn::Postgresql(c) => {
+            c.batch_execute("SELECT pg_advisory_lock(7355608)")
+                .map_err(|e| format!("cannot take the migration lock: {e}"))?;
+            let r = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|v| v.iter().map(|m| m.to_string()).collect::<Vec<_>>());
+            let _ = c.batch_execute("SELECT pg_advisory_unlock(7355608)");
+            r
+        }
+    };
+    applied.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// Runs `f` in one transaction and commits only if it returns `Ok`. On SQLite the transaction
+/// begins IMMEDIATE, taking the write lock up front, so concurrent read-then-write transactions
+/// wait on `busy_timeout` instead of failing with "database is locked".
+pub fn write_tx<T, F>(conn: &mut DbConn, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, AppError>,
+{
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        DbConn::Postgresql(c) => AnsiTransactionManager::begin_transaction(c)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) =
+                <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend_by_scheme() {
+        assert_eq!(
+            DbUrl::parse("sqlite://data/registry.db"),
+            Ok(DbUrl::Sqlite("data/registry.db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("sqlite:///tmp/r.db"),
+            Ok(DbUrl::Sqlite("/tmp/r.db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("/tmp/r.db"),
+            Ok(DbUrl::Sqlite("/tmp/r.db".into()))
+        );
+        assert_eq!(
+            DbUrl::parse("data/r.db"),
+            Ok(DbUrl::Sqlite("data/r.db".into()))
+        );
+        assert!(matches!(
+            DbUrl::parse("postgres://u@h/db"),
+            Ok(DbUrl::Postgres(_))
+        ));
+        assert!(matches!(
+            DbUrl::parse("postgresql://u@h/db"),
+            Ok(DbUrl::Postgres(_))
+        ));
+        for refused in [
+            "mysql://h/db",
+            "postgress://h/db",
+            "redis:x",
+            "sqlite://",
+            "sqlite::memory:",
+            "",
+        ] {
+            assert!(
+                DbUrl::parse(refused).is_err(),
+                "{refused} should be refused"
+            );
+        }
+    }
+
+    #[test]
+    fn the_password_never_shows() {
+        let u = DbUrl::parse("postgres://me:secret@db:5432/reg").unwrap();
+        assert!(!u.redacted().contains("secret"));
+    }
+
+    #[test]
+    fn both_migration_trees_have_the_same_versions() {
+        let versions = |dir: &str| {
+            let mut v: Vec<String> =
+                std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                    .unwrap()
+                    .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                    .filter(|n| !n.starts_with('.'))
+                    .collect();
+            v.sort();
+            v
+        };
+        let sqlite = versions("sqlite");
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, versions("postgres"));
+    }
+}

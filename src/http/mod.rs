@@ -1,0 +1,161 @@
+//! What every route shares: the error type, the JSON body extractor, pagination, the
+//! request-id span, and path helpers that answer 405 with `Allow`.
+
+mod error;
+pub mod page;
+
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{web, FromRequest, HttpRequest, Resource};
+use serde::de::DeserializeOwned;
+use tracing::Instrument;
+
+pub use error::{AppError, FieldError, Problem};
+
+/// Largest JSON body accepted.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A JSON body. Unlike actix's own: a wrong content type is 415, a body over 256 KiB is 413,
+/// malformed JSON is 400, and a well-formed body of the wrong shape is 422 naming the field.
+pub struct Json<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Json<T>, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            let bytes = body.await.map_err(|e| {
+                if e.as_response_error().status_code()
+                    == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
+                {
+                    AppError::PayloadTooLarge
+                } else {
+                    AppError::BadRequest(format!("the request body could not be read: {e}"))
+                }
+            })?;
+            if !is_json {
+                return Err(AppError::UnsupportedMediaType);
+            }
+            parse_json(&bytes).map(Json)
+        })
+    }
+}
+
+/// Parses a JSON body, telling malformed JSON (400) from a body of the wrong shape (422).
+pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
+                return Err(AppError::BadRequest(format!("malformed JSON: {inner}")));
+            }
+            let message = inner.to_string();
+            // serde names a missing field in its message only: take it from there.
+            let field = match message
+                .strip_prefix("missing field `")
+                .and_then(|m| m.split('`').next())
+            {
+                Some(missing) if path == "." => missing.to_string(),
+                Some(missing) => format!("{path}.{missing}"),
+                None if path == "." => "body".to_string(),
+                None => path,
+            };
+            let message = message
+                .split(" at line ")
+                .next()
+                .unwrap_or(&message)
+                .to_string();
+            Err(AppError::Validation(vec![FieldError::new(field, message)]))
+        }
+    }
+}
+
+/// Validates a request with `validator`, answering 422 with field-level messages.
+pub fn validate<T: validator::Validate>(value: &T) -> Result<(), AppError> {
+    value.validate().map_err(AppError::from)
+}
+
+/// A resource whose other methods answer 405 with `Allow` as problem details.
+pub fn resource(path: &str, allow: &'static str) -> Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        Err::<actix_web::HttpResponse, _>(AppError::MethodNotAllowed(allow))
+    }))
+}
+
+/// Any path nobody serves.
+pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+/// Ids are UUIDs: anything else cannot name a record, so it is a 404 like an unknown id.
+pub fn parse_id(raw: &str) -> Result<String, AppError> {
+    uuid::Uuid::parse_str(raw)
+        .map(|u| u.to_string())
+        .map_err(|_| AppError::NotFound)
+}
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request a span carrying its request id (the caller's `X-Request-Id` when it is
+/// short and plain, else a new one), echoes the id on the response, and logs the outcome.
+pub async fn request_span(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        })
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+        user_id = tracing::field::Empty,
+    );
+    let started = Instant::now();
+    let mut res = next.call(req).instrument(span.clone()).await?;
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID), v);
+    }
+    let status = res.status().as_u16();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    span.in_scope(|| {
+        if status >= 500 {
+            tracing::warn!(status, elapsed_ms, "request failed");
+        } else {
+            tracing::info!(status, elapsed_ms, "request done");
+        }
+    });
+    Ok(res)
+}

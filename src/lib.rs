@@ -1,0 +1,155 @@
+//! registry: the training, accreditation and clinical-supervision registry for NHS Talking
+//! Therapies services. `main` and the tests build the same app from here.
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod mail;
+pub mod openapi;
+pub mod people;
+pub mod reference;
+pub mod services;
+
+use std::sync::Arc;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpResponse};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use app::AppState;
+use config::Settings;
+use db::DbUrl;
+use http::{resource, AppError, MAX_BODY_BYTES};
+
+/// Connects, migrates, loads the signing secret, sets up mail and creates the first admin
+/// when asked to: everything `serve` needs before it listens.
+pub fn build_state(settings: Settings) -> Result<AppState, String> {
+    let url = DbUrl::parse(&settings.database_url)
+        .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
+    let pool = db::connect(
+        &url,
+        settings.db_pool_size,
+        settings.db_connect_timeout_secs,
+    )?;
+    {
+        let mut conn = pool
+            .get()
+            .map_err(|e| format!("cannot connect to {}: {e}", url.redacted()))?;
+        let applied = db::migrate(&mut conn)?;
+        for m in &applied {
+            tracing::info!(migration = %m, "migration applied");
+        }
+    }
+    let secret =
+        auth::tokens::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
+    let mailer = mail::Mailer::from_settings(&settings)?;
+    let state = AppState {
+        pool,
+        tokens: Arc::new(auth::tokens::TokenKeys::new(
+            &secret,
+            settings.access_token_ttl_secs,
+        )),
+        settings: Arc::new(settings),
+        mailer,
+    };
+    bootstrap_admin(&state)?;
+    Ok(state)
+}
+
+fn bootstrap_admin(state: &AppState) -> Result<(), String> {
+    let mut conn = state.pool.get().map_err(|e| e.to_string())?;
+    match (&state.settings.admin_email, &state.settings.admin_password) {
+        (Some(email), Some(password)) => {
+            if people::queries::admin_exists(&mut conn).map_err(|e| e.to_string())? {
+                return Ok(());
+            }
+            let hash = auth::password::hash(password)?;
+            match people::ensure_admin(&mut conn, email, &hash) {
+                Ok(true) => {
+                    tracing::info!(email = %email, "created the first admin from REGISTRY_ADMIN_EMAIL")
+                }
+                Ok(false) => {}
+                Err(AppError::Conflict(_)) => tracing::warn!(
+                    email = %email,
+                    "REGISTRY_ADMIN_EMAIL belongs to an existing person who is not an admin; no admin was created"
+                ),
+                Err(e) => return Err(format!("cannot create the first admin: {e}")),
+            }
+        }
+        _ => {
+            if !people::queries::admin_exists(&mut conn).map_err(|e| e.to_string())? {
+                tracing::warn!(
+                    "no admin exists: set REGISTRY_ADMIN_EMAIL and REGISTRY_ADMIN_PASSWORD, or run \
+                     `registry create-user --email ADDRESS --roles admin` (it reads the password from standard input)"
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Health {
+    /// "ok" while the database answers.
+    pub status: &'static str,
+}
+
+/// 200 while the database answers, else 503.
+#[utoipa::path(
+    get, path = "/health", tag = "operations",
+    responses((status = 200, body = Health), (status = 503, body = crate::http::Problem))
+)]
+pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+    state
+        .db(|conn| {
+            use diesel::connection::SimpleConnection;
+            conn.batch_execute("SELECT 1")
+                .map_err(|e| AppError::Unavailable(e.to_string()))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Health { status: "ok" }))
+}
+
+/// The whole application, for `serve` and for the tests.
+pub fn build_app(
+    state: web::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(
+            web::QueryConfig::default()
+                .error_handler(|e, _| AppError::BadRequest(format!("invalid query: {e}")).into()),
+        )
+        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .wrap(from_fn(http::request_span))
+        .service(resource("/health", "GET").route(web::get().to(health)))
+        .service(
+            SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()),
+        )
+        .service(
+            web::scope("/api/v1")
+                .configure(auth::routes)
+                .configure(services::routes)
+                .configure(people::routes)
+                .configure(reference::routes)
+                .configure(audit::routes)
+                .default_service(web::to(http::not_found)),
+        )
+        .default_service(web::to(http::not_found))
+}

@@ -1,0 +1,120 @@
+//! Email: lettre over SMTP when `REGISTRY_SMTP_URL` is set (plain, STARTTLS or TLS as the URL
+//! says, credentials in the URL, pooled), else `.eml` files under `DATA_DIR/outbox/`.
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+
+use crate::config::Settings;
+
+#[derive(Clone)]
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    File(AsyncFileTransport<Tokio1Executor>),
+}
+
+#[derive(Clone)]
+pub struct Mailer {
+    transport: Transport,
+    from: Mailbox,
+}
+
+/// One email, with both a plain-text and an HTML part.
+#[derive(Debug, Clone)]
+pub struct Email {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    /// A stable id lets a receiver drop a duplicate of the same message.
+    pub message_id: Option<String>,
+}
+
+impl Mailer {
+    pub fn from_settings(settings: &Settings) -> Result<Mailer, String> {
+        let from: Mailbox = settings
+            .mail_from
+            .parse()
+            .map_err(|e| format!("invalid setting REGISTRY_MAIL_FROM: {e}"))?;
+        let transport = match &settings.smtp_url {
+            Some(url) => Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| format!("invalid setting REGISTRY_SMTP_URL: {e}"))?
+                    .timeout(Some(Duration::from_secs(10)))
+                    .build(),
+            ),
+            None => {
+                let dir = settings.data_dir.join("outbox");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+                Transport::File(AsyncFileTransport::new(dir))
+            }
+        };
+        Ok(Mailer { transport, from })
+    }
+
+    pub fn describe(&self) -> &'static str {
+        match self.transport {
+            Transport::Smtp(_) => "smtp",
+            Transport::File(_) => "file",
+        }
+    }
+
+    pub async fn send(&self, email: &Email) -> Result<(), String> {
+        let to: Mailbox = email
+            .to
+            .parse()
+            .map_err(|e| format!("bad recipient: {e}"))?;
+        let message = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(email.subject.clone())
+            .message_id(email.message_id.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                email.text.clone(),
+                email.html.clone(),
+            ))
+            .map_err(|e| format!("cannot build the message: {e}"))?;
+        match &self.transport {
+            Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+pub fn escape_html(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The invitation sent to a person created without a password.
+pub fn invitation(
+    to: &str,
+    full_name: &str,
+    link: &str,
+    expires_at: &chrono::NaiveDateTime,
+) -> Email {
+    let until = expires_at.format("%-d %B %Y at %H:%M UTC");
+    Email {
+        to: to.to_string(),
+        subject: "You have been invited to the Talking Therapies training registry".into(),
+        text: format!(
+            "Hello {full_name},\n\nAn account has been made for you in the training, accreditation and \
+             supervision registry. Set your password with this link before {until}:\n\n{link}\n\n\
+             The link works once. If it has expired, ask your training lead to send a new one.\n"
+        ),
+        html: format!(
+            "<p>Hello {name},</p><p>An account has been made for you in the training, accreditation and \
+             supervision registry. Set your password with this link before {until}:</p>\
+             <p><a href=\"{href}\">{href}</a></p><p>The link works once. If it has expired, ask your \
+             training lead to send a new one.</p>",
+            name = escape_html(full_name),
+            href = escape_html(link),
+        ),
+        message_id: None,
+    }
+}

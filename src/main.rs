@@ -1,0 +1,189 @@
+//! The `registry` binary: `serve` (the default), `migrate`, `create-user`.
+
+use std::io::{IsTerminal, Read};
+use std::process::ExitCode;
+
+use actix_web::{web, HttpServer};
+use clap::{Parser, Subcommand};
+use registry::auth::policy::Role;
+use registry::config::{LogFormat, Settings};
+use registry::db::{self, DbUrl};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Parser)]
+#[command(
+    name = "registry",
+    version,
+    about = "Training, accreditation and supervision registry for NHS Talking Therapies"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the HTTP server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create a user with a login. The password is read from standard input (or prompted for on
+    /// a terminal), never from the command line.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "Administrator")]
+        full_name: String,
+        /// Comma-separated: admin, training_lead, supervisor, practitioner.
+        #[arg(long, value_delimiter = ',', default_value = "admin")]
+        roles: Vec<String>,
+        /// The service (team) the user belongs to.
+        #[arg(long)]
+        service_id: Option<String>,
+    },
+}
+
+fn init_tracing(format: LogFormat) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::from_process_env() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("registry: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_tracing(settings.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(settings),
+        Command::Migrate => migrate(&settings),
+        Command::CreateUser {
+            email,
+            full_name,
+            roles,
+            service_id,
+        } => create_user(&settings, email, full_name, roles, service_id),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("registry: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn serve(settings: Settings) -> Result<(), String> {
+    let bind = settings.bind.clone();
+    tracing::info!(settings = ?settings, "starting");
+    let system = actix_web::rt::System::new();
+    system.block_on(async move {
+        let state = web::block(move || registry::build_state(settings))
+            .await
+            .map_err(|e| e.to_string())??;
+        tracing::info!(mail = state.mailer.describe(), "ready");
+        let data = web::Data::new(state);
+        let server = HttpServer::new(move || registry::build_app(data.clone()))
+            .bind(&bind)
+            .map_err(|e| format!("cannot listen on {bind}: {e}"))?
+            .shutdown_timeout(30)
+            .run();
+        tracing::info!(address = %bind, "listening");
+        server.await.map_err(|e| format!("server error: {e}"))?;
+        tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn open(settings: &Settings) -> Result<db::Pool, String> {
+    let url = DbUrl::parse(&settings.database_url)
+        .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
+    db::connect(&url, 1, settings.db_connect_timeout_secs)
+}
+
+fn migrate(settings: &Settings) -> Result<(), String> {
+    let pool = open(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    let applied = db::migrate(&mut conn)?;
+    if applied.is_empty() {
+        println!("the database is up to date");
+    }
+    for m in applied {
+        println!("applied {m}");
+    }
+    Ok(())
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Again: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ".into());
+        }
+        Ok(first)
+    } else {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
+        Ok(s.lines().next().unwrap_or("").to_string())
+    }
+}
+
+fn create_user(
+    settings: &Settings,
+    email: String,
+    full_name: String,
+    roles: Vec<String>,
+    service_id: Option<String>,
+) -> Result<(), String> {
+    let roles = roles
+        .iter()
+        .map(|r| Role::parse(r.trim()).ok_or_else(|| format!("unknown role {r:?}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let password = read_password()?;
+    registry::auth::password::check_strength(&password).map_err(|e| format!("password {e}"))?;
+    let hash = registry::auth::password::hash(&password)?;
+    let pool = open(settings)?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    db::migrate(&mut conn)?;
+    let account = registry::people::NewAccount {
+        email,
+        full_name,
+        roles,
+        service_id,
+        practitioner_role: None,
+        stage: None,
+        wte: None,
+        started_on: None,
+    };
+    let created = db::write_tx(&mut conn, |conn| {
+        let created = registry::people::create_account(
+            conn,
+            None,
+            account,
+            Some(&hash),
+            registry::app::now(),
+        )?;
+        Ok(created)
+    })
+    .map_err(|e| match e {
+        registry::http::AppError::Conflict(m) => m,
+        registry::http::AppError::Internal(m) => m,
+        other => other.to_string(),
+    })?;
+    println!("created user {} ({})", created.0.email, created.0.id);
+    Ok(())
+}

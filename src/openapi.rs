@@ -1,0 +1,62 @@
+//! The OpenAPI 3 document, served at `/api/v1/openapi.json` and browsable at `/docs/`.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "registry",
+        description = "Training, accreditation and clinical-supervision registry for NHS Talking Therapies services. \
+            Errors are RFC 9457 problem details (application/problem+json). Lists answer {items, next_cursor} and page \
+            with ?limit= (1..500, default 50) and ?cursor=."
+    ),
+    paths(
+        crate::health,
+        crate::auth::login,
+        crate::auth::refresh,
+        crate::auth::logout,
+        crate::auth::accept_invite,
+        crate::auth::me,
+        crate::services::list_services,
+        crate::services::create_service,
+        crate::services::get_service,
+        crate::services::patch_service,
+        crate::people::create_practitioner,
+        crate::people::list_practitioners,
+        crate::people::get_practitioner,
+        crate::people::patch_practitioner,
+        crate::people::deactivate_practitioner,
+        crate::people::reinvite,
+        crate::reference::list_bodies,
+        crate::reference::list_modalities,
+        crate::audit::list_events,
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "auth", description = "Login, tokens, invitations"),
+        (name = "services", description = "Teams"),
+        (name = "people", description = "Practitioners and staff"),
+        (name = "reference", description = "Bodies and modalities"),
+        (name = "audit", description = "Who changed what"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = openapi.components.as_mut() {
+            components.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(
+                    HttpBuilder::new()
+                        .scheme(HttpAuthScheme::Bearer)
+                        .bearer_format("JWT")
+                        .build(),
+                ),
+            );
+        }
+    }
+}

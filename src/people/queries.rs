@@ -1,0 +1,193 @@
+//! The people queries: rows of `users` with their role's modality, in one query per page.
+
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use crate::auth::policy::PeopleScope;
+use crate::db::schema::{practitioner_roles, users};
+use crate::db::DbConn;
+use crate::http::page::PageRequest;
+use crate::http::AppError;
+
+diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// A person as stored, less the password hash.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = users)]
+pub struct PersonRow {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub roles: String,
+    pub service_id: Option<String>,
+    pub practitioner_role: Option<String>,
+    pub stage: Option<String>,
+    pub wte: Option<f64>,
+    pub started_on: Option<NaiveDate>,
+    pub active: bool,
+    pub ethnicity: Option<String>,
+    pub languages: String,
+    pub specialist_interests: String,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A row with the modality of its practitioner role.
+pub type PersonWithModality = (PersonRow, Option<String>);
+
+#[derive(Debug, Default, Clone)]
+pub struct PeopleFilter {
+    pub service_id: Option<String>,
+    pub practitioner_role: Option<String>,
+    pub q: Option<String>,
+    pub active: Option<bool>,
+}
+
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// One page of practitioners (people with a practitioner role) the scope allows.
+pub fn list(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    f: &PeopleFilter,
+    page: &PageRequest,
+) -> Result<Vec<PersonWithModality>, AppError> {
+    let mut q = users::table
+        .left_join(practitioner_roles::table)
+        .filter(users::practitioner_role.is_not_null())
+        .select((
+            PersonRow::as_select(),
+            practitioner_roles::modality_code.nullable(),
+        ))
+        .into_boxed();
+    if let PeopleScope::Service(s) = scope {
+        q = q.filter(users::service_id.eq(s.clone()));
+    }
+    if let Some(s) = &f.service_id {
+        q = q.filter(users::service_id.eq(s.clone()));
+    }
+    if let Some(r) = &f.practitioner_role {
+        q = q.filter(users::practitioner_role.eq(r.clone()));
+    }
+    if let Some(a) = f.active {
+        q = q.filter(users::active.eq(a));
+    }
+    if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = like_pattern(text);
+        q = q.filter(
+            users::email_lower
+                .like(pattern.clone())
+                .escape('\\')
+                .or(lower(users::full_name).like(pattern).escape('\\')),
+        );
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(users::id.gt(after.clone()));
+    }
+    Ok(q.order(users::id.asc()).limit(page.fetch()).load(conn)?)
+}
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<PersonWithModality>, AppError> {
+    Ok(users::table
+        .left_join(practitioner_roles::table)
+        .filter(users::id.eq(id))
+        .select((
+            PersonRow::as_select(),
+            practitioner_roles::modality_code.nullable(),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn email_taken(
+    conn: &mut DbConn,
+    email_lower: &str,
+    except_id: Option<&str>,
+) -> Result<bool, AppError> {
+    let mut q = users::table
+        .filter(users::email_lower.eq(email_lower))
+        .select(users::id)
+        .into_boxed();
+    if let Some(id) = except_id {
+        q = q.filter(users::id.ne(id.to_string()));
+    }
+    Ok(q.first::<String>(conn).optional()?.is_some())
+}
+
+/// Inserts a person. The email must not be taken (callers check first, for a clear 409).
+pub fn insert(
+    conn: &mut DbConn,
+    row: &PersonRow,
+    password_hash: Option<&str>,
+) -> Result<(), AppError> {
+    diesel::insert_into(users::table)
+        .values((
+            users::id.eq(&row.id),
+            users::email.eq(&row.email),
+            users::email_lower.eq(row.email.to_lowercase()),
+            users::full_name.eq(&row.full_name),
+            users::password_hash.eq(password_hash),
+            users::roles.eq(&row.roles),
+            users::service_id.eq(&row.service_id),
+            users::practitioner_role.eq(&row.practitioner_role),
+            users::stage.eq(&row.stage),
+            users::wte.eq(row.wte),
+            users::started_on.eq(row.started_on),
+            users::active.eq(row.active),
+            users::ethnicity.eq(&row.ethnicity),
+            users::languages.eq(&row.languages),
+            users::specialist_interests.eq(&row.specialist_interests),
+            users::created_at.eq(row.created_at),
+            users::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes every changeable column of `row`.
+pub fn update(conn: &mut DbConn, row: &PersonRow) -> Result<(), AppError> {
+    diesel::update(users::table.find(&row.id))
+        .set((
+            users::email.eq(&row.email),
+            users::email_lower.eq(row.email.to_lowercase()),
+            users::full_name.eq(&row.full_name),
+            users::roles.eq(&row.roles),
+            users::service_id.eq(&row.service_id),
+            users::practitioner_role.eq(&row.practitioner_role),
+            users::stage.eq(&row.stage),
+            users::wte.eq(row.wte),
+            users::started_on.eq(row.started_on),
+            users::active.eq(row.active),
+            users::ethnicity.eq(&row.ethnicity),
+            users::languages.eq(&row.languages),
+            users::specialist_interests.eq(&row.specialist_interests),
+            users::updated_at.eq(row.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn has_password(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    let hash: Option<String> = users::table
+        .find(id)
+        .select(users::password_hash)
+        .first(conn)?;
+    Ok(hash.is_some())
+}
+
+pub fn admin_exists(conn: &mut DbConn) -> Result<bool, AppError> {
+    let found: Option<String> = users::table
+        .filter(users::roles.like("%admin%"))
+        .filter(users::active.eq(true))
+        .select(users::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
