@@ -114,6 +114,17 @@ pub enum Refresh {
     Refused,
 }
 
+/// token id, session id, used at, expires at, session revoked at, user id, user active.
+type TokenRow = (
+    String,
+    String,
+    Option<NaiveDateTime>,
+    NaiveDateTime,
+    Option<NaiveDateTime>,
+    String,
+    bool,
+);
+
 /// Spends a refresh token. Reuse of a spent one revokes its whole family, since either the
 /// holder or a thief has the newer one and there is no telling which.
 pub fn rotate(
@@ -122,15 +133,7 @@ pub fn rotate(
     ttl_days: i64,
     now: NaiveDateTime,
 ) -> Result<Refresh, AppError> {
-    let row: Option<(
-        String,
-        String,
-        Option<NaiveDateTime>,
-        NaiveDateTime,
-        Option<NaiveDateTime>,
-        String,
-        bool,
-    )> = refresh_tokens::table
+    let row: Option<TokenRow> = refresh_tokens::table
         .inner_join(sessions::table.inner_join(users::table))
         .filter(refresh_tokens::token_hash.eq(digest(secret)))
         .select((

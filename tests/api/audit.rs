@@ -1,0 +1,117 @@
+use serde_json::json;
+
+use crate::both;
+use crate::support::*;
+
+both!(
+    every_write_is_audited_with_before_and_after,
+    training_leads_read_their_services_history
+);
+
+async fn every_write_is_audited_with_before_and_after(t: TestApp) {
+    let admin = t.get("/api/v1/me", &t.admin).await.expect(200).json();
+    let s = t.service("Audited").await;
+    t.patch(
+        &format!("/api/v1/services/{s}"),
+        &t.admin,
+        json!({"provider": "New Provider"}),
+    )
+    .await
+    .expect(200);
+    let events = t
+        .get(
+            &format!("/api/v1/audit/events?entity_type=service&entity_id={s}"),
+            &t.admin,
+        )
+        .await
+        .expect(200)
+        .json();
+    let items = events["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    // Newest first.
+    assert_eq!(items[0]["action"], "update");
+    assert_eq!(items[0]["actor_id"], admin["id"]);
+    assert_eq!(items[0]["before"]["provider"], "Test NHS Foundation Trust");
+    assert_eq!(items[0]["after"]["provider"], "New Provider");
+    assert_eq!(items[1]["action"], "create");
+    assert!(items[1]["before"].is_null());
+    assert!(items[1]["at"].as_str().unwrap().ends_with('Z'));
+
+    let (id, _) = t
+        .person(&s, "audited@registry.test", &["practitioner"])
+        .await;
+    t.delete(&format!("/api/v1/practitioners/{id}"), &t.admin)
+        .await
+        .expect(204);
+    let events = t
+        .get(&format!("/api/v1/audit/events?entity_id={id}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    let actions: Vec<&str> = events["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["deactivate", "create"]);
+    let by_actor = t
+        .get(
+            &format!(
+                "/api/v1/audit/events?actor_id={}&limit=2",
+                admin["id"].as_str().unwrap()
+            ),
+            &t.admin,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(by_actor["items"].as_array().unwrap().len(), 2);
+    assert!(by_actor["next_cursor"].is_string());
+    // No secret ever reaches the trail.
+    let all = t
+        .get("/api/v1/audit/events?limit=500", &t.admin)
+        .await
+        .expect(200)
+        .json()
+        .to_string();
+    assert!(!all.contains("argon2") && !all.contains(PASSWORD), "{all}");
+    // A failed write leaves no event behind.
+    let before = t.count("audit_events");
+    t.post(
+        "/api/v1/services",
+        &t.admin,
+        json!({"name": "", "provider": "x"}),
+    )
+    .await
+    .problem(422);
+    assert_eq!(t.count("audit_events"), before);
+}
+
+async fn training_leads_read_their_services_history(t: TestApp) {
+    let mine = t.service("Mine").await;
+    let theirs = t.service("Theirs").await;
+    let (_, lead) = t
+        .person(&mine, "lead@registry.test", &["training_lead"])
+        .await;
+    let (other, _) = t
+        .person(&theirs, "other@registry.test", &["practitioner"])
+        .await;
+    let events = t
+        .get("/api/v1/audit/events?limit=500", &lead)
+        .await
+        .expect(200)
+        .json();
+    let items = events["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(
+        items.iter().all(|e| e["service_id"] == json!(mine)),
+        "{events}"
+    );
+    let none = t
+        .get(&format!("/api/v1/audit/events?entity_id={other}"), &lead)
+        .await
+        .expect(200)
+        .json();
+    assert!(none["items"].as_array().unwrap().is_empty());
+}

@@ -1,0 +1,163 @@
+use actix_web::http::Method;
+use actix_web::test::TestRequest;
+use serde_json::json;
+
+use crate::both;
+use crate::support::*;
+
+both!(
+    health_and_openapi_answer_without_a_token,
+    bad_bodies_get_the_right_problem,
+    unknown_paths_and_methods,
+    request_ids_are_echoed,
+    a_restart_keeps_every_record,
+);
+
+async fn health_and_openapi_answer_without_a_token(t: TestApp) {
+    let h = t
+        .send(TestRequest::get().uri("/health"))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(h, json!({"status": "ok"}));
+    let doc = t
+        .send(TestRequest::get().uri("/api/v1/openapi.json"))
+        .await
+        .expect(200)
+        .json();
+    assert!(doc["openapi"].as_str().unwrap().starts_with('3'));
+    for path in [
+        "/api/v1/auth/login",
+        "/api/v1/practitioners/{id}",
+        "/api/v1/services",
+        "/api/v1/audit/events",
+        "/health",
+    ] {
+        assert!(
+            doc["paths"].get(path).is_some(),
+            "{path} missing from the OpenAPI document"
+        );
+    }
+    assert!(doc["paths"]["/api/v1/practitioners"]["post"]["responses"]
+        .get("422")
+        .is_some());
+    t.send(TestRequest::get().uri("/docs/")).await.expect(200);
+}
+
+async fn bad_bodies_get_the_right_problem(t: TestApp) {
+    let login = |body: &'static str, ct: &'static str| {
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .insert_header(("content-type", ct))
+            .set_payload(body)
+    };
+    t.send(login("{\"email\": ", "application/json"))
+        .await
+        .problem(400);
+    t.send(login(
+        "email=a&password=b",
+        "application/x-www-form-urlencoded",
+    ))
+    .await
+    .problem(415);
+    t.send(
+        TestRequest::post()
+            .uri("/api/v1/auth/login")
+            .set_payload("{}"),
+    )
+    .await
+    .problem(415);
+    let p = t
+        .send(login(
+            "{\"email\": 5, \"password\": \"x\"}",
+            "application/json",
+        ))
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "email");
+    let big = format!(
+        "{{\"email\": \"{}\", \"password\": \"x\"}}",
+        "a".repeat(300 * 1024)
+    );
+    let req = TestRequest::post()
+        .uri("/api/v1/auth/login")
+        .insert_header(("content-type", "application/json"))
+        .set_payload(big);
+    t.send(req).await.problem(413);
+    // Unknown fields are refused, not silently dropped.
+    let s = t.service("Typo").await;
+    let p = t
+        .patch(
+            &format!("/api/v1/services/{s}"),
+            &t.admin,
+            json!({"nmae": "x"}),
+        )
+        .await
+        .problem(422);
+    assert!(
+        p["errors"][0]["message"].as_str().unwrap().contains("nmae"),
+        "{p}"
+    );
+    t.get("/api/v1/services?limit=abc", &t.admin)
+        .await
+        .problem(400);
+}
+
+async fn unknown_paths_and_methods(t: TestApp) {
+    t.get("/api/v1/nothing-here", &t.admin).await.problem(404);
+    t.send(TestRequest::get().uri("/nothing"))
+        .await
+        .problem(404);
+    let res = t
+        .call(Method::DELETE, "/api/v1/services", Some(&t.admin), None)
+        .await;
+    assert_eq!(res.header("allow").as_deref(), Some("GET, POST"));
+    res.problem(405);
+    let res = t.call(Method::PUT, "/health", None, None).await;
+    assert_eq!(res.header("allow").as_deref(), Some("GET"));
+    res.problem(405);
+}
+
+async fn request_ids_are_echoed(t: TestApp) {
+    let res = t
+        .send(
+            TestRequest::get()
+                .uri("/health")
+                .insert_header(("x-request-id", "trace-abc-123")),
+        )
+        .await;
+    assert_eq!(res.header("x-request-id").as_deref(), Some("trace-abc-123"));
+    let res = t
+        .send(
+            TestRequest::get()
+                .uri("/health")
+                .insert_header(("x-request-id", "bad id with spaces")),
+        )
+        .await;
+    let id = res.header("x-request-id").unwrap();
+    assert_ne!(id, "bad id with spaces");
+    assert_eq!(id.len(), 36);
+    let res = t.get("/api/v1/nothing", &t.admin).await;
+    assert!(res.header("x-request-id").is_some());
+}
+
+async fn a_restart_keeps_every_record(t: TestApp) {
+    let s = t.service("Kept").await;
+    let (id, _) = t.person(&s, "kept@registry.test", &["practitioner"]).await;
+    let settings = (*t.state.settings).clone();
+    let again = actix_web::web::block(move || registry::build_state(settings))
+        .await
+        .unwrap()
+        .unwrap();
+    let app =
+        actix_web::test::init_service(registry::build_app(actix_web::web::Data::new(again))).await;
+    let req = TestRequest::get()
+        .uri(&format!("/api/v1/practitioners/{id}"))
+        .insert_header(("Authorization", format!("Bearer {}", t.admin)));
+    let res = actix_web::test::call_service(&app, req.to_request()).await;
+    assert_eq!(res.status().as_u16(), 200);
+    let body: serde_json::Value = actix_web::test::read_body_json(res).await;
+    assert_eq!(body["email"], "kept@registry.test");
+    // Only one admin, however often it starts with the same settings.
+    assert_eq!(t.count("users WHERE roles LIKE '%admin%'"), 1);
+}

@@ -1,0 +1,10 @@
+//! HTTP tests of the whole app, each on a fresh database, on SQLite and on PostgreSQL.
+
+mod support;
+
+mod audit;
+mod auth;
+mod errors;
+mod people;
+mod reference;
+mod services;

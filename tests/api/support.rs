@@ -1,0 +1,406 @@
+//! The test harness: each test gets a fresh database on the backend it runs on, a real SMTP
+//! receiver on loopback, and the real app, driven over HTTP requests with real tokens.
+
+use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::{header, Method, StatusCode};
+use actix_web::{test, web};
+use diesel::{Connection, RunQueryDsl};
+use registry::config::Settings;
+use registry::AppState;
+use serde_json::{json, Value};
+
+pub const ADMIN_EMAIL: &str = "admin@registry.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-1";
+pub const PASSWORD: &str = "a-long-password-1";
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs one async test body on both backends, as `NAME::sqlite` and `NAME::postgres`.
+/// PostgreSQL is skipped when it cannot be reached, unless `REGISTRY_TEST_REQUIRE_POSTGRES=1`.
+#[macro_export]
+macro_rules! both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[actix_web::test]
+            async fn sqlite() {
+                if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Sqlite).await {
+                    super::$name(t).await;
+                }
+            }
+            #[actix_web::test]
+            async fn postgres() {
+                if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
+                    super::$name(t).await;
+                }
+            }
+        }
+    )*};
+}
+
+/// A throw-away database, dropped with the test.
+pub enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+fn pg_admin_url() -> String {
+    std::env::var("REGISTRY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+fn with_timeout(url: &str) -> String {
+    let sep = if url.contains('?') { '&' } else { '?' };
+    format!("{url}{sep}connect_timeout=3")
+}
+
+impl TestDb {
+    /// `None` when PostgreSQL is not reachable and not required.
+    pub fn create(backend: Backend) -> Option<(TestDb, String)> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("temp dir");
+                let url = format!("sqlite://{}", dir.path().join("registry.db").display());
+                Some((TestDb::Sqlite(dir), url))
+            }
+            Backend::Postgres => {
+                let admin_url = pg_admin_url();
+                let mut conn = match diesel::PgConnection::establish(&with_timeout(&admin_url)) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        if std::env::var("REGISTRY_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                            panic!("PostgreSQL is required (REGISTRY_TEST_REQUIRE_POSTGRES=1) but unreachable: {e}");
+                        }
+                        eprintln!("skipping the PostgreSQL run: {e}");
+                        return None;
+                    }
+                };
+                let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .expect("create database");
+                let mut url = url::Url::parse(&admin_url).expect("admin url");
+                url.set_path(&name);
+                Some((TestDb::Postgres { admin_url, name }, url.to_string()))
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { admin_url, name } = self {
+            if let Ok(mut conn) = diesel::PgConnection::establish(&with_timeout(admin_url)) {
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn);
+            }
+        }
+    }
+}
+
+/// One email as the SMTP receiver got it.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub to: Vec<String>,
+    pub data: String,
+}
+
+#[derive(Clone)]
+struct Collect {
+    inbox: Arc<Mutex<Vec<Received>>>,
+    to: Vec<String>,
+    buf: Vec<u8>,
+}
+
+impl mailin_embedded::Handler for Collect {
+    fn data_start(
+        &mut self,
+        _domain: &str,
+        _from: &str,
+        _is8bit: bool,
+        to: &[String],
+    ) -> mailin_embedded::Response {
+        self.to = to.to_vec();
+        self.buf.clear();
+        mailin_embedded::response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.buf.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> mailin_embedded::Response {
+        let data = String::from_utf8_lossy(&self.buf).into_owned();
+        if let Ok(mut inbox) = self.inbox.lock() {
+            inbox.push(Received {
+                to: std::mem::take(&mut self.to),
+                data,
+            });
+        }
+        mailin_embedded::response::OK
+    }
+}
+
+/// A real SMTP server on a free loopback port, for the life of the test process.
+pub struct SmtpReceiver {
+    pub port: u16,
+    inbox: Arc<Mutex<Vec<Received>>>,
+}
+
+impl SmtpReceiver {
+    pub fn start() -> SmtpReceiver {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind smtp");
+        let port = listener.local_addr().expect("addr").port();
+        let inbox = Arc::new(Mutex::new(Vec::new()));
+        let handler = Collect {
+            inbox: inbox.clone(),
+            to: Vec::new(),
+            buf: Vec::new(),
+        };
+        let mut server = mailin_embedded::Server::new(handler);
+        server
+            .with_name("receiver.test")
+            .with_num_threads(2)
+            .with_tcp_listener(listener);
+        std::thread::spawn(move || {
+            let _ = server.serve();
+        });
+        SmtpReceiver { port, inbox }
+    }
+
+    pub fn messages(&self) -> Vec<Received> {
+        self.inbox.lock().map(|m| m.clone()).unwrap_or_default()
+    }
+
+    /// Waits (up to 5 s) for at least `n` messages.
+    pub async fn wait_for(&self, n: usize) -> Vec<Received> {
+        for _ in 0..100 {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.messages()
+    }
+}
+
+/// The answer to one request.
+pub struct Res {
+    pub status: StatusCode,
+    pub headers: header::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Res {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(self, status: u16) -> Res {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "unexpected status; body: {}",
+            self.text()
+        );
+        self
+    }
+
+    /// Asserts an RFC 9457 problem with this status.
+    #[track_caller]
+    pub fn problem(self, status: u16) -> Value {
+        let res = self.expect(status);
+        assert_eq!(
+            res.header("content-type").as_deref(),
+            Some("application/problem+json")
+        );
+        let p = res.json();
+        for key in ["type", "title", "status", "detail"] {
+            assert!(p.get(key).is_some(), "problem without {key}: {p}");
+        }
+        assert_eq!(p["status"], status);
+        p
+    }
+}
+
+pub struct TestApp {
+    #[allow(dead_code)]
+    pub backend: Backend,
+    pub state: web::Data<AppState>,
+    pub smtp: SmtpReceiver,
+    pub admin: String,
+    _db: TestDb,
+    _data: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with(backend, |_| {}).await
+    }
+
+    pub async fn start_with(
+        backend: Backend,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
+        let (db, url) = TestDb::create(backend)?;
+        let data = tempfile::tempdir().expect("data dir");
+        let smtp = SmtpReceiver::start();
+        let mut settings = Settings {
+            database_url: url,
+            data_dir: data.path().to_path_buf(),
+            jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
+            admin_email: Some(ADMIN_EMAIL.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            smtp_url: Some(format!("smtp://127.0.0.1:{}", smtp.port)),
+            mail_from: "registry@registry.test".into(),
+            public_url: Some("https://registry.test".into()),
+            db_pool_size: 4,
+            ..Settings::default()
+        };
+        tweak(&mut settings);
+        let state = web::block(move || registry::build_state(settings))
+            .await
+            .expect("blocking")
+            .expect("the app starts");
+        let mut t = TestApp {
+            backend,
+            state: web::Data::new(state),
+            smtp,
+            admin: String::new(),
+            _db: db,
+            _data: data,
+        };
+        t.admin = t.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+        Some(t)
+    }
+
+    /// Sends one request to a freshly built app sharing this test's state.
+    pub async fn send(&self, req: test::TestRequest) -> Res {
+        let app = test::init_service(registry::build_app(self.state.clone())).await;
+        let res = test::call_service(&app, req.to_request()).await;
+        let status = res.status();
+        let headers = res.headers().clone();
+        let body = test::read_body(res).await.to_vec();
+        Res {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Res {
+        let mut req = test::TestRequest::default().method(method).uri(path);
+        if let Some(t) = token {
+            req = req.insert_header((header::AUTHORIZATION, format!("Bearer {t}")));
+        }
+        if let Some(b) = body {
+            req = req.set_json(b);
+        }
+        self.send(req).await
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Res {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Res {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Res {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    pub async fn login_pair(&self, email: &str, password: &str) -> Value {
+        self.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+        .expect(200)
+        .json()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        self.login_pair(email, password).await["access_token"]
+            .as_str()
+            .expect("access token")
+            .to_string()
+    }
+
+    pub async fn service(&self, name: &str) -> String {
+        let res = self
+            .post(
+                "/api/v1/services",
+                &self.admin,
+                json!({"name": name, "provider": "Test NHS Foundation Trust"}),
+            )
+            .await;
+        res.expect(201).json()["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// Creates a person with a password; returns (id, access token).
+    pub async fn person(&self, service_id: &str, email: &str, roles: &[&str]) -> (String, String) {
+        let body = json!({
+            "email": email, "full_name": format!("Person {email}"), "service_id": service_id,
+            "practitioner_role": "pwp", "stage": "qualified", "wte": 1.0, "roles": roles, "password": PASSWORD,
+        });
+        let created = self
+            .post("/api/v1/practitioners", &self.admin, body)
+            .await
+            .expect(201)
+            .json();
+        let id = created["id"].as_str().expect("id").to_string();
+        let token = self.login(email, PASSWORD).await;
+        (id, token)
+    }
+
+    pub fn count(&self, table_where: &str) -> i64 {
+        #[derive(diesel::QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let mut conn = self.state.pool.get().expect("conn");
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table_where}"))
+            .get_result::<N>(&mut *conn)
+            .expect("count")
+            .n
+    }
+}
