@@ -11,7 +11,32 @@ both!(
     unknown_paths_and_methods,
     request_ids_are_echoed,
     a_restart_keeps_every_record,
+    a_database_failure_is_a_bare_500_and_writes_nothing,
 );
+
+async fn a_database_failure_is_a_bare_500_and_writes_nothing(t: TestApp) {
+    let services_before = t.count("services");
+    // The audit insert now fails inside the service's transaction.
+    t.sql("DROP TABLE audit_events");
+    let p = t
+        .post(
+            "/api/v1/services",
+            &t.admin,
+            json!({"name": "Doomed", "provider": "X"}),
+        )
+        .await
+        .problem(500);
+    let detail = p["detail"].as_str().unwrap();
+    assert!(
+        !detail.contains("audit_events") && !detail.to_lowercase().contains("sql"),
+        "{detail}"
+    );
+    assert_eq!(
+        t.count("services"),
+        services_before,
+        "the service must not be half-written"
+    );
+}
 
 async fn health_and_openapi_answer_without_a_token(t: TestApp) {
     let h = t

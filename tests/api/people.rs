@@ -16,7 +16,53 @@ both!(
     ethnicity_is_the_persons_own,
     staff_fields_are_for_managers,
     deactivation_is_a_soft_delete,
+    a_page_costs_the_same_queries_whatever_its_size,
 );
+
+/// The list query runs once per page, however many people the page holds (no query per row).
+async fn a_page_costs_the_same_queries_whatever_its_size(t: TestApp) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+
+    use diesel::connection::{Connection, InstrumentationEvent};
+    use registry::auth::policy::PeopleScope;
+    use registry::http::page::PageRequest;
+    use registry::people::queries::{list, PeopleFilter};
+
+    let s = t.service("Counted").await;
+    for i in 0..40 {
+        t.post(
+            "/api/v1/practitioners",
+            &t.admin,
+            new_person(&s, &format!("c{i}@registry.test")),
+        )
+        .await
+        .expect(201);
+    }
+    let mut conn = t.state.pool.get().unwrap();
+    let queries = Arc::new(AtomicUsize::new(0));
+    let counter = queries.clone();
+    conn.set_instrumentation(move |e: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = e {
+            counter.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let mut per_page = Vec::new();
+    for limit in [1, 10, 40] {
+        queries.store(0, Ordering::SeqCst);
+        let page = PageRequest::parse(Some(limit), None).unwrap();
+        let rows = list(
+            &mut conn,
+            &PeopleScope::All,
+            &PeopleFilter::default(),
+            &page,
+        )
+        .unwrap();
+        assert_eq!(rows.len() as i64, (limit + 1).min(40));
+        per_page.push(queries.load(Ordering::SeqCst));
+    }
+    assert_eq!(per_page, vec![1, 1, 1]);
+}
 
 fn new_person(service: &str, email: &str) -> Value {
     json!({"email": email, "full_name": "Alex Example", "service_id": service, "practitioner_role": "pwp",

@@ -391,6 +391,13 @@ impl TestApp {
         (id, token)
     }
 
+    /// Runs SQL directly against the test database.
+    pub fn sql(&self, statement: &str) {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.state.pool.get().expect("conn");
+        conn.batch_execute(statement).expect("sql");
+    }
+
     pub fn count(&self, table_where: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct N {
