@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use actix_web::web;
 
+use crate::auth::cache::CallerCache;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
@@ -16,6 +17,8 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub tokens: Arc<TokenKeys>,
     pub mailer: Mailer,
+    /// Callers behind access tokens, for a few seconds.
+    pub callers: Arc<CallerCache>,
 }
 
 impl AppState {

@@ -29,6 +29,7 @@ pub struct Settings {
     pub login_max_failures_per_account: i64,
     pub login_max_failures_per_address: i64,
     pub login_window_secs: i64,
+    pub auth_cache_secs: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -81,6 +82,7 @@ impl Default for Settings {
             login_max_failures_per_account: 5,
             login_max_failures_per_address: 30,
             login_window_secs: 900,
+            auth_cache_secs: 5,
         }
     }
 }
@@ -108,6 +110,7 @@ pub struct FileSettings {
     login_max_failures_per_account: Option<i64>,
     login_max_failures_per_address: Option<i64>,
     login_window_secs: Option<i64>,
+    auth_cache_secs: Option<u64>,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -188,7 +191,8 @@ impl Settings {
             invitation_ttl_days,
             login_max_failures_per_account,
             login_max_failures_per_address,
-            login_window_secs
+            login_window_secs,
+            auth_cache_secs
         );
         take_opt!(
             jwt_secret,
@@ -364,6 +368,10 @@ mod tests {
         assert_eq!(
             from_file.login_window_secs,
             Settings::default().login_window_secs
+        );
+        assert_eq!(
+            from_file.auth_cache_secs,
+            Settings::default().auth_cache_secs
         );
     }
 

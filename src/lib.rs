@@ -12,6 +12,7 @@ pub mod openapi;
 pub mod people;
 pub mod reference;
 pub mod services;
+pub mod supervision;
 
 use std::sync::Arc;
 
@@ -56,6 +57,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
             &secret,
             settings.access_token_ttl_secs,
         )),
+        callers: Arc::new(auth::cache::CallerCache::new(settings.auth_cache_secs)),
         settings: Arc::new(settings),
         mailer,
     };
@@ -149,6 +151,7 @@ pub fn build_app(
                 .configure(people::routes)
                 .configure(reference::routes)
                 .configure(audit::routes)
+                .configure(supervision::routes)
                 .default_service(web::to(http::not_found)),
         )
         .default_service(web::to(http::not_found))

@@ -31,6 +31,18 @@ use utoipa::{Modify, OpenApi};
         crate::reference::list_bodies,
         crate::reference::list_modalities,
         crate::audit::list_events,
+        crate::supervision::create_log,
+        crate::supervision::list_logs,
+        crate::supervision::get_log,
+        crate::supervision::patch_log,
+        crate::supervision::withdraw_log,
+        crate::supervision::sign_off,
+        crate::supervision::reject,
+        crate::supervision::sign_off_many,
+        crate::supervision::person_compliance,
+        crate::supervision::policy::get_policy,
+        crate::supervision::policy::put_policy,
+        crate::supervision::report::supervision_compliance_report,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -39,6 +51,8 @@ use utoipa::{Modify, OpenApi};
         (name = "people", description = "Practitioners and staff"),
         (name = "reference", description = "Bodies and modalities"),
         (name = "audit", description = "Who changed what"),
+        (name = "supervision", description = "Supervision logs, countersigning, compliance and the policy"),
+        (name = "reports", description = "Training-lead reports, JSON or CSV"),
     )
 )]
 pub struct ApiDoc;

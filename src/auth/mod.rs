@@ -1,6 +1,7 @@
 //! Accounts and authentication: login with throttling, rotating refresh tokens, logout,
 //! invitations, and the extractor that turns a bearer token into a `Caller`.
 
+pub mod cache;
 pub mod password;
 pub mod policy;
 pub mod session;
@@ -53,10 +54,17 @@ impl FromRequest for Auth {
                 tracing::debug!(reason = %e, "access token refused");
                 AppError::Unauthorized(TOKEN_REFUSED.into())
             })?;
-            let caller = state
-                .db(move |conn| session::load_caller(conn, &claims.sub, &claims.sid))
-                .await?
-                .ok_or_else(|| AppError::Unauthorized(TOKEN_REFUSED.into()))?;
+            let caller = match state.callers.get(&claims.sub, &claims.sid) {
+                Some(c) => c,
+                None => {
+                    let c = state
+                        .db(move |conn| session::load_caller(conn, &claims.sub, &claims.sid))
+                        .await?
+                        .ok_or_else(|| AppError::Unauthorized(TOKEN_REFUSED.into()))?;
+                    state.callers.put(&c);
+                    c
+                }
+            };
             tracing::Span::current().record("user_id", caller.id.as_str());
             Ok(Auth(caller))
         })
@@ -230,9 +238,13 @@ pub async fn refresh(
             session_id,
             refresh_token,
         } => Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh_token)?)),
-        Refresh::Reused => Err(AppError::Unauthorized(
-            "this refresh token was already used; the session has been ended, log in again".into(),
-        )),
+        Refresh::Reused { user_id } => {
+            state.callers.forget(&user_id);
+            Err(AppError::Unauthorized(
+                "this refresh token was already used; the session has been ended, log in again"
+                    .into(),
+            ))
+        }
         Refresh::Refused => Err(AppError::Unauthorized(
             "the refresh token is invalid or expired".into(),
         )),
@@ -253,6 +265,7 @@ pub async fn logout(
     state
         .write(move |conn| session::revoke(conn, &sid, now()))
         .await?;
+    state.callers.forget(&caller.id);
     tracing::info!(user_id = %caller.id, "logout");
     Ok(HttpResponse::NoContent().finish())
 }

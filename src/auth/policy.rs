@@ -133,6 +133,44 @@ pub fn audit_scope(caller: &Caller) -> Option<PeopleScope> {
     }
 }
 
+/// A supervision log is seen by its supervisee, its named supervisor, the supervisee's training
+/// lead and admins; to anyone else it does not exist.
+pub fn can_view_log(
+    caller: &Caller,
+    supervisee_id: &str,
+    supervisor_id: &str,
+    supervisee_service: Option<&str>,
+) -> bool {
+    caller.id == supervisee_id
+        || caller.id == supervisor_id
+        || caller.leads(supervisee_service)
+        || caller.is_admin()
+}
+
+/// Whose compliance the caller may see: their own, their service's (training leads), anyone's
+/// (admins), and, for a supervisor, that of people who named them in the last 12 months.
+pub fn can_view_compliance(
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    named_caller_recently: bool,
+) -> bool {
+    caller.id == person_id
+        || caller.is_admin()
+        || caller.leads(person_service)
+        || (caller.has(Role::Supervisor) && named_caller_recently)
+}
+
+/// The supervision policy is written by training leads and admins.
+pub fn can_write_policy(caller: &Caller) -> bool {
+    caller.is_admin() || caller.has(Role::TrainingLead)
+}
+
+/// Reports: admins see every service, training leads their own.
+pub fn report_scope(caller: &Caller) -> Option<PeopleScope> {
+    audit_scope(caller)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -182,6 +220,20 @@ mod tests {
         assert!(!can_manage_people_of(&tl, None));
         assert_eq!(people_scope(&tl), None);
         assert_eq!(audit_scope(&tl), None);
+    }
+
+    #[test]
+    fn logs_are_seen_by_the_two_people_named_and_the_service_lead() {
+        let p = caller(&[Role::Practitioner], Some("s1"));
+        assert!(can_view_log(&p, "me", "sup", Some("s1")));
+        assert!(!can_view_log(&p, "other", "sup", Some("s1")));
+        let tl = caller(&[Role::TrainingLead], Some("s1"));
+        assert!(can_view_log(&tl, "other", "sup", Some("s1")));
+        assert!(!can_view_log(&tl, "other", "sup", Some("s2")));
+        let sup = caller(&[Role::Supervisor], Some("s1"));
+        assert!(can_view_compliance(&sup, "x", Some("s2"), true));
+        assert!(!can_view_compliance(&sup, "x", Some("s1"), false));
+        assert!(!can_write_policy(&sup));
     }
 
     #[test]

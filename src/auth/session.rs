@@ -109,7 +109,7 @@ pub enum Refresh {
         refresh_token: String,
     },
     /// An already-used token came back: the family has been revoked.
-    Reused,
+    Reused { user_id: String },
     /// Unknown, expired, revoked, or its user is deactivated.
     Refused,
 }
@@ -156,7 +156,7 @@ pub fn rotate(
     if used_at.is_some() {
         revoke(conn, &session_id, now)?;
         tracing::warn!(user_id = %user_id, session_id = %session_id, "refresh token reused; session revoked");
-        return Ok(Refresh::Reused);
+        return Ok(Refresh::Reused { user_id });
     }
     let spent = diesel::update(
         refresh_tokens::table

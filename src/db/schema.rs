@@ -127,4 +127,44 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_failures,
     invitations,
     audit_events,
+    supervision_policy_rules,
+    supervision_logs,
 );
+
+diesel::table! {
+    supervision_policy_rules (id) {
+        id -> Text,
+        practitioner_role -> Text,
+        stage -> Nullable<Text>,
+        supervision_type -> Text,
+        min_minutes -> Integer,
+        window_days -> Integer,
+        formats -> Text,
+        max_group_size -> Nullable<Integer>,
+        source -> Text,
+        position -> Integer,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supervision_logs (id) {
+        id -> Text,
+        supervisee_id -> Text,
+        supervisor_id -> Text,
+        held_on -> Date,
+        duration_minutes -> Integer,
+        supervision_type -> Text,
+        format -> Text,
+        group_size -> Nullable<Integer>,
+        cases_discussed -> Nullable<Integer>,
+        notes -> Nullable<Text>,
+        status -> Text,
+        rejection_reason -> Nullable<Text>,
+        reviewed_at -> Nullable<Timestamp>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}

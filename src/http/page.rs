@@ -56,6 +56,11 @@ impl PageRequest {
     }
 }
 
+/// The cursor that continues after the record with this id.
+pub fn encode_cursor(id: &str) -> String {
+    URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
 fn decode_cursor(c: &str) -> Option<String> {
     let bytes = URL_SAFE_NO_PAD.decode(c).ok()?;
     let s = String::from_utf8(bytes).ok()?;

@@ -659,6 +659,7 @@ pub async fn patch_practitioner(
         })
         .await?;
     let is_me = updated.0.id == caller.id;
+    state.callers.forget(&updated.0.id);
     Ok(HttpResponse::Ok().json(Person::view(updated, is_me)))
 }
 
@@ -678,6 +679,7 @@ pub async fn deactivate_practitioner(
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
+    let target = id.clone();
     state
         .write(move |conn| {
             let before = visible(conn, &caller, &id)?;
@@ -713,6 +715,7 @@ pub async fn deactivate_practitioner(
             )
         })
         .await?;
+    state.callers.forget(&target);
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE supervision_logs;
+DROP TABLE supervision_policy_rules;

@@ -1,0 +1,644 @@
+//! Supervision: practitioners log sessions, the named supervisor countersigns or rejects them,
+//! and compliance is computed from the policy (data a training lead can change).
+
+pub mod policy;
+pub mod queries;
+pub mod report;
+pub mod rules;
+
+use actix_web::{web, HttpResponse};
+use chrono::{Duration, NaiveDate};
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::app::{now, today, AppState};
+use crate::audit::{self, snapshot, Change};
+use crate::auth::policy::{can_view_compliance, can_view_log, roles_from_text, Caller, Role};
+use crate::auth::Auth;
+use crate::db::DbConn;
+use crate::http::page::{Page, PageRequest};
+use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
+use queries::{ComplianceItem, LogFilter, SupervisionLog};
+use rules::{Format, LogStatus, SupervisionType};
+use serde::Serialize;
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewLog {
+    /// Default: the caller. A supervisor may record a session for a supervisee, naming themselves.
+    pub supervisee_id: Option<String>,
+    pub supervisor_id: String,
+    /// Not in the future, nor before a year before the supervisee started in post.
+    #[schema(value_type = String, format = Date)]
+    pub held_on: NaiveDate,
+    #[validate(range(min = 1, max = 480, message = "must be 1 to 480 minutes"))]
+    pub duration_minutes: i32,
+    pub supervision_type: SupervisionType,
+    pub format: Format,
+    /// People in the group, the supervisee included: required for a group, absent otherwise.
+    #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
+    pub group_size: Option<i32>,
+    #[validate(range(min = 0, max = 500, message = "must be 0 to 500"))]
+    pub cases_discussed: Option<i32>,
+    /// Free text. Warning: no patient-identifiable data belongs here.
+    #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    pub notes: Option<String>,
+}
+
+/// Changes to a log while it is `submitted`; absent fields stay as they are.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LogPatch {
+    pub supervisor_id: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub held_on: Option<NaiveDate>,
+    #[validate(range(min = 1, max = 480, message = "must be 1 to 480 minutes"))]
+    pub duration_minutes: Option<i32>,
+    pub supervision_type: Option<SupervisionType>,
+    pub format: Option<Format>,
+    #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
+    pub group_size: Option<i32>,
+    #[validate(range(min = 0, max = 500, message = "must be 0 to 500"))]
+    pub cases_discussed: Option<i32>,
+    /// Free text. Warning: no patient-identifiable data belongs here.
+    #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    pub notes: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rejection {
+    #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkSignOff {
+    #[validate(length(min = 1, max = 200, message = "must name 1 to 200 logs"))]
+    pub ids: Vec<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    pub supervisee_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    /// `submitted`, `signed_off` or `rejected`.
+    pub status: Option<String>,
+    /// Held on or after this date.
+    #[param(value_type = Option<String>, format = Date)]
+    pub from: Option<NaiveDate>,
+    /// Held on or before this date.
+    #[param(value_type = Option<String>, format = Date)]
+    pub to: Option<NaiveDate>,
+    /// 1 to 500, default 50.
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplianceReport {
+    pub practitioner_id: String,
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
+    pub items: Vec<ComplianceItem>,
+}
+
+/// Checks the supervisor and the date of a log; answers 422 naming the field.
+fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    let supervisee = queries::subject(conn, &log.supervisee_id)?;
+    match crate::people::queries::find(conn, &log.supervisor_id)? {
+        Some((sup, _)) if sup.active && roles_from_text(&sup.roles).contains(&Role::Supervisor) => {
+            if sup.id == log.supervisee_id {
+                errors.push(FieldError::new(
+                    "supervisor_id",
+                    "a supervisee cannot supervise themselves",
+                ));
+            }
+        }
+        Some((sup, _)) if !sup.active => errors.push(FieldError::new(
+            "supervisor_id",
+            "this supervisor is deactivated",
+        )),
+        Some(_) => errors.push(FieldError::new(
+            "supervisor_id",
+            "this person does not hold the supervisor role",
+        )),
+        None => errors.push(FieldError::new("supervisor_id", "no such person")),
+    }
+    if log.held_on > today {
+        errors.push(FieldError::new("held_on", "cannot be in the future"));
+    }
+    if let Some(started) = supervisee.as_ref().and_then(|s| s.started_on) {
+        if log.held_on < started - Duration::days(365) {
+            errors.push(FieldError::new(
+                "held_on",
+                "is more than a year before the supervisee started in post",
+            ));
+        }
+    }
+    match (log.format.as_str(), log.group_size) {
+        ("group", None) => errors.push(FieldError::new(
+            "group_size",
+            "is required for a group session",
+        )),
+        ("individual", Some(_)) => errors.push(FieldError::new(
+            "group_size",
+            "applies to group sessions only",
+        )),
+        _ => {}
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(errors))
+    }
+}
+
+fn audit_log(
+    conn: &mut DbConn,
+    actor: &str,
+    action: &str,
+    before: Option<&SupervisionLog>,
+    after: Option<&SupervisionLog>,
+    service: Option<&str>,
+) -> Result<(), AppError> {
+    let id = after.or(before).map(|l| l.id.clone()).unwrap_or_default();
+    audit::record(
+        conn,
+        Change {
+            actor_id: Some(actor),
+            action,
+            entity_type: "supervision_log",
+            entity_id: &id,
+            service_id: service,
+            before: before.and_then(snapshot),
+            after: after.and_then(snapshot),
+        },
+        now(),
+    )
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
+    description = "Logs a supervision session; it starts `submitted`. The notes are free text: no patient-identifiable data belongs there.",
+    responses(
+        (status = 201, body = SupervisionLog), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<NewLog>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let supervisor_id = parse_id(&body.supervisor_id)
+        .map_err(|_| AppError::invalid("supervisor_id", "no such person"))?;
+    let supervisee_id = match &body.supervisee_id {
+        None => caller.id.clone(),
+        Some(s) => parse_id(s).map_err(|_| AppError::invalid("supervisee_id", "no such person"))?,
+    };
+    // Someone else's session is recorded only by the supervisor named on it.
+    if supervisee_id != caller.id && !(supervisor_id == caller.id && caller.has(Role::Supervisor)) {
+        return Err(AppError::forbidden());
+    }
+    let created = state
+        .write(move |conn| {
+            let supervisee = crate::people::queries::find(conn, &supervisee_id)?
+                .filter(|(p, _)| p.active)
+                .ok_or_else(|| AppError::invalid("supervisee_id", "no such active person"))?;
+            let now = now();
+            let log = SupervisionLog {
+                id: uuid::Uuid::now_v7().to_string(),
+                supervisee_id,
+                supervisor_id,
+                held_on: body.held_on,
+                duration_minutes: body.duration_minutes,
+                supervision_type: body.supervision_type.as_str().into(),
+                format: body.format.as_str().into(),
+                group_size: body.group_size,
+                cases_discussed: body.cases_discussed,
+                notes: body.notes,
+                status: LogStatus::Submitted.as_str().into(),
+                rejection_reason: None,
+                reviewed_at: None,
+                created_by: caller.id.clone(),
+                created_at: now,
+                updated_at: now,
+            };
+            check_log(conn, &log, today())?;
+            queries::insert_log(conn, &log)?;
+            audit_log(
+                conn,
+                &caller.id,
+                "create",
+                None,
+                Some(&log),
+                supervisee.0.service_id.as_deref(),
+            )?;
+            Ok(log)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervision-logs", tag = "supervision", params(LogQuery),
+    description = "The logs the caller may see, newest first: their own, those naming them as supervisor, their service's (training leads), all (admins).",
+    responses((status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn list_logs(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let q = q.into_inner();
+    if let Some(s) = &q.status {
+        if LogStatus::parse(s).is_none() {
+            return Err(AppError::invalid(
+                "status",
+                "must be submitted, signed_off or rejected",
+            ));
+        }
+    }
+    let filter = LogFilter {
+        supervisee_id: q.supervisee_id,
+        supervisor_id: q.supervisor_id,
+        status: q.status,
+        from: q.from,
+        to: q.to,
+    };
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| queries::list_logs(conn, &caller, &filter, &p))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |l| &l.id)))
+}
+
+/// A log the caller may see; anyone else gets 404.
+fn visible_log(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+) -> Result<(SupervisionLog, Option<String>), AppError> {
+    let (log, service) = queries::find_log(conn, id)?.ok_or(AppError::NotFound)?;
+    if can_view_log(
+        caller,
+        &log.supervisee_id,
+        &log.supervisor_id,
+        service.as_deref(),
+    ) {
+        Ok((log, service))
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
+    match log.status.as_str() {
+        "submitted" => Ok(()),
+        "signed_off" => Err(AppError::Conflict(
+            "this log is signed off and can no longer change; record a correction as a new log"
+                .into(),
+        )),
+        _ => Err(AppError::Conflict(format!(
+            "this log is {} and can no longer change",
+            log.status
+        ))),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
+    params(("id" = String, Path, description = "log id")),
+    responses((status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let (log, _) = state
+        .db(move |conn| visible_log(conn, &caller, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/supervision-logs/{id}", tag = "supervision", request_body = LogPatch,
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "signed off or rejected"),
+        (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn patch_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: Json<LogPatch>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let p = body.0;
+    validate(&p)?;
+    let supervisor_id = match &p.supervisor_id {
+        Some(s) => {
+            Some(parse_id(s).map_err(|_| AppError::invalid("supervisor_id", "no such person"))?)
+        }
+        None => None,
+    };
+    let updated = state
+        .write(move |conn| {
+            let (before, service) = visible_log(conn, &caller, &id)?;
+            if before.supervisee_id != caller.id {
+                return Err(AppError::forbidden());
+            }
+            still_submitted(&before)?;
+            let mut log = before.clone();
+            if let Some(v) = supervisor_id {
+                log.supervisor_id = v;
+            }
+            if let Some(v) = p.held_on {
+                log.held_on = v;
+            }
+            if let Some(v) = p.duration_minutes {
+                log.duration_minutes = v;
+            }
+            if let Some(v) = p.supervision_type {
+                log.supervision_type = v.as_str().into();
+            }
+            if let Some(v) = p.format {
+                log.format = v.as_str().into();
+                if v == Format::Individual {
+                    log.group_size = None;
+                }
+            }
+            if p.group_size.is_some() {
+                log.group_size = p.group_size;
+            }
+            if p.cases_discussed.is_some() {
+                log.cases_discussed = p.cases_discussed;
+            }
+            if p.notes.is_some() {
+                log.notes = p.notes;
+            }
+            check_log(conn, &log, today())?;
+            log.updated_at = now();
+            if !queries::update_log(conn, &log, LogStatus::Submitted.as_str())? {
+                return Err(AppError::Conflict(
+                    "this log was signed off or rejected meanwhile".into(),
+                ));
+            }
+            audit_log(
+                conn,
+                &caller.id,
+                "update",
+                Some(&before),
+                Some(&log),
+                service.as_deref(),
+            )?;
+            Ok(log)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
+    description = "Withdraws a log while it is `submitted` (the audit trail keeps what it said).",
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn withdraw_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    use crate::db::schema::supervision_logs;
+    use diesel::prelude::*;
+    let id = parse_id(&id)?;
+    state
+        .write(move |conn| {
+            let (before, service) = visible_log(conn, &caller, &id)?;
+            if before.supervisee_id != caller.id {
+                return Err(AppError::forbidden());
+            }
+            still_submitted(&before)?;
+            let n = diesel::delete(
+                supervision_logs::table
+                    .filter(supervision_logs::id.eq(&id))
+                    .filter(supervision_logs::status.eq(LogStatus::Submitted.as_str())),
+            )
+            .execute(conn)?;
+            if n != 1 {
+                return Err(AppError::Conflict(
+                    "this log was signed off or rejected meanwhile".into(),
+                ));
+            }
+            audit_log(
+                conn,
+                &caller.id,
+                "withdraw",
+                Some(&before),
+                None,
+                service.as_deref(),
+            )
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Signs off or rejects one log the caller is the named supervisor of, in the caller's transaction.
+fn review(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    outcome: LogStatus,
+    reason: Option<&str>,
+) -> Result<SupervisionLog, AppError> {
+    let (before, service) = visible_log(conn, caller, id)?;
+    if before.supervisor_id != caller.id {
+        return Err(AppError::Forbidden(
+            "only the supervisor named on the log may sign it off or reject it".into(),
+        ));
+    }
+    still_submitted(&before)?;
+    let now = now();
+    let mut log = before.clone();
+    log.status = outcome.as_str().into();
+    log.rejection_reason = reason.map(str::to_string);
+    log.reviewed_at = Some(now);
+    log.updated_at = now;
+    if !queries::update_log(conn, &log, LogStatus::Submitted.as_str())? {
+        return Err(AppError::Conflict("this log changed meanwhile".into()));
+    }
+    let action = if outcome == LogStatus::SignedOff {
+        "sign_off"
+    } else {
+        "reject"
+    };
+    audit_log(
+        conn,
+        &caller.id,
+        action,
+        Some(&before),
+        Some(&log),
+        service.as_deref(),
+    )?;
+    Ok(log)
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/{id}/sign-off", tag = "supervision",
+    description = "The named supervisor countersigns the log; a signed-off log never changes.",
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sign_off(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let log = state
+        .write(move |conn| review(conn, &caller, &id, LogStatus::SignedOff, None))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/{id}/reject", tag = "supervision", request_body = Rejection,
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reject(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: Json<Rejection>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let body = body.0;
+    validate(&body)?;
+    let reason = body.reason.trim().to_string();
+    let log = state
+        .write(move |conn| review(conn, &caller, &id, LogStatus::Rejected, Some(&reason)))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/sign-off", tag = "supervision", request_body = BulkSignOff,
+    description = "Signs off several logs at once, all or nothing: if any cannot be signed off by the caller, none is.",
+    responses(
+        (status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sign_off_many(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<BulkSignOff>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let mut ids = Vec::with_capacity(body.ids.len());
+    for raw in &body.ids {
+        let id = parse_id(raw)?;
+        if ids.contains(&id) {
+            return Err(AppError::invalid("ids", "names the same log twice"));
+        }
+        ids.push(id);
+    }
+    let signed = state
+        .write(move |conn| {
+            ids.iter()
+                .map(|id| review(conn, &caller, id, LogStatus::SignedOff, None))
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(crate::http::page::whole(signed)))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/practitioners/{id}/supervision-compliance", tag = "supervision",
+    description = "One item per supervision rule that applies to the person, computed for today.",
+    params(("id" = String, Path, description = "person id")),
+    responses((status = 200, body = ComplianceReport), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn person_compliance(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let today = today();
+    let report = state
+        .db(move |conn| {
+            let subject = queries::subject(conn, &id)?.ok_or(AppError::NotFound)?;
+            let named = caller.has(Role::Supervisor)
+                && queries::named_since(conn, &id, &caller.id, today - Duration::days(365))?;
+            if !can_view_compliance(&caller, &id, subject.service_id.as_deref(), named) {
+                return Err(AppError::NotFound);
+            }
+            let policy = queries::load_policy(conn)?;
+            let mut all =
+                queries::compliance(conn, &policy, std::slice::from_ref(&subject), today)?;
+            Ok(ComplianceReport {
+                items: all.remove(&id).unwrap_or_default(),
+                practitioner_id: id,
+                as_of: today,
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/supervision-logs", "GET, POST")
+            .route(web::get().to(list_logs))
+            .route(web::post().to(create_log)),
+    )
+    .service(resource("/supervision-logs/sign-off", "POST").route(web::post().to(sign_off_many)))
+    .service(
+        resource("/supervision-logs/{id}", "GET, PATCH, DELETE")
+            .route(web::get().to(get_log))
+            .route(web::patch().to(patch_log))
+            .route(web::delete().to(withdraw_log)),
+    )
+    .service(resource("/supervision-logs/{id}/sign-off", "POST").route(web::post().to(sign_off)))
+    .service(resource("/supervision-logs/{id}/reject", "POST").route(web::post().to(reject)))
+    .service(
+        resource("/practitioners/{id}/supervision-compliance", "GET")
+            .route(web::get().to(person_compliance)),
+    )
+    .configure(policy::routes)
+    .configure(report::routes);
+}

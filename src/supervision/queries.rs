@@ -1,0 +1,417 @@
+//! Supervision queries: logs, the policy, and compliance for any number of people in a fixed
+//! number of queries (rules, window logs, latest session per kind), never one per person.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::dsl::max;
+use diesel::prelude::*;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::rules::{self, ComplianceStatus, Format, LogFact, LogStatus, Rule, SupervisionType};
+use crate::auth::policy::{roles_from_text, Caller, Role};
+use crate::db::schema::{supervision_logs, supervision_policy_rules, users};
+use crate::db::DbConn;
+use crate::http::page::PageRequest;
+use crate::http::AppError;
+
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = supervision_logs)]
+pub struct SupervisionLog {
+    pub id: String,
+    pub supervisee_id: String,
+    pub supervisor_id: String,
+    #[schema(value_type = String, format = Date)]
+    pub held_on: NaiveDate,
+    pub duration_minutes: i32,
+    /// `case_management`, `clinical_skills`, `clinical` or `supervision_of_supervision`.
+    pub supervision_type: String,
+    /// `individual` or `group`.
+    pub format: String,
+    pub group_size: Option<i32>,
+    pub cases_discussed: Option<i32>,
+    /// Free text. No patient-identifiable data belongs here.
+    pub notes: Option<String>,
+    /// `submitted`, `signed_off` or `rejected`.
+    pub status: String,
+    pub rejection_reason: Option<String>,
+    /// When the supervisor signed off or rejected it.
+    #[serde(serialize_with = "crate::app::instant::option::serialize")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub reviewed_at: Option<NaiveDateTime>,
+    pub created_by: String,
+    #[serde(serialize_with = "crate::app::instant::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    #[serde(serialize_with = "crate::app::instant::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub updated_at: NaiveDateTime,
+}
+
+/// A log with the service of its supervisee, for permission checks.
+pub fn find_log(
+    conn: &mut DbConn,
+    id: &str,
+) -> Result<Option<(SupervisionLog, Option<String>)>, AppError> {
+    Ok(supervision_logs::table
+        .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
+        .filter(supervision_logs::id.eq(id))
+        .select((SupervisionLog::as_select(), users::service_id))
+        .first(conn)
+        .optional()?)
+}
+
+pub fn insert_log(conn: &mut DbConn, log: &SupervisionLog) -> Result<(), AppError> {
+    diesel::insert_into(supervision_logs::table)
+        .values((
+            supervision_logs::id.eq(&log.id),
+            supervision_logs::supervisee_id.eq(&log.supervisee_id),
+            supervision_logs::supervisor_id.eq(&log.supervisor_id),
+            supervision_logs::held_on.eq(log.held_on),
+            supervision_logs::duration_minutes.eq(log.duration_minutes),
+            supervision_logs::supervision_type.eq(&log.supervision_type),
+            supervision_logs::format.eq(&log.format),
+            supervision_logs::group_size.eq(log.group_size),
+            supervision_logs::cases_discussed.eq(log.cases_discussed),
+            supervision_logs::notes.eq(&log.notes),
+            supervision_logs::status.eq(&log.status),
+            supervision_logs::rejection_reason.eq(&log.rejection_reason),
+            supervision_logs::reviewed_at.eq(log.reviewed_at),
+            supervision_logs::created_by.eq(&log.created_by),
+            supervision_logs::created_at.eq(log.created_at),
+            supervision_logs::updated_at.eq(log.updated_at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes every changeable column, only while the stored log is still in `expected_status`;
+/// returns whether it was written (a concurrent sign-off makes it false).
+pub fn update_log(
+    conn: &mut DbConn,
+    log: &SupervisionLog,
+    expected_status: &str,
+) -> Result<bool, AppError> {
+    let n = diesel::update(
+        supervision_logs::table
+            .filter(supervision_logs::id.eq(&log.id))
+            .filter(supervision_logs::status.eq(expected_status)),
+    )
+    .set((
+        supervision_logs::supervisor_id.eq(&log.supervisor_id),
+        supervision_logs::held_on.eq(log.held_on),
+        supervision_logs::duration_minutes.eq(log.duration_minutes),
+        supervision_logs::supervision_type.eq(&log.supervision_type),
+        supervision_logs::format.eq(&log.format),
+        supervision_logs::group_size.eq(log.group_size),
+        supervision_logs::cases_discussed.eq(log.cases_discussed),
+        supervision_logs::notes.eq(&log.notes),
+        supervision_logs::status.eq(&log.status),
+        supervision_logs::rejection_reason.eq(&log.rejection_reason),
+        supervision_logs::reviewed_at.eq(log.reviewed_at),
+        supervision_logs::updated_at.eq(log.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct LogFilter {
+    pub supervisee_id: Option<String>,
+    pub supervisor_id: Option<String>,
+    pub status: Option<String>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+/// One page of the logs the caller may see, newest first.
+pub fn list_logs(
+    conn: &mut DbConn,
+    caller: &Caller,
+    f: &LogFilter,
+    page: &PageRequest,
+) -> Result<Vec<SupervisionLog>, AppError> {
+    let mut q = supervision_logs::table
+        .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
+        .select(SupervisionLog::as_select())
+        .into_boxed();
+    if !caller.is_admin() {
+        let me = caller.id.clone();
+        let mine = supervision_logs::supervisee_id
+            .eq(me.clone())
+            .or(supervision_logs::supervisor_id.eq(me));
+        q = match (&caller.service_id, caller.has(Role::TrainingLead)) {
+            (Some(service), true) => {
+                q.filter(mine.or(users::service_id.eq(service.clone()).assume_not_null()))
+            }
+            _ => q.filter(mine),
+        };
+    }
+    if let Some(v) = &f.supervisee_id {
+        q = q.filter(supervision_logs::supervisee_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.supervisor_id {
+        q = q.filter(supervision_logs::supervisor_id.eq(v.clone()));
+    }
+    if let Some(v) = &f.status {
+        q = q.filter(supervision_logs::status.eq(v.clone()));
+    }
+    if let Some(v) = f.from {
+        q = q.filter(supervision_logs::held_on.ge(v));
+    }
+    if let Some(v) = f.to {
+        q = q.filter(supervision_logs::held_on.le(v));
+    }
+    if let Some(after) = &page.after {
+        q = q.filter(supervision_logs::id.lt(after.clone()));
+    }
+    Ok(q.order(supervision_logs::id.desc())
+        .limit(page.fetch())
+        .load(conn)?)
+}
+
+/// Whether `supervisee` named `supervisor` on a log held since `since`.
+pub fn named_since(
+    conn: &mut DbConn,
+    supervisee: &str,
+    supervisor: &str,
+    since: NaiveDate,
+) -> Result<bool, AppError> {
+    let found: Option<String> = supervision_logs::table
+        .filter(supervision_logs::supervisee_id.eq(supervisee))
+        .filter(supervision_logs::supervisor_id.eq(supervisor))
+        .filter(supervision_logs::held_on.ge(since))
+        .select(supervision_logs::id)
+        .first(conn)
+        .optional()?;
+    Ok(found.is_some())
+}
+
+/// One row of the policy, as stored and as the API shows it.
+#[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
+#[diesel(table_name = supervision_policy_rules)]
+pub struct PolicyRow {
+    pub id: String,
+    pub practitioner_role: String,
+    pub stage: Option<String>,
+    pub supervision_type: String,
+    pub min_minutes: i32,
+    pub window_days: i32,
+    pub formats: String,
+    pub max_group_size: Option<i32>,
+    pub source: String,
+    pub position: i32,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl PolicyRow {
+    pub fn formats(&self) -> Vec<Format> {
+        self.formats
+            .split(',')
+            .filter_map(|f| Format::parse(f.trim()))
+            .collect()
+    }
+
+    /// The rule this row states; `None` for a row naming an unknown type.
+    pub fn rule(&self) -> Option<Rule> {
+        Some(Rule {
+            supervision_type: SupervisionType::parse(&self.supervision_type)?,
+            min_minutes: self.min_minutes,
+            window_days: self.window_days,
+            formats: self.formats(),
+            max_group_size: self.max_group_size,
+        })
+    }
+}
+
+pub fn load_policy(conn: &mut DbConn) -> Result<Vec<PolicyRow>, AppError> {
+    Ok(supervision_policy_rules::table
+        .select(PolicyRow::as_select())
+        .order((
+            supervision_policy_rules::position.asc(),
+            supervision_policy_rules::id.asc(),
+        ))
+        .load(conn)?)
+}
+
+/// Who compliance is computed for.
+#[derive(Debug, Clone, Queryable)]
+pub struct Subject {
+    pub id: String,
+    pub full_name: String,
+    pub service_id: Option<String>,
+    pub practitioner_role: Option<String>,
+    pub stage: Option<String>,
+    pub wte: Option<f64>,
+    pub started_on: Option<NaiveDate>,
+    pub roles: String,
+}
+
+pub type SubjectColumns = (
+    users::id,
+    users::full_name,
+    users::service_id,
+    users::practitioner_role,
+    users::stage,
+    users::wte,
+    users::started_on,
+    users::roles,
+);
+
+pub const SUBJECT_COLUMNS: SubjectColumns = (
+    users::id,
+    users::full_name,
+    users::service_id,
+    users::practitioner_role,
+    users::stage,
+    users::wte,
+    users::started_on,
+    users::roles,
+);
+
+pub fn subject(conn: &mut DbConn, id: &str) -> Result<Option<Subject>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq(id))
+        .select(SUBJECT_COLUMNS)
+        .first(conn)
+        .optional()?)
+}
+
+/// One rule's verdict for one person, as the API shows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ComplianceItem {
+    pub supervision_type: SupervisionType,
+    pub required_minutes: i32,
+    pub achieved_minutes: i32,
+    /// Minutes in the window still waiting for the supervisor's sign-off.
+    pub unsigned_minutes: i32,
+    pub window_days: i32,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub last_held_on: Option<NaiveDate>,
+    #[schema(value_type = String, format = Date)]
+    pub next_due_on: NaiveDate,
+    pub status: ComplianceStatus,
+}
+
+type LogFactRow = (String, NaiveDate, i32, String, String, Option<i32>, String);
+type LatestRow = (String, String, String, Option<i32>, Option<NaiveDate>);
+
+fn fact(
+    t: &str,
+    f: &str,
+    group_size: Option<i32>,
+    status: &str,
+    held_on: NaiveDate,
+    minutes: i32,
+) -> Option<LogFact> {
+    Some(LogFact {
+        held_on,
+        minutes,
+        supervision_type: SupervisionType::parse(t)?,
+        format: Format::parse(f)?,
+        group_size,
+        status: LogStatus::parse(status)?,
+    })
+}
+
+/// Compliance of each subject on `today`, in three queries whatever their number: the logs of
+/// the widest window, and the latest session per kind (for `last_held_on` before the window).
+pub fn compliance(
+    conn: &mut DbConn,
+    policy: &[PolicyRow],
+    subjects: &[Subject],
+    today: NaiveDate,
+) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
+    let mut out: HashMap<String, Vec<ComplianceItem>> = HashMap::new();
+    if subjects.is_empty() {
+        return Ok(out);
+    }
+    let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
+    let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
+    let since = today - Duration::days(i64::from(widest));
+    let window_rows: Vec<LogFactRow> = supervision_logs::table
+        .filter(supervision_logs::supervisee_id.eq_any(&ids))
+        .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+        .filter(supervision_logs::held_on.gt(since))
+        .filter(supervision_logs::held_on.le(today))
+        .select((
+            supervision_logs::supervisee_id,
+            supervision_logs::held_on,
+            supervision_logs::duration_minutes,
+            supervision_logs::supervision_type,
+            supervision_logs::format,
+            supervision_logs::group_size,
+            supervision_logs::status,
+        ))
+        .load(conn)?;
+    let latest_rows: Vec<LatestRow> = supervision_logs::table
+        .filter(supervision_logs::supervisee_id.eq_any(&ids))
+        .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+        .filter(supervision_logs::held_on.le(today))
+        .group_by((
+            supervision_logs::supervisee_id,
+            supervision_logs::supervision_type,
+            supervision_logs::format,
+            supervision_logs::group_size,
+        ))
+        .select((
+            supervision_logs::supervisee_id,
+            supervision_logs::supervision_type,
+            supervision_logs::format,
+            supervision_logs::group_size,
+            max(supervision_logs::held_on),
+        ))
+        .load(conn)?;
+
+    let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
+    for (who, held_on, minutes, t, f, size, status) in &window_rows {
+        if let Some(l) = fact(t, f, *size, status, *held_on, *minutes) {
+            window.entry(who.as_str()).or_default().push(l);
+        }
+    }
+    let mut latest: HashMap<&str, Vec<LogFact>> = HashMap::new();
+    for (who, t, f, size, held_on) in &latest_rows {
+        if let Some(l) =
+            held_on.and_then(|d| fact(t, f, *size, LogStatus::SignedOff.as_str(), d, 0))
+        {
+            latest.entry(who.as_str()).or_default().push(l);
+        }
+    }
+    for s in subjects {
+        let is_supervisor = roles_from_text(&s.roles).contains(&Role::Supervisor);
+        let logs = window.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let kinds = latest.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let items = out.entry(s.id.clone()).or_default();
+        for row in policy {
+            if !rules::applies(
+                &row.practitioner_role,
+                row.stage.as_deref(),
+                s.practitioner_role.as_deref(),
+                s.stage.as_deref(),
+                is_supervisor,
+            ) {
+                continue;
+            }
+            let Some(rule) = row.rule() else { continue };
+            let c = rules::evaluate(&rule, s.wte.unwrap_or(1.0), s.started_on, logs, today);
+            let before_window = kinds
+                .iter()
+                .filter(|k| rules::counts(&rule, k))
+                .map(|k| k.held_on)
+                .max();
+            items.push(ComplianceItem {
+                supervision_type: rule.supervision_type,
+                required_minutes: c.required_minutes,
+                achieved_minutes: c.achieved_minutes,
+                unsigned_minutes: c.unsigned_minutes,
+                window_days: rule.window_days,
+                last_held_on: c.last_held_on.max(before_window),
+                next_due_on: c.next_due_on,
+                status: c.status,
+            });
+        }
+    }
+    Ok(out)
+}

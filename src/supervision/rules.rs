@@ -1,0 +1,391 @@
+//! Supervision compliance as plain functions of a policy rule, the person and their logs, with
+//! "today" passed in. No database, no HTTP: unit tests reach every case.
+//!
+//! Definitions (shared with the hand-computed vectors in `tests/vectors/`):
+//! - a log counts for a rule when its type matches, it is not rejected, and its format is one the
+//!   rule allows (a group only up to the rule's largest group);
+//! - the window ending on day `d` holds the logs with `d - window_days < held_on <= d`;
+//! - required minutes = full-time minutes x max(WTE, 0.5), rounded to the nearest minute;
+//! - `next_due_on` is the first day on which, with no new sessions, the window would hold too
+//!   little; `overdue` when the window ending today holds too little; `due_soon` when it holds
+//!   enough today but not on today + 2, or when a person in post for less than one window has
+//!   too little (a new starter is never overdue); else `compliant`.
+
+use chrono::{Duration, NaiveDate};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Days ahead that make a person `due_soon`.
+pub const DUE_SOON_DAYS: i64 = 2;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SupervisionType {
+    CaseManagement,
+    ClinicalSkills,
+    Clinical,
+    SupervisionOfSupervision,
+}
+
+impl SupervisionType {
+    pub const ALL: [SupervisionType; 4] = [
+        SupervisionType::CaseManagement,
+        SupervisionType::ClinicalSkills,
+        SupervisionType::Clinical,
+        SupervisionType::SupervisionOfSupervision,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SupervisionType::CaseManagement => "case_management",
+            SupervisionType::ClinicalSkills => "clinical_skills",
+            SupervisionType::Clinical => "clinical",
+            SupervisionType::SupervisionOfSupervision => "supervision_of_supervision",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SupervisionType> {
+        SupervisionType::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    Individual,
+    Group,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Individual => "individual",
+            Format::Group => "group",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "individual" => Some(Format::Individual),
+            "group" => Some(Format::Group),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum LogStatus {
+    Submitted,
+    SignedOff,
+    Rejected,
+}
+
+impl LogStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogStatus::Submitted => "submitted",
+            LogStatus::SignedOff => "signed_off",
+            LogStatus::Rejected => "rejected",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<LogStatus> {
+        match s {
+            "submitted" => Some(LogStatus::Submitted),
+            "signed_off" => Some(LogStatus::SignedOff),
+            "rejected" => Some(LogStatus::Rejected),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ComplianceStatus {
+    Compliant,
+    DueSoon,
+    Overdue,
+}
+
+/// What a rule needs to know of one policy row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rule {
+    pub supervision_type: SupervisionType,
+    pub min_minutes: i32,
+    pub window_days: i32,
+    pub formats: Vec<Format>,
+    /// The largest group whose time counts; `None`: any size.
+    pub max_group_size: Option<i32>,
+}
+
+/// What a rule needs to know of one log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogFact {
+    pub held_on: NaiveDate,
+    pub minutes: i32,
+    pub supervision_type: SupervisionType,
+    pub format: Format,
+    pub group_size: Option<i32>,
+    pub status: LogStatus,
+}
+
+/// One rule's verdict for one person.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Compliance {
+    pub required_minutes: i32,
+    pub achieved_minutes: i32,
+    pub unsigned_minutes: i32,
+    pub last_held_on: Option<NaiveDate>,
+    pub next_due_on: NaiveDate,
+    pub status: ComplianceStatus,
+}
+
+pub fn required_minutes(full_time_minutes: i32, wte: f64) -> i32 {
+    (f64::from(full_time_minutes) * wte.clamp(0.5, 1.0)).round() as i32
+}
+
+pub fn counts(rule: &Rule, log: &LogFact) -> bool {
+    log.supervision_type == rule.supervision_type
+        && log.status != LogStatus::Rejected
+        && rule.formats.contains(&log.format)
+        && match (log.format, rule.max_group_size) {
+            (Format::Group, Some(max)) => log.group_size.is_some_and(|n| n <= max),
+            _ => true,
+        }
+}
+
+/// Evaluates one rule for a person of `wte` in post since `started_on`, on `today`.
+pub fn evaluate(
+    rule: &Rule,
+    wte: f64,
+    started_on: Option<NaiveDate>,
+    logs: &[LogFact],
+    today: NaiveDate,
+) -> Compliance {
+    let window = Duration::days(i64::from(rule.window_days));
+    let required = required_minutes(rule.min_minutes, wte);
+    let mut eligible: Vec<&LogFact> = logs
+        .iter()
+        .filter(|l| counts(rule, l) && l.held_on <= today)
+        .collect();
+    eligible.sort_by_key(|l| std::cmp::Reverse(l.held_on));
+    let last_held_on = eligible.first().map(|l| l.held_on);
+    let in_window: Vec<&LogFact> = eligible
+        .iter()
+        .copied()
+        .filter(|l| l.held_on > today - window)
+        .collect();
+    let achieved: i32 = in_window.iter().map(|l| l.minutes).sum();
+    let unsigned: i32 = in_window
+        .iter()
+        .filter(|l| l.status == LogStatus::Submitted)
+        .map(|l| l.minutes)
+        .sum();
+    let new_starter = started_on.is_some_and(|s| today - s < window);
+
+    let (status, next_due_on) = if achieved >= required {
+        // Newest first: the window holds enough until the log that completes the requirement
+        // ages out of it.
+        let mut total = 0;
+        let mut completing = today;
+        for l in &in_window {
+            total += l.minutes;
+            if total >= required {
+                completing = l.held_on;
+                break;
+            }
+        }
+        let next = if required <= 0 {
+            today + window
+        } else {
+            completing + window
+        };
+        let status = if next <= today + Duration::days(DUE_SOON_DAYS) {
+            ComplianceStatus::DueSoon
+        } else {
+            ComplianceStatus::Compliant
+        };
+        (status, next)
+    } else if new_starter {
+        let grace_ends = started_on.map(|s| s + window).unwrap_or(today);
+        (ComplianceStatus::DueSoon, grace_ends.max(today))
+    } else {
+        (ComplianceStatus::Overdue, today)
+    };
+    Compliance {
+        required_minutes: required,
+        achieved_minutes: achieved,
+        unsigned_minutes: unsigned,
+        last_held_on,
+        next_due_on,
+        status,
+    }
+}
+
+/// Whether a policy row applies to a person of this practitioner role and stage (or to a
+/// supervisor, for rows of the `supervisor` role).
+pub fn applies(
+    rule_role: &str,
+    rule_stage: Option<&str>,
+    role: Option<&str>,
+    stage: Option<&str>,
+    is_supervisor: bool,
+) -> bool {
+    let role_matches = if rule_role == "supervisor" {
+        is_supervisor
+    } else {
+        role == Some(rule_role)
+    };
+    role_matches && rule_stage.is_none_or(|s| stage == Some(s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    /// The seeded default policy, as in `domain.md`.
+    fn default_rule(role: &str, t: SupervisionType) -> Rule {
+        use Format::*;
+        let (min, window, formats, max) = match (role, t) {
+            ("pwp", SupervisionType::CaseManagement) => (60, 7, vec![Individual], None),
+            ("pwp", SupervisionType::ClinicalSkills) => (60, 14, vec![Individual, Group], Some(6)),
+            ("cbt_therapist", SupervisionType::Clinical) => {
+                (90, 30, vec![Individual, Group], Some(6))
+            }
+            ("counsellor", SupervisionType::Clinical) => (90, 30, vec![Individual, Group], None),
+            (_, SupervisionType::Clinical) => (60, 14, vec![Individual, Group], None),
+            other => panic!("no default rule for {other:?}"),
+        };
+        Rule {
+            supervision_type: t,
+            min_minutes: min,
+            window_days: window,
+            formats,
+            max_group_size: max,
+        }
+    }
+
+    fn date(v: &Value) -> NaiveDate {
+        v.as_str().unwrap().parse().unwrap()
+    }
+
+    #[test]
+    fn the_hand_computed_vectors_hold() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/supervision-compliance.json"
+        ))
+        .unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let today = date(&doc["today"]);
+        let cases = doc["cases"].as_array().unwrap();
+        assert!(cases.len() >= 15);
+        for case in cases {
+            let name = case["name"].as_str().unwrap();
+            let logs: Vec<LogFact> = case["logs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| LogFact {
+                    held_on: date(&l["held_on"]),
+                    minutes: l["duration_minutes"].as_i64().unwrap() as i32,
+                    supervision_type: SupervisionType::parse(
+                        l["supervision_type"].as_str().unwrap(),
+                    )
+                    .unwrap(),
+                    format: Format::parse(l["format"].as_str().unwrap()).unwrap(),
+                    group_size: l["group_size"].as_i64().map(|n| n as i32),
+                    status: LogStatus::parse(l["status"].as_str().unwrap()).unwrap(),
+                })
+                .collect();
+            for (t, expect) in case["expect"].as_object().unwrap() {
+                let rule = default_rule(
+                    case["practitioner_role"].as_str().unwrap(),
+                    SupervisionType::parse(t).unwrap(),
+                );
+                let got = evaluate(
+                    &rule,
+                    case["wte"].as_f64().unwrap(),
+                    Some(date(&case["started_on"])),
+                    &logs,
+                    today,
+                );
+                let got_json = serde_json::json!({
+                    "required_minutes": got.required_minutes,
+                    "achieved_minutes": got.achieved_minutes,
+                    "unsigned_minutes": got.unsigned_minutes,
+                    "status": got.status,
+                    "last_held_on": got.last_held_on.map(|d| d.to_string()),
+                    "next_due_on": got.next_due_on.to_string(),
+                });
+                for (key, want) in expect.as_object().unwrap() {
+                    assert_eq!(&got_json[key], want, "{name}: {t}.{key}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_overdue_person_is_due_today_and_a_new_starter_when_the_first_window_ends() {
+        let rule = default_rule("pwp", SupervisionType::CaseManagement);
+        let today: NaiveDate = "2026-03-15".parse().unwrap();
+        let old = evaluate(&rule, 1.0, Some("2025-01-01".parse().unwrap()), &[], today);
+        assert_eq!(
+            (old.status, old.next_due_on),
+            (ComplianceStatus::Overdue, today)
+        );
+        let new = evaluate(&rule, 1.0, Some("2026-03-12".parse().unwrap()), &[], today);
+        assert_eq!(
+            (new.status, new.next_due_on.to_string().as_str()),
+            (ComplianceStatus::DueSoon, "2026-03-19")
+        );
+    }
+
+    #[test]
+    fn future_logs_and_other_types_do_not_count() {
+        let rule = default_rule("pwp", SupervisionType::CaseManagement);
+        let today: NaiveDate = "2026-03-15".parse().unwrap();
+        let log = |held_on: &str, t| LogFact {
+            held_on: held_on.parse().unwrap(),
+            minutes: 60,
+            supervision_type: t,
+            format: Format::Individual,
+            group_size: None,
+            status: LogStatus::SignedOff,
+        };
+        let logs = [
+            log("2026-03-16", SupervisionType::CaseManagement),
+            log("2026-03-14", SupervisionType::ClinicalSkills),
+        ];
+        let c = evaluate(&rule, 1.0, None, &logs, today);
+        assert_eq!(
+            (c.achieved_minutes, c.status, c.last_held_on),
+            (0, ComplianceStatus::Overdue, None)
+        );
+    }
+
+    #[test]
+    fn required_minutes_are_pro_rata_with_a_floor_of_half() {
+        assert_eq!(required_minutes(90, 0.8), 72);
+        assert_eq!(required_minutes(60, 0.3), 30);
+        assert_eq!(required_minutes(90, 0.55), 50);
+        assert_eq!(required_minutes(60, 1.0), 60);
+    }
+
+    #[test]
+    fn rules_apply_by_role_stage_and_supervisor_role() {
+        assert!(applies("pwp", None, Some("pwp"), Some("trainee"), false));
+        assert!(!applies(
+            "pwp",
+            Some("qualified"),
+            Some("pwp"),
+            Some("trainee"),
+            false
+        ));
+        assert!(!applies("cbt_therapist", None, Some("pwp"), None, false));
+        assert!(applies("supervisor", None, Some("pwp"), None, true));
+        assert!(!applies("supervisor", None, Some("pwp"), None, false));
+    }
+}
