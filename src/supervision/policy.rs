@@ -72,13 +72,13 @@ pub fn current(conn: &mut DbConn) -> Result<Policy, AppError> {
 
 /// The checks `validator` cannot make alone: known roles and stages, formats and group sizes
 /// that agree, and no two rules for the same role, stage and type.
-fn check(conn: &mut DbConn, policy: &Policy) -> Result<(), AppError> {
+/// `errors`: what `validator` already found, so the answer lists every problem at once.
+fn check(conn: &mut DbConn, policy: &Policy, mut errors: Vec<FieldError>) -> Result<(), AppError> {
     let known: HashSet<String> = practitioner_roles::table
         .select(practitioner_roles::code)
         .load::<String>(conn)?
         .into_iter()
         .collect();
-    let mut errors = Vec::new();
     let mut seen = HashSet::new();
     for (i, r) in policy.rules.iter().enumerate() {
         let at = |f: &str| format!("rules[{i}].{f}");
@@ -119,6 +119,7 @@ fn check(conn: &mut DbConn, policy: &Policy) -> Result<(), AppError> {
     if errors.is_empty() {
         Ok(())
     } else {
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
         Err(AppError::Validation(errors))
     }
 }
@@ -151,10 +152,14 @@ pub async fn put_policy(
         return Err(AppError::forbidden());
     }
     let policy = body.0;
-    validate(&policy)?;
+    let field_errors = match validate(&policy) {
+        Ok(()) => Vec::new(),
+        Err(AppError::Validation(errors)) => errors,
+        Err(other) => return Err(other),
+    };
     let saved = state
         .write(move |conn| {
-            check(conn, &policy)?;
+            check(conn, &policy, field_errors)?;
             let before = current(conn)?;
             let now = now();
             diesel::delete(supervision_policy_rules::table).execute(conn)?;

@@ -8,3 +8,4 @@ mod errors;
 mod people;
 mod reference;
 mod services;
+mod supervision;
