@@ -129,9 +129,16 @@ impl ManageConnection for Manager {
 
     fn connect(&self) -> Result<DbConn, r2d2::Error> {
         match &self.url {
-            DbUrl::Postgres(raw) => PgConnection::establish(&self.pg_url(raw))
-                .map(DbConn::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+            DbUrl::Postgres(raw) => {
+                let mut conn = PgConnection::establish(&self.pg_url(raw))
+                    .map_err(r2d2::Error::ConnectionError)?;
+                // diesel keeps statements prepared; after five runs PostgreSQL may switch one to a
+                // generic plan, which for `= ANY($1)` over a page of people was several times
+                // slower. Planning each run with its real parameters costs microseconds here.
+                conn.batch_execute("SET plan_cache_mode = force_custom_plan")
+                    .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Postgresql(conn))
+            }
             DbUrl::Sqlite(path) => {
                 let mut conn =
                     SqliteConnection::establish(path).map_err(r2d2::Error::ConnectionError)?;
