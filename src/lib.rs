@@ -1,6 +1,7 @@
 //! registry: the training, accreditation and clinical-supervision registry for NHS Talking
 //! Therapies services. `main` and the tests build the same app from here.
 
+pub mod accreditation;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -152,6 +153,7 @@ pub fn build_app(
                 .configure(reference::routes)
                 .configure(audit::routes)
                 .configure(supervision::routes)
+                .configure(accreditation::routes)
                 .default_service(web::to(http::not_found)),
         )
         .default_service(web::to(http::not_found))

@@ -108,6 +108,98 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    credential_kinds (id) {
+        id -> Text,
+        body_code -> Text,
+        code -> Text,
+        name -> Text,
+        renewal_months -> Integer,
+        reminder_offsets -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cpd_rules (id) {
+        id -> Text,
+        body_code -> Text,
+        credential_kind -> Nullable<Text>,
+        min_activities -> Integer,
+        reflection_required -> Bool,
+        min_cbt_related -> Integer,
+        min_cbt_hours -> Double,
+        period_months -> Integer,
+        source -> Text,
+    }
+}
+
+diesel::table! {
+    courses (id) {
+        id -> Text,
+        title -> Text,
+        provider -> Text,
+        modality_code -> Text,
+        body_code -> Text,
+        kind -> Text,
+        accredited_from -> Date,
+        accredited_until -> Date,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    training_records (id) {
+        id -> Text,
+        practitioner_id -> Text,
+        course_id -> Text,
+        status -> Text,
+        started_on -> Nullable<Date>,
+        completed_on -> Nullable<Date>,
+        course_accredited_at_completion -> Nullable<Bool>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    accreditations (id) {
+        id -> Text,
+        practitioner_id -> Text,
+        body_code -> Text,
+        kind -> Text,
+        membership_number -> Text,
+        valid_from -> Date,
+        expires_on -> Date,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        verification_method -> Nullable<Text>,
+        verification_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    cpd_activities (id) {
+        id -> Text,
+        practitioner_id -> Text,
+        title -> Text,
+        held_on -> Date,
+        hours -> Double,
+        category -> Text,
+        cbt_related -> Bool,
+        reflective_statement -> Nullable<Text>,
+        course_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(training_records -> courses (course_id));
+
 diesel::joinable!(modalities -> accreditation_bodies (body_code));
 diesel::joinable!(practitioner_roles -> modalities (modality_code));
 diesel::joinable!(users -> services (service_id));
@@ -129,6 +221,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     supervision_policy_rules,
     supervision_logs,
+    credential_kinds,
+    cpd_rules,
+    courses,
+    training_records,
+    accreditations,
+    cpd_activities,
 );
 
 diesel::table! {

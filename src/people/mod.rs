@@ -231,6 +231,9 @@ pub struct PeopleQuery {
     /// Part of a name or email, any case.
     pub q: Option<String>,
     pub active: Option<bool>,
+    /// A modality the person practises: their role's, or one learnt on a completed
+    /// practitioner-training course.
+    pub modality: Option<String>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -477,6 +480,7 @@ pub async fn list_practitioners(
         practitioner_role: q.practitioner_role,
         q: q.q,
         active: q.active,
+        modality: q.modality,
     };
     let p = page.clone();
     let rows = state

@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::auth::policy::PeopleScope;
-use crate::db::schema::{practitioner_roles, users};
+use crate::db::schema::{courses, practitioner_roles, training_records, users};
 use crate::db::DbConn;
 use crate::http::page::PageRequest;
 use crate::http::AppError;
@@ -41,6 +41,8 @@ pub struct PeopleFilter {
     pub practitioner_role: Option<String>,
     pub q: Option<String>,
     pub active: Option<bool>,
+    /// The role's modality, or one learnt on a completed practitioner-training course.
+    pub modality: Option<String>,
 }
 
 fn like_pattern(q: &str) -> String {
@@ -78,6 +80,20 @@ pub fn list(
     }
     if let Some(a) = f.active {
         q = q.filter(users::active.eq(a));
+    }
+    if let Some(m) = &f.modality {
+        let trained = training_records::table
+            .inner_join(courses::table)
+            .filter(courses::modality_code.eq(m.clone()))
+            .filter(courses::kind.eq("practitioner_training"))
+            .filter(training_records::status.eq("completed"))
+            .select(training_records::practitioner_id);
+        q = q.filter(
+            practitioner_roles::modality_code
+                .nullable()
+                .eq(m.clone())
+                .or(users::id.eq_any(trained).nullable()),
+        );
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);

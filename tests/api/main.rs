@@ -2,6 +2,7 @@
 
 mod support;
 
+mod accreditation;
 mod audit;
 mod auth;
 mod errors;
