@@ -62,6 +62,10 @@ use utoipa::{Modify, OpenApi};
         crate::accreditation::cpd::create_cpd,
         crate::accreditation::cpd::patch_cpd,
         crate::accreditation::cpd::delete_cpd,
+        crate::accreditation::required::list_required,
+        crate::accreditation::required::create_required,
+        crate::accreditation::required::delete_required,
+        crate::accreditation::required::courses_report,
     ),
     modifiers(&BearerAuth),
     tags(

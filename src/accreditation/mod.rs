@@ -4,6 +4,7 @@
 pub mod courses;
 pub mod cpd;
 pub mod credentials;
+pub mod required;
 pub mod rules;
 pub mod training;
 
@@ -391,5 +392,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(courses::routes)
     .configure(training::routes)
     .configure(credentials::routes)
-    .configure(cpd::routes);
+    .configure(cpd::routes)
+    .configure(required::routes);
 }

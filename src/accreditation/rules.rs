@@ -17,6 +17,16 @@ pub enum CourseStatus {
     Lapsed,
 }
 
+impl CourseStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CourseStatus::Accredited => "accredited",
+            CourseStatus::Expiring => "expiring",
+            CourseStatus::Lapsed => "lapsed",
+        }
+    }
+}
+
 pub fn course_status(accredited_until: NaiveDate, today: NaiveDate) -> CourseStatus {
     if accredited_until < today {
         CourseStatus::Lapsed

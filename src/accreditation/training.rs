@@ -62,6 +62,14 @@ pub struct TrainingPatch {
     pub completed_on: Option<NaiveDate>,
 }
 
+/// A page of training records, with the service's required courses the person still lacks.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrainingList {
+    pub items: Vec<TrainingRecord>,
+    pub next_cursor: Option<String>,
+    pub required_missing: Vec<super::required::Missing>,
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct TrainingQuery {
@@ -105,7 +113,7 @@ fn insert(conn: &mut DbConn, r: &TrainingRecord) -> Result<(), AppError> {
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/training", tag = "accreditation", params(("id" = String, Path, description = "person id"), TrainingQuery),
-    responses((status = 200, body = inline(Page<TrainingRecord>)), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    responses((status = 200, body = TrainingList), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
 pub async fn list_training(
@@ -118,9 +126,10 @@ pub async fn list_training(
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let status = q.into_inner().status;
     let p = page.clone();
-    let rows = state
+    let (rows, required_missing) = state
         .db(move |conn| {
-            person_for(conn, &caller, &id, Access::Read)?;
+            let service = person_for(conn, &caller, &id, Access::Read)?;
+            let missing = super::required::missing_for(conn, &id, service.as_deref())?;
             let mut s = training_records::table
                 .filter(training_records::practitioner_id.eq(&id))
                 .select(TrainingRecord::as_select())
@@ -131,12 +140,19 @@ pub async fn list_training(
             if let Some(after) = &p.after {
                 s = s.filter(training_records::id.gt(after.clone()));
             }
-            Ok(s.order(training_records::id.asc())
+            let rows = s
+                .order(training_records::id.asc())
                 .limit(p.fetch())
-                .load::<TrainingRecord>(conn)?)
+                .load::<TrainingRecord>(conn)?;
+            Ok((rows, missing))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| &r.id)))
+    let page = Page::from_rows(rows, &page, |r| &r.id);
+    Ok(HttpResponse::Ok().json(TrainingList {
+        items: page.items,
+        next_cursor: page.next_cursor,
+        required_missing,
+    }))
 }
 
 #[utoipa::path(

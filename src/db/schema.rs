@@ -198,7 +198,19 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    required_courses (id) {
+        id -> Text,
+        service_id -> Text,
+        course_id -> Text,
+        practitioner_role -> Nullable<Text>,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(training_records -> courses (course_id));
+diesel::joinable!(required_courses -> courses (course_id));
 
 diesel::joinable!(modalities -> accreditation_bodies (body_code));
 diesel::joinable!(practitioner_roles -> modalities (modality_code));
@@ -227,6 +239,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_records,
     accreditations,
     cpd_activities,
+    required_courses,
 );
 
 diesel::table! {

@@ -12,7 +12,157 @@ both!(
     cpd_moves_the_renewal_check_from_unmet_to_met,
     training_records_move_forward_and_flag_lapsed_courses,
     the_accreditation_report_answers_json_and_safe_csv,
+    required_courses_show_who_still_lacks_them,
 );
+
+async fn required_courses_show_who_still_lacks_them(t: TestApp) {
+    let s = t.service("Required").await;
+    let other = t.service("Elsewhere").await;
+    let (_, lead) = t.person(&s, "lead@registry.test", &["training_lead"]).await;
+    let (_, far_lead) = t
+        .person(&other, "far@registry.test", &["training_lead"])
+        .await;
+    let (me, token) = t.person(&s, "me@registry.test", &["practitioner"]).await;
+    let culture = course(
+        &t,
+        &lead,
+        "li_cbt",
+        "BPS",
+        "cpd",
+        "2020-01-01",
+        &in_days(60),
+    )
+    .await;
+    let cbt_only = course(
+        &t,
+        &lead,
+        "cbt",
+        "BABCP",
+        "cpd",
+        "2020-01-01",
+        &in_days(400),
+    )
+    .await;
+    let everyone = json!({"service_id": s, "course_id": culture["id"]});
+    t.post("/api/v1/required-courses", &token, everyone.clone())
+        .await
+        .problem(403);
+    t.post("/api/v1/required-courses", &far_lead, everyone.clone())
+        .await
+        .problem(403);
+    let req = t
+        .post("/api/v1/required-courses", &lead, everyone.clone())
+        .await
+        .expect(201)
+        .json();
+    t.post("/api/v1/required-courses", &lead, everyone)
+        .await
+        .problem(409);
+    t.post(
+        "/api/v1/required-courses",
+        &lead,
+        json!({"service_id": s, "course_id": cbt_only["id"], "practitioner_role": "cbt_therapist"}),
+    )
+    .await
+    .expect(201);
+
+    let training = format!("/api/v1/practitioners/{me}/training");
+    let mine = t.get(&training, &token).await.expect(200).json();
+    let missing: Vec<&str> = mine["required_missing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["course_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        missing,
+        [culture["id"].as_str().unwrap()],
+        "a PWP is not held to the CBT-only course"
+    );
+    t.post(
+        &training,
+        &lead,
+        json!({"course_id": culture["id"], "status": "completed", "completed_on": in_days(-2)}),
+    )
+    .await
+    .expect(201);
+    let mine = t.get(&training, &token).await.expect(200).json();
+    assert!(
+        mine["required_missing"].as_array().unwrap().is_empty(),
+        "{mine}"
+    );
+
+    let report = t
+        .get("/api/v1/reports/courses", &lead)
+        .await
+        .expect(200)
+        .json();
+    let row = report["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == culture["id"])
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            row["status"].clone(),
+            row["completions"].clone(),
+            row["completions_outside_accreditation"].clone()
+        ),
+        (json!("expiring"), json!(1), json!(0))
+    );
+    let lacking: Vec<&str> = row["required"][0]["lacking"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["full_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(lacking, ["Person lead@registry.test"]);
+    let far = t
+        .get("/api/v1/reports/courses", &far_lead)
+        .await
+        .expect(200)
+        .json();
+    assert!(far["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|c| c["required"].as_array().unwrap().is_empty()));
+    t.get("/api/v1/reports/courses", &token).await.problem(403);
+    let req_csv = actix_web::test::TestRequest::get()
+        .uri("/api/v1/reports/courses")
+        .insert_header(("Authorization", format!("Bearer {lead}")))
+        .insert_header(("Accept", "text/csv"));
+    let csv = t.send(req_csv).await.expect(200).text();
+    assert!(
+        csv.starts_with("course_id,title,modality,body,kind"),
+        "{csv}"
+    );
+    assert!(csv.contains("Person lead@registry.test"));
+    t.delete(
+        &format!("/api/v1/required-courses/{}", req["id"].as_str().unwrap()),
+        &far_lead,
+    )
+    .await
+    .problem(404);
+    t.delete(
+        &format!("/api/v1/required-courses/{}", req["id"].as_str().unwrap()),
+        &lead,
+    )
+    .await
+    .expect(204);
+    assert_eq!(
+        t.get("/api/v1/required-courses", &lead)
+            .await
+            .expect(200)
+            .json()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
