@@ -5,6 +5,7 @@ pub mod accreditation;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod competences;
 pub mod config;
 pub mod db;
 pub mod http;
@@ -154,6 +155,7 @@ pub fn build_app(
                 .configure(audit::routes)
                 .configure(supervision::routes)
                 .configure(accreditation::routes)
+                .configure(competences::routes)
                 .default_service(web::to(http::not_found)),
         )
         .default_service(web::to(http::not_found))

@@ -66,6 +66,16 @@ use utoipa::{Modify, OpenApi};
         crate::accreditation::required::create_required,
         crate::accreditation::required::delete_required,
         crate::accreditation::required::courses_report,
+        crate::competences::list_frameworks,
+        crate::competences::get_framework,
+        crate::competences::create_framework,
+        crate::competences::add_competence,
+        crate::competences::patch_competence,
+        crate::competences::name_assessor,
+        crate::competences::person_competences,
+        crate::competences::assess,
+        crate::competences::supervisors,
+        crate::competences::competencies_report,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -76,6 +86,7 @@ use utoipa::{Modify, OpenApi};
         (name = "audit", description = "Who changed what"),
         (name = "supervision", description = "Supervision logs, countersigning, compliance and the policy"),
         (name = "accreditation", description = "Credentials, courses, training records and CPD"),
+        (name = "competences", description = "Competence frameworks, sign-offs and supervisor eligibility"),
         (name = "reports", description = "Training-lead reports, JSON or CSV"),
     )
 )]

@@ -209,6 +209,60 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    competency_frameworks (id) {
+        id -> Text,
+        code -> Text,
+        title -> Text,
+        description -> Text,
+        source -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    competencies (id) {
+        id -> Text,
+        framework_id -> Text,
+        code -> Text,
+        domain -> Text,
+        title -> Text,
+        description -> Text,
+        modality_code -> Nullable<Text>,
+        retired_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    competency_assessments (id) {
+        id -> Text,
+        practitioner_id -> Text,
+        competency_id -> Text,
+        outcome -> Text,
+        evidence -> Text,
+        evidence_method -> Text,
+        assessed_by -> Text,
+        assessed_on -> Date,
+        review_due_on -> Nullable<Date>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    framework_assessors (id) {
+        id -> Text,
+        framework_id -> Text,
+        user_id -> Text,
+        named_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(competencies -> competency_frameworks (framework_id));
+diesel::joinable!(competency_assessments -> competencies (competency_id));
 diesel::joinable!(training_records -> courses (course_id));
 diesel::joinable!(required_courses -> courses (course_id));
 
@@ -240,6 +294,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     accreditations,
     cpd_activities,
     required_courses,
+    competency_frameworks,
+    competencies,
+    competency_assessments,
+    framework_assessors,
 );
 
 diesel::table! {

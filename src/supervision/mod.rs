@@ -117,6 +117,17 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
                     "supervisor_id",
                     "a supervisee cannot supervise themselves",
                 ));
+            } else {
+                // Trained (or signed off) in supervising the supervisee's modality, with
+                // credentials for its body not all expired.
+                let role = supervisee
+                    .as_ref()
+                    .and_then(|s| s.practitioner_role.as_deref());
+                if let Err(AppError::Validation(mut e)) =
+                    crate::competences::eligibility::check_supervisor(conn, &sup.id, role, today)
+                {
+                    errors.append(&mut e);
+                }
             }
         }
         Some((sup, _)) if !sup.active => errors.push(FieldError::new(

@@ -5,6 +5,7 @@ mod support;
 mod accreditation;
 mod audit;
 mod auth;
+mod competences;
 mod errors;
 mod people;
 mod reference;

@@ -43,10 +43,12 @@ async fn person(
         .await
         .expect(201)
         .json();
-    (
-        p["id"].as_str().unwrap().to_string(),
-        t.login(email, PASSWORD).await,
-    )
+    let id = p["id"].as_str().unwrap().to_string();
+    // Supervisors here supervise PWPs: record the training that makes them eligible.
+    if roles.contains(&"supervisor") {
+        t.train_supervisor(&id, "li_cbt", "BPS").await;
+    }
+    (id, t.login(email, PASSWORD).await)
 }
 
 fn log(supervisor: &str, held_on: &str, minutes: i64, kind: &str, format: &str) -> Value {
@@ -832,7 +834,19 @@ async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
         .expect(200)
         .json();
     let rules = policy["rules"].as_array().unwrap();
-    assert_eq!(rules.len(), 7);
+    assert_eq!(rules.len(), 8);
+    let sos = rules
+        .iter()
+        .find(|r| r["practitioner_role"] == "supervisor")
+        .unwrap();
+    assert_eq!(
+        (
+            sos["supervision_type"].clone(),
+            sos["min_minutes"].clone(),
+            sos["window_days"].clone()
+        ),
+        (json!("supervision_of_supervision"), json!(60), json!(30))
+    );
     let cm = rules
         .iter()
         .find(|r| r["practitioner_role"] == "pwp" && r["supervision_type"] == "case_management")
@@ -916,7 +930,7 @@ async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
         .await
         .expect(200)
         .json();
-    assert_eq!(saved["rules"].as_array().unwrap().len(), 7);
+    assert_eq!(saved["rules"].as_array().unwrap().len(), 8);
     let me = t.get("/api/v1/me", &token).await.expect(200).json();
     assert_eq!(
         item(&t, me["id"].as_str().unwrap(), &token, "case_management").await["required_minutes"],
@@ -933,7 +947,7 @@ async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
     assert_eq!(events["items"][0]["action"], "replace");
     assert_eq!(
         t.count("supervision_policy_rules"),
-        7,
+        8,
         "nothing half-written by the refused attempts"
     );
 }
@@ -1000,8 +1014,8 @@ async fn the_compliance_report_answers_json_and_csv(t: TestApp) {
         .expect(200)
         .json();
     let rows = report["items"].as_array().unwrap();
-    // sup (1 rule) + formula (2) + good (2) + lead (1): the other service is not shown.
-    assert_eq!(rows.len(), 6, "{report}");
+    // sup (clinical, and supervision of supervision as a supervisor) + formula (2) + good (2) + lead (1): the other service is not shown.
+    assert_eq!(rows.len(), 7, "{report}");
     assert!(rows.iter().all(|r| r["service_id"] == json!(s)));
     let good_cm = rows
         .iter()
@@ -1024,7 +1038,7 @@ async fn the_compliance_report_answers_json_and_csv(t: TestApp) {
         .unwrap()
         .iter()
         .all(|r| r["status"] == "overdue"));
-    assert_eq!(overdue["items"].as_array().unwrap().len(), 5);
+    assert_eq!(overdue["items"].as_array().unwrap().len(), 6);
     let paged = t
         .get("/api/v1/reports/supervision-compliance?limit=2", &lead)
         .await
@@ -1041,7 +1055,7 @@ async fn the_compliance_report_answers_json_and_csv(t: TestApp) {
     let csv = res.text();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert!(lines[0].starts_with("practitioner_id,full_name,service_id,practitioner_role"));
-    assert_eq!(lines.len(), 7, "{csv}");
+    assert_eq!(lines.len(), 8, "{csv}");
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
     t.get("/api/v1/reports/supervision-compliance", &token)
         .await

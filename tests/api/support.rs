@@ -391,6 +391,26 @@ impl TestApp {
         (id, token)
     }
 
+    /// Records a completed supervisor-training course for `modality`, so the person may be named
+    /// as supervisor on logs of supervisees of that modality.
+    pub async fn train_supervisor(&self, person: &str, modality: &str, body: &str) {
+        let course = json!({"title": format!("Supervising {modality}"), "provider": "Training provider", "modality": modality,
+                            "body": body, "kind": "supervisor_training", "accredited_from": "2020-01-01", "accredited_until": "2099-12-31"});
+        let c = self
+            .post("/api/v1/courses", &self.admin, course)
+            .await
+            .expect(201)
+            .json();
+        let record = json!({"course_id": c["id"], "status": "completed", "started_on": "2021-01-01", "completed_on": "2021-06-30"});
+        self.post(
+            &format!("/api/v1/practitioners/{person}/training"),
+            &self.admin,
+            record,
+        )
+        .await
+        .expect(201);
+    }
+
     /// Runs SQL directly against the test database.
     pub fn sql(&self, statement: &str) {
         use diesel::connection::SimpleConnection;

@@ -1,0 +1,207 @@
+//! Competence rules as plain functions: the current state of a competence, who may assess it,
+//! and whether a supervisor may supervise a modality.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Met,
+    NotYetMet,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Met => "met",
+            Outcome::NotYetMet => "not_yet_met",
+        }
+    }
+}
+
+/// How an assessment was made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EvidenceMethod {
+    DirectObservation,
+    Recording,
+    SupervisorReport,
+    Portfolio,
+}
+
+impl EvidenceMethod {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvidenceMethod::DirectObservation => "direct_observation",
+            EvidenceMethod::Recording => "recording",
+            EvidenceMethod::SupervisorReport => "supervisor_report",
+            EvidenceMethod::Portfolio => "portfolio",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CompetenceState {
+    NotAssessed,
+    Met,
+    NotYetMet,
+    /// The latest assessment's review date has passed.
+    ReviewOverdue,
+}
+
+impl CompetenceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CompetenceState::NotAssessed => "not_assessed",
+            CompetenceState::Met => "met",
+            CompetenceState::NotYetMet => "not_yet_met",
+            CompetenceState::ReviewOverdue => "review_overdue",
+        }
+    }
+}
+
+/// The state given the latest assessment (outcome and review date), on `today`.
+pub fn state(latest: Option<(&str, Option<NaiveDate>)>, today: NaiveDate) -> CompetenceState {
+    match latest {
+        None => CompetenceState::NotAssessed,
+        Some((_, Some(review))) if review < today => CompetenceState::ReviewOverdue,
+        Some(("met", _)) => CompetenceState::Met,
+        Some(_) => CompetenceState::NotYetMet,
+    }
+}
+
+/// Whether a latest assessment is a current `met` (met, and not past its review).
+pub fn current_met(latest: Option<(&str, Option<NaiveDate>)>, today: NaiveDate) -> bool {
+    state(latest, today) == CompetenceState::Met
+}
+
+/// Why the caller may not assess, or `None` when they may: a training lead of the person's
+/// service or an admin; a supervisor who holds a current `met` for the competence; or someone an
+/// admin named as a first assessor of the framework. Nobody assesses themselves.
+pub fn may_assess(
+    is_self: bool,
+    leads_or_admin: bool,
+    is_supervisor: bool,
+    holds_it: bool,
+    named_first_assessor: bool,
+) -> Option<&'static str> {
+    if is_self {
+        return Some("nobody assesses their own competence");
+    }
+    if leads_or_admin || named_first_assessor || (is_supervisor && holds_it) {
+        return None;
+    }
+    if is_supervisor {
+        Some("a supervisor assesses only competences they hold a current sign-off for")
+    } else {
+        Some("only training leads and supervisors who hold this competence assess it")
+    }
+}
+
+/// What a supervisor has towards supervising one modality.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standing {
+    pub has_role: bool,
+    /// Completed a `supervisor_training` course for the modality.
+    pub trained: bool,
+    /// Holds a current `met` for the modality's application competence.
+    pub competent: bool,
+    /// Holds credentials with the modality's body, all expired.
+    pub credentials_expired: bool,
+}
+
+/// What stands between a supervisor and supervising a modality; empty when eligible.
+pub fn missing(s: Standing, modality: &str, body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if !s.has_role {
+        out.push("does not hold the supervisor role".to_string());
+    }
+    if !(s.trained || s.competent) {
+        out.push(format!(
+            "has neither completed supervisor training for {modality} nor a current sign-off of the {modality} application competence"
+        ));
+    }
+    if s.credentials_expired {
+        out.push(format!("their {body} credentials have expired"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn the_latest_assessment_and_its_review_date_decide() {
+        let today = d("2026-03-15");
+        assert_eq!(state(None, today), CompetenceState::NotAssessed);
+        assert_eq!(
+            state(Some(("met", Some(d("2026-09-01")))), today),
+            CompetenceState::Met
+        );
+        assert_eq!(state(Some(("met", None)), today), CompetenceState::Met);
+        assert_eq!(
+            state(Some(("met", Some(d("2026-03-14")))), today),
+            CompetenceState::ReviewOverdue
+        );
+        assert_eq!(
+            state(Some(("not_yet_met", None)), today),
+            CompetenceState::NotYetMet
+        );
+        assert!(!current_met(Some(("met", Some(d("2026-03-01")))), today));
+    }
+
+    #[test]
+    fn who_may_assess() {
+        assert!(
+            may_assess(true, true, true, true, true).is_some(),
+            "never oneself"
+        );
+        assert!(may_assess(false, true, false, false, false).is_none());
+        assert!(may_assess(false, false, true, true, false).is_none());
+        assert!(may_assess(false, false, true, false, false).is_some());
+        assert!(may_assess(false, false, false, false, true).is_none());
+        assert!(
+            may_assess(false, false, false, true, false).is_some(),
+            "a practitioner does not assess"
+        );
+    }
+
+    #[test]
+    fn eligibility_names_each_missing_condition() {
+        let ok = Standing {
+            has_role: true,
+            trained: true,
+            ..Standing::default()
+        };
+        assert!(missing(ok, "cbt", "BABCP").is_empty());
+        let by_competence = Standing {
+            has_role: true,
+            competent: true,
+            ..Standing::default()
+        };
+        assert!(missing(by_competence, "cbt", "BABCP").is_empty());
+        let untrained = Standing {
+            has_role: true,
+            ..Standing::default()
+        };
+        assert_eq!(missing(untrained, "cbt", "BABCP").len(), 1);
+        let lapsed = Standing {
+            has_role: true,
+            trained: true,
+            credentials_expired: true,
+            ..Standing::default()
+        };
+        assert_eq!(
+            missing(lapsed, "cbt", "BABCP"),
+            vec!["their BABCP credentials have expired".to_string()]
+        );
+    }
+}
