@@ -30,6 +30,8 @@ pub struct Settings {
     pub login_max_failures_per_address: i64,
     pub login_window_secs: i64,
     pub auth_cache_secs: u64,
+    pub reminder_max_attempts: i32,
+    pub reminder_backoff_secs: i64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -83,6 +85,8 @@ impl Default for Settings {
             login_max_failures_per_address: 30,
             login_window_secs: 900,
             auth_cache_secs: 5,
+            reminder_max_attempts: 8,
+            reminder_backoff_secs: 60,
         }
     }
 }
@@ -111,6 +115,8 @@ pub struct FileSettings {
     login_max_failures_per_address: Option<i64>,
     login_window_secs: Option<i64>,
     auth_cache_secs: Option<u64>,
+    reminder_max_attempts: Option<i32>,
+    reminder_backoff_secs: Option<i64>,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -192,7 +198,9 @@ impl Settings {
             login_max_failures_per_account,
             login_max_failures_per_address,
             login_window_secs,
-            auth_cache_secs
+            auth_cache_secs,
+            reminder_max_attempts,
+            reminder_backoff_secs
         );
         take_opt!(
             jwt_secret,

@@ -13,6 +13,7 @@ pub mod mail;
 pub mod openapi;
 pub mod people;
 pub mod reference;
+pub mod reminders;
 pub mod services;
 pub mod supervision;
 
@@ -156,6 +157,7 @@ pub fn build_app(
                 .configure(supervision::routes)
                 .configure(accreditation::routes)
                 .configure(competences::routes)
+                .configure(reminders::routes)
                 .default_service(web::to(http::not_found)),
         )
         .default_service(web::to(http::not_found))

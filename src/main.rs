@@ -41,6 +41,21 @@ enum Command {
         #[arg(long)]
         service_id: Option<String>,
     },
+    /// Reminders: `reminders run` scans for lapses and sends the emails now.
+    Reminders {
+        #[command(subcommand)]
+        action: RemindersAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum RemindersAction {
+    /// Scan for lapses, queue and deliver reminders.
+    Run {
+        /// Print what would be sent; change and send nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 fn init_tracing(format: LogFormat) {
@@ -73,6 +88,9 @@ fn main() -> ExitCode {
             roles,
             service_id,
         } => create_user(&settings, email, full_name, roles, service_id),
+        Command::Reminders {
+            action: RemindersAction::Run { dry_run },
+        } => reminders(settings, dry_run),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,6 +111,7 @@ fn serve(settings: Settings) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())??;
         tracing::info!(mail = state.mailer.describe(), "ready");
+        registry::reminders::schedule(state.clone());
         let data = web::Data::new(state);
         let server = HttpServer::new(move || registry::build_app(data.clone()))
             .bind(&bind)
@@ -102,6 +121,35 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!(address = %bind, "listening");
         server.await.map_err(|e| format!("server error: {e}"))?;
         tracing::info!("stopped");
+        Ok(())
+    })
+}
+
+fn reminders(settings: Settings, dry_run: bool) -> Result<(), String> {
+    actix_web::rt::System::new().block_on(async move {
+        let state = web::block(move || registry::build_state(settings))
+            .await
+            .map_err(|e| e.to_string())??;
+        if dry_run {
+            let would = registry::reminders::dry_run(&state)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "dry run: {} new reminders would be queued; nothing was changed or sent",
+                would.len()
+            );
+            for (recipient, kind, summary) in would {
+                println!("{recipient}\t{kind}\t{summary}");
+            }
+        } else {
+            let r = registry::reminders::run(&state)
+                .await
+                .map_err(|e| e.to_string())?;
+            println!(
+                "detected {}, queued {}, sent {}, failed {}",
+                r.detected, r.queued, r.sent, r.failed
+            );
+        }
         Ok(())
     })
 }

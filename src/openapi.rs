@@ -76,6 +76,10 @@ use utoipa::{Modify, OpenApi};
         crate::competences::assess,
         crate::competences::supervisors,
         crate::competences::competencies_report,
+        crate::reminders::run_now,
+        crate::reminders::list_notifications,
+        crate::reminders::get_preferences,
+        crate::reminders::put_preferences,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -87,6 +91,7 @@ use utoipa::{Modify, OpenApi};
         (name = "supervision", description = "Supervision logs, countersigning, compliance and the policy"),
         (name = "accreditation", description = "Credentials, courses, training records and CPD"),
         (name = "competences", description = "Competence frameworks, sign-offs and supervisor eligibility"),
+        (name = "reminders", description = "Lapse reminders by email, the outbox, preferences"),
         (name = "reports", description = "Training-lead reports, JSON or CSV"),
     )
 )]

@@ -137,6 +137,14 @@ fn lacking(
     Ok(out)
 }
 
+/// Who lacks each requirement, by requirement id.
+pub fn lacking_by_requirement(
+    conn: &mut DbConn,
+    reqs: &[RequiredCourse],
+) -> Result<HashMap<String, Vec<Lacking>>, AppError> {
+    lacking(conn, reqs, None)
+}
+
 /// The required courses a person still lacks.
 pub fn missing_for(
     conn: &mut DbConn,

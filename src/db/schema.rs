@@ -261,6 +261,49 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    deliveries (id) {
+        id -> Text,
+        recipient_id -> Text,
+        recipient_email -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_at -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Text,
+        recipient_id -> Text,
+        dedupe_key -> Text,
+        kind -> Text,
+        urgent -> Bool,
+        subject_id -> Nullable<Text>,
+        summary -> Text,
+        due_on -> Nullable<Date>,
+        delivery_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    notification_preferences (user_id) {
+        user_id -> Text,
+        disabled_kinds -> Text,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(notifications -> deliveries (delivery_id));
 diesel::joinable!(competencies -> competency_frameworks (framework_id));
 diesel::joinable!(competency_assessments -> competencies (competency_id));
 diesel::joinable!(training_records -> courses (course_id));
@@ -298,6 +341,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     competencies,
     competency_assessments,
     framework_assessors,
+    deliveries,
+    notifications,
+    notification_preferences,
 );
 
 diesel::table! {

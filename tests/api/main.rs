@@ -9,5 +9,6 @@ mod competences;
 mod errors;
 mod people;
 mod reference;
+mod reminders;
 mod services;
 mod supervision;

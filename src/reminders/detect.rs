@@ -1,0 +1,509 @@
+//! Finds every lapse on a day: supervision overdue or due soon (escalated after a week),
+//! credentials at a reminder stage or expired, logs waiting for sign-off, competence reviews
+//! past due, courses whose accreditation ends soon, CPD unmet before renewal, and required
+//! courses not completed. A fixed number of queries per batch of people.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{Duration, NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+
+use super::rules::{
+    credential_stage, overdue_since, Kind, Lapse, COURSE_NOTICE_DAYS, CPD_NOTICE_DAYS,
+    ESCALATE_AFTER_DAYS, SIGN_OFF_WAIT_DAYS,
+};
+use crate::accreditation::cpd::{facts, load_rules, rule_for};
+use crate::accreditation::rules::cpd_check;
+use crate::auth::policy::{roles_from_text, Role};
+use crate::db::schema::{
+    accreditations, competencies, competency_assessments, courses, credential_kinds,
+    notification_preferences, required_courses, supervision_logs, users,
+};
+use crate::db::DbConn;
+use crate::http::AppError;
+use crate::supervision::queries::{compliance, load_policy, Subject, SUBJECT_COLUMNS};
+use crate::supervision::rules::{ComplianceStatus, Format, LogFact, LogStatus, SupervisionType};
+
+const BATCH: i64 = 500;
+
+fn kind_label(t: SupervisionType) -> &'static str {
+    match t {
+        SupervisionType::CaseManagement => "case management supervision",
+        SupervisionType::ClinicalSkills => "clinical skills supervision",
+        SupervisionType::Clinical => "clinical supervision",
+        SupervisionType::SupervisionOfSupervision => "supervision of your supervision",
+    }
+}
+
+/// Training leads by service.
+fn leads(conn: &mut DbConn) -> Result<HashMap<String, Vec<String>>, AppError> {
+    let rows: Vec<(String, Option<String>, String)> = users::table
+        .filter(users::active.eq(true))
+        .filter(users::roles.like("%training_lead%"))
+        .select((users::id, users::service_id, users::roles))
+        .load(conn)?;
+    let mut out: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, service, roles) in rows {
+        if let (Some(s), true) = (
+            service,
+            roles_from_text(&roles).contains(&Role::TrainingLead),
+        ) {
+            out.entry(s).or_default().push(id);
+        }
+    }
+    Ok(out)
+}
+
+fn supervision(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    leads: &HashMap<String, Vec<String>>,
+    out: &mut Vec<Lapse>,
+) -> Result<(), AppError> {
+    let policy = load_policy(conn)?;
+    let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
+    let lookback = today - Duration::days(i64::from(widest) * 3);
+    let mut after: Option<String> = None;
+    loop {
+        let mut q = users::table
+            .filter(users::active.eq(true))
+            .select(SUBJECT_COLUMNS)
+            .order(users::id.asc())
+            .limit(BATCH)
+            .into_boxed();
+        if let Some(a) = &after {
+            q = q.filter(users::id.gt(a.clone()));
+        }
+        let people: Vec<Subject> = q.load(conn)?;
+        let Some(last) = people.last() else { break };
+        after = Some(last.id.clone());
+        let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+        let mut items = compliance(conn, &policy, &people, today)?;
+        // Logs further back, to tell when an overdue spell began.
+        let rows: Vec<(String, NaiveDate, i32, String, String, Option<i32>)> =
+            supervision_logs::table
+                .filter(supervision_logs::supervisee_id.eq_any(&ids))
+                .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+                .filter(supervision_logs::held_on.gt(lookback))
+                .select((
+                    supervision_logs::supervisee_id,
+                    supervision_logs::held_on,
+                    supervision_logs::duration_minutes,
+                    supervision_logs::supervision_type,
+                    supervision_logs::format,
+                    supervision_logs::group_size,
+                ))
+                .load(conn)?;
+        let mut logs: HashMap<&str, Vec<LogFact>> = HashMap::new();
+        for (who, held_on, minutes, t, f, size) in &rows {
+            if let (Some(t), Some(f)) = (SupervisionType::parse(t), Format::parse(f)) {
+                logs.entry(who.as_str()).or_default().push(LogFact {
+                    held_on: *held_on,
+                    minutes: *minutes,
+                    supervision_type: t,
+                    format: f,
+                    group_size: *size,
+                    status: LogStatus::SignedOff,
+                });
+            }
+        }
+        let named: Vec<(String, String)> = supervision_logs::table
+            .filter(supervision_logs::supervisee_id.eq_any(&ids))
+            .filter(supervision_logs::held_on.ge(today - Duration::days(365)))
+            .select((
+                supervision_logs::supervisee_id,
+                supervision_logs::supervisor_id,
+            ))
+            .distinct()
+            .load(conn)?;
+        for p in &people {
+            let is_supervisor = roles_from_text(&p.roles).contains(&Role::Supervisor);
+            for item in items.remove(&p.id).unwrap_or_default() {
+                let label = kind_label(item.supervision_type);
+                let t = item.supervision_type.as_str();
+                match item.status {
+                    ComplianceStatus::DueSoon => out.push(Lapse {
+                        recipient_id: p.id.clone(),
+                        key: format!("supervision_due_soon:{t}:{}", item.next_due_on),
+                        kind: Kind::SupervisionDueSoon,
+                        subject_id: Some(p.id.clone()),
+                        summary: format!("Your {label} is due by {}", item.next_due_on),
+                        due_on: Some(item.next_due_on),
+                    }),
+                    ComplianceStatus::Overdue => {
+                        let rule = policy
+                            .iter()
+                            .filter(|r| {
+                                crate::supervision::rules::applies(
+                                    &r.practitioner_role,
+                                    r.stage.as_deref(),
+                                    p.practitioner_role.as_deref(),
+                                    p.stage.as_deref(),
+                                    is_supervisor,
+                                )
+                            })
+                            .filter_map(|r| r.rule())
+                            .find(|r| r.supervision_type == item.supervision_type);
+                        let Some(rule) = rule else { continue };
+                        let since = overdue_since(
+                            &rule,
+                            p.wte.unwrap_or(1.0),
+                            p.started_on,
+                            logs.get(p.id.as_str()).map(Vec::as_slice).unwrap_or(&[]),
+                            today,
+                        );
+                        out.push(Lapse {
+                            recipient_id: p.id.clone(),
+                            key: format!("supervision_overdue:{t}:{since}"),
+                            kind: Kind::SupervisionOverdue,
+                            subject_id: Some(p.id.clone()),
+                            summary: format!(
+                                "Your {label} is overdue: {} of {} minutes in the last {} days",
+                                item.achieved_minutes, item.required_minutes, item.window_days
+                            ),
+                            due_on: Some(since),
+                        });
+                        if today - since >= Duration::days(ESCALATE_AFTER_DAYS) {
+                            let mut to: Vec<&String> = named
+                                .iter()
+                                .filter(|(who, _)| *who == p.id)
+                                .map(|(_, sup)| sup)
+                                .collect();
+                            if let Some(service) = &p.service_id {
+                                to.extend(leads.get(service).into_iter().flatten());
+                            }
+                            let mut seen = HashSet::new();
+                            for r in to
+                                .into_iter()
+                                .filter(|r| **r != p.id && seen.insert(r.as_str()))
+                            {
+                                out.push(Lapse {
+                                    recipient_id: r.clone(),
+                                    key: format!("supervision_escalated:{}:{t}:{since}", p.id),
+                                    kind: Kind::SupervisionEscalated,
+                                    subject_id: Some(p.id.clone()),
+                                    summary: format!(
+                                        "{}'s {label} has been overdue since {since}",
+                                        p.full_name
+                                    ),
+                                    due_on: Some(since),
+                                });
+                            }
+                        }
+                    }
+                    ComplianceStatus::Compliant => {}
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+type CredentialRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    NaiveDate,
+    Option<String>,
+    String,
+);
+
+fn credentials(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    leads: &HashMap<String, Vec<String>>,
+    out: &mut Vec<Lapse>,
+) -> Result<(), AppError> {
+    // The latest period of each person's credential of each kind.
+    let rows: Vec<CredentialRow> = accreditations::table
+        .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
+        .filter(users::active.eq(true))
+        .select((
+            accreditations::id,
+            accreditations::practitioner_id,
+            accreditations::body_code,
+            accreditations::kind,
+            accreditations::membership_number,
+            accreditations::expires_on,
+            users::service_id,
+            users::full_name,
+        ))
+        .order(accreditations::expires_on.asc())
+        .load(conn)?;
+    let mut latest: HashMap<(String, String, String), CredentialRow> = HashMap::new();
+    for r in rows {
+        latest.insert((r.1.clone(), r.2.clone(), r.3.clone()), r);
+    }
+    let offsets: HashMap<(String, String), Vec<i64>> = credential_kinds::table
+        .select((
+            credential_kinds::body_code,
+            credential_kinds::code,
+            credential_kinds::reminder_offsets,
+        ))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(b, k, o)| {
+            (
+                (b, k),
+                o.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
+            )
+        })
+        .collect();
+    let cpd_rules = load_rules(conn)?;
+    let people: Vec<&str> = latest.values().map(|r| r.1.as_str()).collect();
+    let mut cpd: HashMap<String, Vec<crate::accreditation::rules::CpdFact>> = HashMap::new();
+    if !people.is_empty() {
+        for (who, f) in facts(conn, &people, today - Duration::days(800))? {
+            cpd.entry(who).or_default().push(f);
+        }
+    }
+    for (id, person, body, kind, number, expires, service, name) in latest.into_values() {
+        let stages = offsets
+            .get(&(body.clone(), kind.clone()))
+            .cloned()
+            .unwrap_or_else(|| vec![60, 30, 7]);
+        match credential_stage(expires, &stages, today) {
+            Some(None) => {
+                out.push(Lapse {
+                    recipient_id: person.clone(),
+                    key: format!("credential:{id}:expired"),
+                    kind: Kind::CredentialExpired,
+                    subject_id: Some(person.clone()),
+                    summary: format!("Your {body} {kind} ({number}) expired on {expires}"),
+                    due_on: Some(expires),
+                });
+                for lead in service
+                    .as_ref()
+                    .and_then(|s| leads.get(s))
+                    .into_iter()
+                    .flatten()
+                {
+                    if *lead != person {
+                        out.push(Lapse {
+                            recipient_id: lead.clone(),
+                            key: format!("credential:{id}:expired"),
+                            kind: Kind::CredentialExpired,
+                            subject_id: Some(person.clone()),
+                            summary: format!("{name}'s {body} {kind} expired on {expires}"),
+                            due_on: Some(expires),
+                        });
+                    }
+                }
+            }
+            Some(Some(stage)) => out.push(Lapse {
+                recipient_id: person.clone(),
+                key: format!("credential:{id}:{stage}"),
+                kind: Kind::CredentialExpiring,
+                subject_id: Some(person.clone()),
+                summary: format!("Your {body} {kind} ({number}) expires on {expires}"),
+                due_on: Some(expires),
+            }),
+            None => {}
+        }
+        let days_left = (expires - today).num_days();
+        if (0..=CPD_NOTICE_DAYS).contains(&days_left) {
+            if let Some(rule) = rule_for(&cpd_rules, &body, &kind) {
+                let check = cpd_check(
+                    rule,
+                    cpd.get(&person).map(Vec::as_slice).unwrap_or(&[]),
+                    expires,
+                );
+                if !check.met {
+                    out.push(Lapse {
+                        recipient_id: person.clone(),
+                        key: format!("cpd_unmet:{id}:{expires}"),
+                        kind: Kind::CpdUnmet,
+                        subject_id: Some(person.clone()),
+                        summary: format!(
+                            "CPD for your {body} renewal on {expires} is not met yet: {}",
+                            check.missing.join("; ")
+                        ),
+                        due_on: Some(expires),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Result<(), AppError> {
+    let rows: Vec<(String, String, String, NaiveDate)> = supervision_logs::table
+        .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
+        .filter(supervision_logs::status.eq(LogStatus::Submitted.as_str()))
+        .filter(supervision_logs::created_at.lt(now - Duration::days(SIGN_OFF_WAIT_DAYS)))
+        .select((
+            supervision_logs::id,
+            supervision_logs::supervisor_id,
+            users::full_name,
+            supervision_logs::held_on,
+        ))
+        .load(conn)?;
+    for (id, supervisor, name, held_on) in rows {
+        out.push(Lapse {
+            recipient_id: supervisor,
+            key: format!("sign_off:{id}"),
+            kind: Kind::SignOffWaiting,
+            subject_id: None,
+            summary: format!("{name}'s supervision log of {held_on} waits for your sign-off"),
+            due_on: Some(held_on),
+        });
+    }
+    Ok(())
+}
+
+/// assessment id, person, competence, assessor, review due, competence title.
+type ReviewRow = (String, String, String, String, Option<NaiveDate>, String);
+/// The latest assessment of one competence: id, assessor, review due, title.
+type LatestReview = (String, String, Option<NaiveDate>, String);
+
+fn reviews(conn: &mut DbConn, today: NaiveDate, out: &mut Vec<Lapse>) -> Result<(), AppError> {
+    let rows: Vec<ReviewRow> = competency_assessments::table
+        .inner_join(competencies::table)
+        .select((
+            competency_assessments::id,
+            competency_assessments::practitioner_id,
+            competency_assessments::competency_id,
+            competency_assessments::assessed_by,
+            competency_assessments::review_due_on,
+            competencies::title,
+        ))
+        .order((
+            competency_assessments::assessed_on.asc(),
+            competency_assessments::id.asc(),
+        ))
+        .load(conn)?;
+    let mut latest: HashMap<(String, String), LatestReview> = HashMap::new();
+    for (id, person, competence, assessor, review, title) in rows {
+        latest.insert((person, competence), (id, assessor, review, title));
+    }
+    for ((person, _), (id, assessor, review, title)) in latest {
+        let Some(review) = review.filter(|r| *r < today) else {
+            continue;
+        };
+        for to in [person.clone(), assessor.clone()] {
+            out.push(Lapse {
+                recipient_id: to,
+                key: format!("competence_review:{id}"),
+                kind: Kind::CompetenceReview,
+                subject_id: Some(person.clone()),
+                summary: format!("The review of \"{title}\" was due on {review}"),
+                due_on: Some(review),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn courses_ending(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    leads: &HashMap<String, Vec<String>>,
+    out: &mut Vec<Lapse>,
+) -> Result<(), AppError> {
+    let rows: Vec<(String, String, NaiveDate)> = courses::table
+        .filter(courses::accredited_until.ge(today))
+        .filter(courses::accredited_until.le(today + Duration::days(COURSE_NOTICE_DAYS)))
+        .select((courses::id, courses::title, courses::accredited_until))
+        .load(conn)?;
+    let everyone: HashSet<&String> = leads.values().flatten().collect();
+    for (id, title, until) in rows {
+        for lead in &everyone {
+            out.push(Lapse {
+                recipient_id: (*lead).clone(),
+                key: format!("course_expiring:{id}:{until}"),
+                kind: Kind::CourseExpiring,
+                subject_id: None,
+                summary: format!("The accreditation of \"{title}\" ends on {until}"),
+                due_on: Some(until),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn required(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    leads: &HashMap<String, Vec<String>>,
+    out: &mut Vec<Lapse>,
+) -> Result<(), AppError> {
+    let reqs: Vec<(String, String, Option<String>, String)> = required_courses::table
+        .inner_join(courses::table)
+        .select((
+            required_courses::id,
+            required_courses::service_id,
+            required_courses::practitioner_role,
+            courses::title,
+        ))
+        .load(conn)?;
+    if reqs.is_empty() {
+        return Ok(());
+    }
+    let plain: Vec<crate::accreditation::required::RequiredCourse> = required_courses::table
+        .select(crate::accreditation::required::RequiredCourse::as_select())
+        .load(conn)?;
+    let lacking = crate::accreditation::required::lacking_by_requirement(conn, &plain)?;
+    let month = today.format("%Y-%m").to_string();
+    let mut per_service: HashMap<String, usize> = HashMap::new();
+    for (id, service, _, title) in &reqs {
+        for l in lacking.get(id).into_iter().flatten() {
+            out.push(Lapse {
+                recipient_id: l.practitioner_id.clone(),
+                key: format!("required_course:{id}"),
+                kind: Kind::RequiredCourse,
+                subject_id: Some(l.practitioner_id.clone()),
+                summary: format!("Your service requires the course \"{title}\""),
+                due_on: None,
+            });
+            *per_service.entry(service.clone()).or_default() += 1;
+        }
+    }
+    for (service, n) in per_service {
+        for lead in leads.get(&service).into_iter().flatten() {
+            out.push(Lapse {
+                recipient_id: lead.clone(),
+                key: format!("required_course_summary:{service}:{month}"),
+                kind: Kind::RequiredCourseSummary,
+                subject_id: None,
+                summary: format!("{n} required course completions are outstanding in your service"),
+                due_on: None,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Every lapse on `today`, less the kinds each recipient turned off.
+pub fn detect(
+    conn: &mut DbConn,
+    today: NaiveDate,
+    now: NaiveDateTime,
+) -> Result<Vec<Lapse>, AppError> {
+    let leads = leads(conn)?;
+    let mut out = Vec::new();
+    supervision(conn, today, &leads, &mut out)?;
+    credentials(conn, today, &leads, &mut out)?;
+    sign_offs(conn, now, &mut out)?;
+    reviews(conn, today, &mut out)?;
+    courses_ending(conn, today, &leads, &mut out)?;
+    required(conn, today, &leads, &mut out)?;
+    let off: HashMap<String, Vec<Kind>> = notification_preferences::table
+        .select((
+            notification_preferences::user_id,
+            notification_preferences::disabled_kinds,
+        ))
+        .load::<(String, String)>(conn)?
+        .into_iter()
+        .map(|(u, k)| (u, k.split(',').filter_map(Kind::parse).collect()))
+        .collect();
+    out.retain(|l| {
+        l.kind.urgent()
+            || !off
+                .get(&l.recipient_id)
+                .is_some_and(|k| k.contains(&l.kind))
+    });
+    Ok(out)
+}

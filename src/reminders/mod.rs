@@ -1,0 +1,367 @@
+//! Reminders: the lapse scan, the outbox and mail delivery, run on a schedule, by
+//! `POST /admin/reminders/run`, or by `registry reminders run [--dry-run]`.
+
+pub mod detect;
+pub mod outbox;
+pub mod rules;
+
+use actix_web::{web, HttpResponse};
+use chrono::{NaiveDate, NaiveDateTime};
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::app::{now, today, AppState};
+use crate::audit::{self, Change};
+use crate::auth::policy::{report_scope, PeopleScope};
+use crate::auth::Auth;
+use crate::db::schema::{deliveries, notification_preferences, notifications, users};
+use crate::http::page::{Page, PageRequest};
+use crate::http::{resource, AppError, FieldError, Json};
+use rules::Kind;
+
+/// Deliveries sent per claim.
+const CLAIM_BATCH: i64 = 50;
+
+#[derive(Debug, Default, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
+pub struct RunReport {
+    /// Lapses found (whether or not told before).
+    pub detected: usize,
+    /// Notifications new in this run.
+    pub queued: usize,
+    pub sent: usize,
+    pub failed: usize,
+}
+
+/// Sends every due delivery, batch by batch.
+pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
+    let (mut sent, mut failed) = (0, 0);
+    let max = state.settings.reminder_max_attempts;
+    let base = state.settings.reminder_backoff_secs;
+    // Only what was due when this run began: a failure rescheduled during the run waits for
+    // the next one, even with no back-off.
+    let started = now();
+    loop {
+        let batch = state
+            .db(move |conn| outbox::claim(conn, CLAIM_BATCH, started))
+            .await?;
+        if batch.is_empty() {
+            break;
+        }
+        for d in batch {
+            let outcome = state.mailer.send(&d.email()).await;
+            match &outcome {
+                Ok(()) => sent += 1,
+                Err(e) => {
+                    failed += 1;
+                    tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
+                }
+            }
+            state
+                .write(move |conn| outbox::record(conn, &d, outcome, max, base, now()))
+                .await?;
+        }
+    }
+    Ok((sent, failed))
+}
+
+/// The scan and delivery.
+pub async fn run(state: &AppState) -> Result<RunReport, AppError> {
+    let link = state.settings.public_url.clone();
+    let (detected, queued) = state
+        .db(move |conn| {
+            let lapses = detect::detect(conn, today(), now())?;
+            let queued = outbox::queue(conn, &lapses, link.as_deref(), now())?;
+            Ok((lapses.len(), queued))
+        })
+        .await?;
+    let (sent, failed) = deliver(state).await?;
+    let report = RunReport {
+        detected,
+        queued,
+        sent,
+        failed,
+    };
+    tracing::info!(detected, queued, sent, failed, "reminders run");
+    Ok(report)
+}
+
+/// What a run would queue, writing and sending nothing.
+pub async fn dry_run(state: &AppState) -> Result<Vec<(String, String, String)>, AppError> {
+    state
+        .db(|conn| {
+            let lapses = detect::detect(conn, today(), now())?;
+            Ok(outbox::unseen(conn, &lapses)?
+                .into_iter()
+                .map(|l| {
+                    (
+                        l.recipient_id.clone(),
+                        l.kind.as_str().to_string(),
+                        l.summary.clone(),
+                    )
+                })
+                .collect())
+        })
+        .await
+}
+
+/// Runs the scan every `REGISTRY_REMINDER_INTERVAL_SECS` (0: never) on the current actix system.
+pub fn schedule(state: AppState) {
+    let every = state.settings.reminder_interval_secs;
+    if every == 0 {
+        tracing::info!("reminder schedule off");
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        let mut tick = actix_web::rt::time::interval(std::time::Duration::from_secs(every));
+        // The first tick is immediate: the first scan comes one interval after start-up.
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            if let Err(e) = run(&state).await {
+                tracing::error!(error = %e, "reminders run failed");
+            }
+        }
+    });
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/admin/reminders/run", tag = "reminders",
+    description = "Runs the lapse scan and mail delivery now.",
+    responses((status = 200, body = RunReport), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn run_now(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    if report_scope(&caller).is_none() {
+        return Err(AppError::forbidden());
+    }
+    Ok(HttpResponse::Ok().json(run(&state).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// The delivery's state: `pending`, `sending`, `sent`, `failed` or `dead`.
+    pub status: Option<String>,
+    pub recipient_id: Option<String>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema, Queryable)]
+pub struct Notification {
+    pub id: String,
+    pub recipient_id: String,
+    pub kind: String,
+    pub urgent: bool,
+    pub subject_id: Option<String>,
+    pub summary: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due_on: Option<NaiveDate>,
+    #[serde(serialize_with = "crate::app::instant::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub created_at: NaiveDateTime,
+    pub delivery_id: Option<String>,
+    pub status: Option<String>,
+    pub attempts: Option<i32>,
+    pub last_error: Option<String>,
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/notifications", tag = "reminders", params(NotificationQuery),
+    description = "The reminder outbox, newest first: each notification with its delivery's state, attempts and last error.",
+    responses((status = 200, body = inline(Page<Notification>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn list_notifications(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let q = q.into_inner();
+    if q.status
+        .as_deref()
+        .is_some_and(|s| !["pending", "sending", "sent", "failed", "dead"].contains(&s))
+    {
+        return Err(AppError::invalid(
+            "status",
+            "must be pending, sending, sent, failed or dead",
+        ));
+    }
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| {
+            let mut s = notifications::table
+                .left_join(deliveries::table)
+                .inner_join(users::table.on(notifications::recipient_id.eq(users::id)))
+                .select((
+                    notifications::id,
+                    notifications::recipient_id,
+                    notifications::kind,
+                    notifications::urgent,
+                    notifications::subject_id,
+                    notifications::summary,
+                    notifications::due_on,
+                    notifications::created_at,
+                    notifications::delivery_id,
+                    deliveries::status.nullable(),
+                    deliveries::attempts.nullable(),
+                    deliveries::last_error.nullable(),
+                ))
+                .into_boxed();
+            if let PeopleScope::Service(id) = &scope {
+                s = s.filter(users::service_id.eq(id.clone()));
+            }
+            if let Some(v) = q.status {
+                s = s.filter(deliveries::status.eq(v));
+            }
+            if let Some(v) = q.recipient_id {
+                s = s.filter(notifications::recipient_id.eq(v));
+            }
+            if let Some(after) = &p.after {
+                s = s.filter(notifications::id.lt(after.clone()));
+            }
+            Ok(s.order(notifications::id.desc())
+                .limit(p.fetch())
+                .load::<Notification>(conn)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |n| &n.id)))
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Preferences {
+    /// Reminder kinds the caller turned off (never an urgent one).
+    pub disabled: Vec<Kind>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreferencesView {
+    pub disabled: Vec<Kind>,
+    /// Kinds that may be turned off.
+    pub optional: Vec<Kind>,
+    /// Expiry and overdue reminders, which stay on.
+    pub always_on: Vec<Kind>,
+}
+
+fn view(disabled: Vec<Kind>) -> PreferencesView {
+    PreferencesView {
+        disabled,
+        optional: Kind::ALL.into_iter().filter(|k| !k.urgent()).collect(),
+        always_on: Kind::ALL.into_iter().filter(|k| k.urgent()).collect(),
+    }
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/me/notification-preferences", tag = "reminders",
+    responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_preferences(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    let text: Option<String> = state
+        .db(move |conn| {
+            Ok(notification_preferences::table
+                .find(&caller.id)
+                .select(notification_preferences::disabled_kinds)
+                .first(conn)
+                .optional()?)
+        })
+        .await?;
+    let disabled = text
+        .map(|t| t.split(',').filter_map(Kind::parse).collect())
+        .unwrap_or_default();
+    Ok(HttpResponse::Ok().json(view(disabled)))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/me/notification-preferences", tag = "reminders", request_body = Preferences,
+    responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn put_preferences(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<Preferences>,
+) -> Result<HttpResponse, AppError> {
+    let mut disabled = body.0.disabled;
+    disabled.sort();
+    disabled.dedup();
+    let errors: Vec<FieldError> = disabled
+        .iter()
+        .enumerate()
+        .filter(|(_, k)| k.urgent())
+        .map(|(i, k)| {
+            FieldError::new(
+                format!("disabled[{i}]"),
+                format!("{} reminders cannot be turned off", k.as_str()),
+            )
+        })
+        .collect();
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let text = disabled
+        .iter()
+        .map(|k| k.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    state
+        .write(move |conn| {
+            let now = now();
+            let before: Option<String> = notification_preferences::table
+                .find(&caller.id)
+                .select(notification_preferences::disabled_kinds)
+                .first(conn)
+                .optional()?;
+            if before.is_some() {
+                diesel::update(notification_preferences::table.find(&caller.id))
+                    .set((
+                        notification_preferences::disabled_kinds.eq(&text),
+                        notification_preferences::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            } else {
+                diesel::insert_into(notification_preferences::table)
+                    .values((
+                        notification_preferences::user_id.eq(&caller.id),
+                        notification_preferences::disabled_kinds.eq(&text),
+                        notification_preferences::updated_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            audit::record(
+                conn,
+                Change {
+                    actor_id: Some(&caller.id),
+                    action: "update",
+                    entity_type: "notification_preferences",
+                    entity_id: &caller.id,
+                    service_id: caller.service_id.as_deref(),
+                    before: before.map(|b| serde_json::json!({"disabled": b})),
+                    after: Some(serde_json::json!({"disabled": text})),
+                },
+                now,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(view(disabled)))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/admin/reminders/run", "POST").route(web::post().to(run_now)))
+        .service(resource("/notifications", "GET").route(web::get().to(list_notifications)))
+        .service(
+            resource("/me/notification-preferences", "GET, PUT")
+                .route(web::get().to(get_preferences))
+                .route(web::put().to(put_preferences)),
+        );
+}

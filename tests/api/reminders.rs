@@ -1,0 +1,300 @@
+use chrono::Duration;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::support::*;
+
+both!(
+    a_lapsing_accreditation_is_mailed_once,
+    an_smtp_outage_loses_nothing_and_sends_once,
+    two_instances_send_each_reminder_once,
+    a_dry_run_changes_and_sends_nothing,
+    preferences_and_permissions,
+    a_waiting_sign_off_reminds_the_supervisor,
+);
+
+fn in_days(n: i64) -> String {
+    (chrono::Utc::now().date_naive() + Duration::days(n)).to_string()
+}
+
+async fn lapsing(t: &TestApp) -> (String, String) {
+    let s = t.service("Reminders").await;
+    let (me, token) = t.person(&s, "me@registry.test", &["practitioner"]).await;
+    let cred = json!({"body": "BABCP", "kind": "accredited_practitioner", "membership_number": "R-1", "valid_from": in_days(-355), "expires_on": in_days(10)});
+    t.post(
+        &format!("/api/v1/practitioners/{me}/accreditations"),
+        &token,
+        cred,
+    )
+    .await
+    .expect(201);
+    (me, token)
+}
+
+async fn run(t: &TestApp) -> Value {
+    t.post("/api/v1/admin/reminders/run", &t.admin, json!({}))
+        .await
+        .expect(200)
+        .json()
+}
+
+fn header<'a>(data: &'a str, name: &str) -> Option<&'a str> {
+    data.lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with(&format!("{}:", name.to_ascii_lowercase()))
+        })
+        .map(|l| l[name.len() + 1..].trim())
+}
+
+async fn a_lapsing_accreditation_is_mailed_once(t: TestApp) {
+    lapsing(&t).await;
+    let first = run(&t).await;
+    assert!(first["detected"].as_u64().unwrap() >= 1, "{first}");
+    assert_eq!(
+        first["sent"], 1,
+        "one digest for the one person with lapses: {first}"
+    );
+    assert_eq!(first["failed"], 0);
+    let mail = t.smtp.wait_for(1).await;
+    assert_eq!(mail.len(), 1);
+    assert_eq!(mail[0].to, vec!["me@registry.test".to_string()]);
+    let data = mail[0].data.replace("=\r\n", "");
+    assert!(
+        data.contains("BABCP") && data.contains(&in_days(10)),
+        "{data}"
+    );
+    assert!(
+        header(&data, "Subject").unwrap().contains("BABCP"),
+        "the subject names the most urgent item: {data}"
+    );
+    assert!(header(&data, "Message-ID")
+        .unwrap()
+        .starts_with("<delivery-"));
+    assert!(data.contains("text/plain") && data.contains("text/html"));
+    assert!(
+        data.contains("https://registry.test"),
+        "links to REGISTRY_PUBLIC_URL"
+    );
+
+    let second = run(&t).await;
+    assert_eq!(
+        (second["queued"].clone(), second["sent"].clone()),
+        (json!(0), json!(0)),
+        "{second}"
+    );
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(t.smtp.messages().len(), 1);
+    let out = t
+        .get("/api/v1/notifications?status=sent", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert!(out["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|n| n["kind"] == "credential_expiring"));
+}
+
+fn closed_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+async fn an_smtp_outage_loses_nothing_and_sends_once(t: TestApp) {
+    lapsing(&t).await;
+    // The same database, served by an instance whose SMTP server is down.
+    let mut down = (*t.state.settings).clone();
+    down.smtp_url = Some(format!("smtp://127.0.0.1:{}", closed_port()));
+    down.reminder_backoff_secs = 0;
+    let down = actix_web::web::block(move || registry::build_state(down))
+        .await
+        .unwrap()
+        .unwrap();
+    let r = registry::reminders::run(&down).await.unwrap();
+    assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
+    let failed = t
+        .get("/api/v1/notifications?status=failed", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    let n = &failed["items"][0];
+    assert_eq!(n["attempts"], 1);
+    assert!(n["last_error"].as_str().unwrap().len() > 3, "{n}");
+    // Still down: retried, still kept.
+    assert_eq!(registry::reminders::run(&down).await.unwrap().failed, 1);
+    assert!(t.smtp.messages().is_empty());
+
+    // The server is back: it all goes, once.
+    let back = run(&t).await;
+    assert_eq!(
+        (
+            back["queued"].clone(),
+            back["sent"].clone(),
+            back["failed"].clone()
+        ),
+        (json!(0), json!(1), json!(0)),
+        "{back}"
+    );
+    assert_eq!(t.smtp.wait_for(1).await.len(), 1);
+    assert_eq!(run(&t).await["sent"], 0);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(t.smtp.messages().len(), 1);
+    let sent = t
+        .get("/api/v1/notifications?status=sent", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(sent["items"][0]["attempts"], 3);
+}
+
+async fn two_instances_send_each_reminder_once(t: TestApp) {
+    let s = t.service("Busy").await;
+    for i in 0..6 {
+        let (me, token) = t
+            .person(&s, &format!("p{i}@registry.test"), &["practitioner"])
+            .await;
+        let cred = json!({"body": "BACP", "kind": "registered_member", "membership_number": format!("B-{i}"), "valid_from": in_days(-300), "expires_on": in_days(5)});
+        t.post(
+            &format!("/api/v1/practitioners/{me}/accreditations"),
+            &token,
+            cred,
+        )
+        .await
+        .expect(201);
+    }
+    let settings = (*t.state.settings).clone();
+    let other = actix_web::web::block(move || registry::build_state(settings))
+        .await
+        .unwrap()
+        .unwrap();
+    let (a, b) = futures_util::join!(
+        registry::reminders::run(&t.state),
+        registry::reminders::run(&other)
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    // Each person: the expiring credential and two supervision rules due soon (new starters).
+    assert_eq!(a.queued + b.queued, 18, "{a:?} {b:?}");
+    assert_eq!(
+        t.count("notifications"),
+        18,
+        "each lapse queued once between the two instances"
+    );
+    assert_eq!(a.sent + b.sent, 6, "one digest each: {a:?} {b:?}");
+    let mail = t.smtp.wait_for(6).await;
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(300)).await;
+    let mut to: Vec<String> = t
+        .smtp
+        .messages()
+        .iter()
+        .flat_map(|m| m.to.clone())
+        .collect();
+    to.sort();
+    to.dedup();
+    assert_eq!((mail.len(), t.smtp.messages().len(), to.len()), (6, 6, 6));
+}
+
+async fn a_dry_run_changes_and_sends_nothing(t: TestApp) {
+    lapsing(&t).await;
+    let would = registry::reminders::dry_run(&t.state).await.unwrap();
+    assert!(
+        would
+            .iter()
+            .any(|(_, kind, summary)| kind == "credential_expiring" && summary.contains("BABCP")),
+        "{would:?}"
+    );
+    assert_eq!(t.count("notifications"), 0);
+    assert_eq!(t.count("deliveries"), 0);
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(t.smtp.messages().is_empty());
+}
+
+async fn preferences_and_permissions(t: TestApp) {
+    let (me, token) = lapsing(&t).await;
+    let prefs = t
+        .get("/api/v1/me/notification-preferences", &token)
+        .await
+        .expect(200)
+        .json();
+    assert!(prefs["always_on"]
+        .as_array()
+        .unwrap()
+        .contains(&json!("credential_expiring")));
+    let put = |body: Value| {
+        t.call(
+            actix_web::http::Method::PUT,
+            "/api/v1/me/notification-preferences",
+            Some(&token),
+            Some(body),
+        )
+    };
+    let p = put(json!({"disabled": ["credential_expired"]}))
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "disabled[0]");
+    let saved = put(json!({"disabled": ["supervision_due_soon"]}))
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(saved["disabled"], json!(["supervision_due_soon"]));
+    run(&t).await;
+    let mine = t
+        .get(
+            &format!("/api/v1/notifications?recipient_id={me}"),
+            &t.admin,
+        )
+        .await
+        .expect(200)
+        .json();
+    let kinds: Vec<&str> = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["kind"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"credential_expiring") && !kinds.contains(&"supervision_due_soon"),
+        "{kinds:?}"
+    );
+    t.post("/api/v1/admin/reminders/run", &token, json!({}))
+        .await
+        .problem(403);
+    t.get("/api/v1/notifications", &token).await.problem(403);
+    t.get("/api/v1/notifications?status=lost", &t.admin)
+        .await
+        .problem(422);
+}
+
+async fn a_waiting_sign_off_reminds_the_supervisor(t: TestApp) {
+    let s = t.service("Waiting").await;
+    let (sup, _) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+    t.train_supervisor(&sup, "li_cbt", "BPS").await;
+    let (_, token) = t.person(&s, "pwp@registry.test", &["practitioner"]).await;
+    let log = json!({"supervisor_id": sup, "held_on": in_days(-1), "duration_minutes": 60, "supervision_type": "case_management", "format": "individual"});
+    let l = t
+        .post("/api/v1/supervision-logs", &token, log)
+        .await
+        .expect(201)
+        .json();
+    let ten_days_ago = (chrono::Utc::now().naive_utc() - Duration::days(10))
+        .format("%Y-%m-%d %H:%M:%S")
+        .to_string();
+    t.sql(&format!(
+        "UPDATE supervision_logs SET created_at = '{ten_days_ago}' WHERE id = '{}'",
+        l["id"].as_str().unwrap()
+    ));
+    run(&t).await;
+    let mail = t.smtp.wait_for(1).await;
+    let to_sup: Vec<String> = mail
+        .iter()
+        .filter(|m| m.to == vec!["sup@registry.test".to_string()])
+        .map(|m| m.data.replace("=\r\n", ""))
+        .collect();
+    assert_eq!(to_sup.len(), 1, "{mail:?}");
+    assert!(
+        to_sup[0].contains("waits for your sign-off"),
+        "{}",
+        to_sup[0]
+    );
+}
