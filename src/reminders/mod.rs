@@ -31,6 +31,10 @@ pub struct RunReport {
     pub queued: usize,
     pub sent: usize,
     pub failed: usize,
+    /// Milliseconds the scan and queueing took.
+    pub scan_ms: u64,
+    /// Milliseconds delivery took.
+    pub delivery_ms: u64,
 }
 
 /// Sends every due delivery, batch by batch.
@@ -68,6 +72,7 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
 /// The scan and delivery.
 pub async fn run(state: &AppState) -> Result<RunReport, AppError> {
     let link = state.settings.public_url.clone();
+    let started = std::time::Instant::now();
     let (detected, queued) = state
         .db(move |conn| {
             let lapses = detect::detect(conn, today(), now())?;
@@ -75,14 +80,26 @@ pub async fn run(state: &AppState) -> Result<RunReport, AppError> {
             Ok((lapses.len(), queued))
         })
         .await?;
+    let scan_ms = started.elapsed().as_millis() as u64;
     let (sent, failed) = deliver(state).await?;
+    let delivery_ms = started.elapsed().as_millis() as u64 - scan_ms;
     let report = RunReport {
         detected,
         queued,
         sent,
         failed,
+        scan_ms,
+        delivery_ms,
     };
-    tracing::info!(detected, queued, sent, failed, "reminders run");
+    tracing::info!(
+        detected,
+        queued,
+        sent,
+        failed,
+        scan_ms,
+        delivery_ms,
+        "reminders run"
+    );
     Ok(report)
 }
 
