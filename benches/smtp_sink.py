@@ -16,7 +16,7 @@ class Sink(smtpd.SMTPServer):
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
         mid = ""
-        for line in data.split(b"\r\n"):
+        for line in data.replace(b"\r\n", b"\n").split(b"\n"):
             if line.lower().startswith(b"message-id:"):
                 mid = line.split(b":", 1)[1].strip().decode()
                 break

@@ -8,6 +8,7 @@ pub mod rules;
 use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -22,6 +23,8 @@ use rules::Kind;
 
 /// Deliveries sent per claim.
 const CLAIM_BATCH: i64 = 50;
+/// Messages sent at the same time.
+const SENDS_IN_FLIGHT: usize = 8;
 
 #[derive(Debug, Default, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 pub struct RunReport {
@@ -52,18 +55,29 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
         if batch.is_empty() {
             break;
         }
-        for d in batch {
-            let outcome = state.mailer.send(&d.email()).await;
-            match &outcome {
-                Ok(()) => sent += 1,
-                Err(e) => {
-                    failed += 1;
+        // A few messages in flight at once: each SMTP exchange waits on the network far more
+        // than on this process.
+        let results: Vec<Result<bool, AppError>> = futures_util::stream::iter(batch)
+            .map(|d| async move {
+                let outcome = state.mailer.send(&d.email()).await;
+                let ok = outcome.is_ok();
+                if let Err(e) = &outcome {
                     tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
                 }
+                state
+                    .write(move |conn| outbox::record(conn, &d, outcome, max, base, now()))
+                    .await?;
+                Ok(ok)
+            })
+            .buffer_unordered(SENDS_IN_FLIGHT)
+            .collect()
+            .await;
+        for r in results {
+            if r? {
+                sent += 1;
+            } else {
+                failed += 1;
             }
-            state
-                .write(move |conn| outbox::record(conn, &d, outcome, max, base, now()))
-                .await?;
         }
     }
     Ok((sent, failed))
