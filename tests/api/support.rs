@@ -166,7 +166,7 @@ impl SmtpReceiver {
         let mut server = mailin_embedded::Server::new(handler);
         server
             .with_name("receiver.test")
-            .with_num_threads(2)
+            .with_num_threads(32)
             .with_tcp_listener(listener);
         std::thread::spawn(move || {
             let _ = server.serve();
