@@ -252,10 +252,13 @@ fn credentials(
         })
         .collect();
     let cpd_rules = load_rules(conn)?;
-    let people: Vec<&str> = latest.values().map(|r| r.1.as_str()).collect();
+    let mut people: Vec<&str> = latest.values().map(|r| r.1.as_str()).collect();
+    people.sort_unstable();
+    people.dedup();
     let mut cpd: HashMap<String, Vec<crate::accreditation::rules::CpdFact>> = HashMap::new();
-    if !people.is_empty() {
-        for (who, f) in facts(conn, &people, today - Duration::days(800))? {
+    // In chunks: SQLite allows at most 32,766 bound values in one statement.
+    for chunk in people.chunks(BATCH as usize) {
+        for (who, f) in facts(conn, chunk, today - Duration::days(800))? {
             cpd.entry(who).or_default().push(f);
         }
     }

@@ -78,13 +78,19 @@ fn digest(name: &str, lapses: &[&Lapse], link: Option<&str>) -> (String, String,
 
 /// Which of these lapses are not queued yet (for a dry run: writes nothing).
 pub fn unseen<'a>(conn: &mut DbConn, lapses: &'a [Lapse]) -> Result<Vec<&'a Lapse>, AppError> {
-    let recipients: Vec<&str> = lapses.iter().map(|l| l.recipient_id.as_str()).collect();
-    let known: std::collections::HashSet<(String, String)> = notifications::table
-        .filter(notifications::recipient_id.eq_any(&recipients))
-        .select((notifications::recipient_id, notifications::dedupe_key))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let mut recipients: Vec<&str> = lapses.iter().map(|l| l.recipient_id.as_str()).collect();
+    recipients.sort_unstable();
+    recipients.dedup();
+    let mut known = std::collections::HashSet::new();
+    // In chunks: SQLite allows at most 32,766 bound values in one statement.
+    for chunk in recipients.chunks(5000) {
+        known.extend(
+            notifications::table
+                .filter(notifications::recipient_id.eq_any(chunk))
+                .select((notifications::recipient_id, notifications::dedupe_key))
+                .load::<(String, String)>(conn)?,
+        );
+    }
     Ok(lapses
         .iter()
         .filter(|l| !known.contains(&(l.recipient_id.clone(), l.key.clone())))
@@ -98,22 +104,29 @@ pub fn queue(
     link: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
+    // Known lapses are dropped with a few queries; the unique index still settles races between
+    // instances scanning at the same moment.
+    let fresh = unseen(conn, lapses)?;
     let mut by_recipient: BTreeMap<&str, Vec<&Lapse>> = BTreeMap::new();
-    for l in lapses {
+    for l in fresh {
         by_recipient
             .entry(l.recipient_id.as_str())
             .or_default()
             .push(l);
     }
     let ids: Vec<&str> = by_recipient.keys().copied().collect();
-    let people: HashMap<String, (String, String)> = users::table
-        .filter(users::id.eq_any(&ids))
-        .filter(users::active.eq(true))
-        .select((users::id, users::email, users::full_name))
-        .load::<(String, String, String)>(conn)?
-        .into_iter()
-        .map(|(id, email, name)| (id, (email, name)))
-        .collect();
+    let mut people: HashMap<String, (String, String)> = HashMap::new();
+    for chunk in ids.chunks(5000) {
+        people.extend(
+            users::table
+                .filter(users::id.eq_any(chunk))
+                .filter(users::active.eq(true))
+                .select((users::id, users::email, users::full_name))
+                .load::<(String, String, String)>(conn)?
+                .into_iter()
+                .map(|(id, email, name)| (id, (email, name))),
+        );
+    }
     let mut queued = 0;
     for (recipient, mine) in by_recipient {
         let Some((email, name)) = people.get(recipient) else {
