@@ -456,9 +456,7 @@ pub async fn courses_report(
     if csv::wanted(&req) {
         let body = state
             .db(move |conn| {
-                let mut out = String::new();
-                csv::push_row(
-                    &mut out,
+                csv::export(
                     &[
                         "course_id",
                         "title",
@@ -474,14 +472,9 @@ pub async fn courses_report(
                         "lacking_count",
                         "lacking",
                     ],
-                );
-                let mut page = PageRequest {
-                    limit: 500,
-                    after: None,
-                };
-                loop {
-                    let (rows, next) = course_audit(conn, &scope, &page)?;
-                    for a in &rows {
+                    500,
+                    |page| course_audit(conn, &scope, page),
+                    |out, a| {
                         let c = &a.course;
                         let base = [
                             c.id.clone(),
@@ -502,7 +495,7 @@ pub async fn courses_report(
                                 String::new(),
                                 String::new(),
                             ]);
-                            csv::push_row(&mut out, &row);
+                            csv::push_row(out, &row);
                         }
                         for r in &a.required {
                             let mut row = base.to_vec();
@@ -514,15 +507,10 @@ pub async fn courses_report(
                                 r.lacking.len().to_string(),
                                 names.join("; "),
                             ]);
-                            csv::push_row(&mut out, &row);
+                            csv::push_row(out, &row);
                         }
-                    }
-                    match next {
-                        Some(after) => page.after = Some(after),
-                        None => break,
-                    }
-                }
-                Ok(out)
+                    },
+                )
             })
             .await?;
         return Ok(csv::response("courses.csv", body));

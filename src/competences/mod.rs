@@ -991,9 +991,7 @@ pub async fn competencies_report(
     if csv::wanted(&req) {
         let body = state
             .db(move |conn| {
-                let mut out = String::new();
-                csv::push_row(
-                    &mut out,
+                csv::export(
                     &[
                         "practitioner_id",
                         "full_name",
@@ -1007,16 +1005,11 @@ pub async fn competencies_report(
                         "assessed_on",
                         "review_due_on",
                     ],
-                );
-                let mut page = PageRequest {
-                    limit: 500,
-                    after: None,
-                };
-                loop {
-                    let (rows, next) = report_page(conn, &scope, &q, &page, today)?;
-                    for r in &rows {
+                    500,
+                    |page| report_page(conn, &scope, &q, page, today),
+                    |out, r| {
                         csv::push_row(
-                            &mut out,
+                            out,
                             &[
                                 r.practitioner_id.clone(),
                                 r.full_name.clone(),
@@ -1031,13 +1024,8 @@ pub async fn competencies_report(
                                 r.review_due_on.map(|d| d.to_string()).unwrap_or_default(),
                             ],
                         );
-                    }
-                    match next {
-                        Some(after) => page.after = Some(after),
-                        None => break,
-                    }
-                }
-                Ok(out)
+                    },
+                )
             })
             .await?;
         return Ok(csv::response("competencies.csv", body));

@@ -4,6 +4,9 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse};
 
+use super::page::PageRequest;
+use super::AppError;
+
 /// Whether the client asked for CSV (`Accept: text/csv`).
 pub fn wanted(req: &HttpRequest) -> bool {
     req.headers()
@@ -30,6 +33,32 @@ pub fn push_row<S: AsRef<str>>(out: &mut String, cells: &[S]) {
     let line: Vec<String> = cells.iter().map(|c| cell(c.as_ref())).collect();
     out.push_str(&line.join(","));
     out.push_str("\r\n");
+}
+
+/// A whole report as CSV: `header`, then every row of every page `fetch` answers (its rows, and
+/// the id to continue after), `batch` records at a time, each written by `write`.
+pub fn export<R>(
+    header: &[&str],
+    batch: i64,
+    mut fetch: impl FnMut(&PageRequest) -> Result<(Vec<R>, Option<String>), AppError>,
+    mut write: impl FnMut(&mut String, &R),
+) -> Result<String, AppError> {
+    let mut out = String::new();
+    push_row(&mut out, header);
+    let mut page = PageRequest {
+        limit: batch,
+        after: None,
+    };
+    loop {
+        let (rows, next) = fetch(&page)?;
+        for r in &rows {
+            write(&mut out, r);
+        }
+        match next {
+            Some(after) => page.after = Some(after),
+            None => return Ok(out),
+        }
+    }
 }
 
 pub fn response(filename: &str, body: String) -> HttpResponse {

@@ -197,23 +197,14 @@ pub async fn supervision_compliance_report(
     if csv::wanted(&req) {
         let body = state
             .db(move |conn| {
-                let mut out = String::new();
-                csv::push_row(&mut out, &CSV_HEADER);
-                let mut page = PageRequest {
-                    limit: EXPORT_BATCH,
-                    after: None,
-                };
-                loop {
-                    let (rows, next) = rows(conn, &scope, &q, &page, today)?;
-                    for r in &rows {
-                        csv_row(&mut out, r);
-                    }
-                    match next {
-                        Some(after) => page.after = Some(after),
-                        None => break,
-                    }
-                }
-                Ok(out)
+                csv::export(
+                    &CSV_HEADER,
+                    EXPORT_BATCH,
+                    |page| rows(conn, &scope, &q, page, today),
+                    |out, r| {
+                        csv_row(out, r);
+                    },
+                )
             })
             .await?;
         return Ok(csv::response("supervision-compliance.csv", body));
