@@ -142,7 +142,7 @@ fn reminders(settings: Settings, dry_run: bool) -> Result<(), String> {
                 println!("{recipient}\t{kind}\t{summary}");
             }
         } else {
-            let r = registry::reminders::run(&state)
+            let r = registry::reminders::run(&state, registry::reminders::Trigger::Now)
                 .await
                 .map_err(|e| e.to_string())?;
             println!(

@@ -83,8 +83,18 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
     Ok((sent, failed))
 }
 
+/// Whether failed deliveries wait out their back-off.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Trigger {
+    /// The background schedule: failed deliveries wait for their next attempt.
+    Schedule,
+    /// Someone asked for a run (`POST /admin/reminders/run`, `registry reminders run`): failed
+    /// deliveries are retried at once.
+    Now,
+}
+
 /// The scan and delivery.
-pub async fn run(state: &AppState) -> Result<RunReport, AppError> {
+pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppError> {
     let link = state.settings.public_url.clone();
     let started = std::time::Instant::now();
     let (detected, queued) = state
@@ -94,6 +104,9 @@ pub async fn run(state: &AppState) -> Result<RunReport, AppError> {
             Ok((lapses.len(), queued))
         })
         .await?;
+    if trigger == Trigger::Now {
+        state.write(|conn| outbox::retry_now(conn, now())).await?;
+    }
     let scan_ms = started.elapsed().as_millis() as u64;
     let (sent, failed) = deliver(state).await?;
     let delivery_ms = started.elapsed().as_millis() as u64 - scan_ms;
@@ -149,7 +162,7 @@ pub fn schedule(state: AppState) {
         tick.tick().await;
         loop {
             tick.tick().await;
-            if let Err(e) = run(&state).await {
+            if let Err(e) = run(&state, Trigger::Schedule).await {
                 tracing::error!(error = %e, "reminders run failed");
             }
         }
@@ -158,7 +171,7 @@ pub fn schedule(state: AppState) {
 
 #[utoipa::path(
     post, path = "/api/v1/admin/reminders/run", tag = "reminders",
-    description = "Runs the lapse scan and mail delivery now.",
+    description = "Runs the lapse scan and mail delivery now; failed deliveries are retried at once, whatever their back-off.",
     responses((status = 200, body = RunReport), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -169,7 +182,7 @@ pub async fn run_now(
     if report_scope(&caller).is_none() {
         return Err(AppError::forbidden());
     }
-    Ok(HttpResponse::Ok().json(run(&state).await?))
+    Ok(HttpResponse::Ok().json(run(&state, Trigger::Now).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

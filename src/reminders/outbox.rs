@@ -227,6 +227,17 @@ pub fn claim(conn: &mut DbConn, limit: i64, now: NaiveDateTime) -> Result<Vec<De
     })
 }
 
+/// Makes failed deliveries due at once (a run someone asked for: they mean now).
+pub fn retry_now(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        deliveries::table
+            .filter(deliveries::status.eq("failed"))
+            .filter(deliveries::next_attempt_at.gt(now)),
+    )
+    .set(deliveries::next_attempt_at.eq(now))
+    .execute(conn)?)
+}
+
 /// Records the outcome of one attempt: `sent`, `failed` (to retry after back-off) or `dead`.
 pub fn record(
     conn: &mut DbConn,

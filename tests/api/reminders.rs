@@ -107,12 +107,13 @@ async fn an_smtp_outage_loses_nothing_and_sends_once(t: TestApp) {
     // The same database, served by an instance whose SMTP server is down.
     let mut down = (*t.state.settings).clone();
     down.smtp_url = Some(format!("smtp://127.0.0.1:{}", closed_port()));
-    down.reminder_backoff_secs = 0;
     let down = actix_web::web::block(move || registry::build_state(down))
         .await
         .unwrap()
         .unwrap();
-    let r = registry::reminders::run(&down).await.unwrap();
+    let r = registry::reminders::run(&down, registry::reminders::Trigger::Now)
+        .await
+        .unwrap();
     assert_eq!((r.sent, r.failed), (0, 1), "{r:?}");
     let failed = t
         .get("/api/v1/notifications?status=failed", &t.admin)
@@ -122,8 +123,15 @@ async fn an_smtp_outage_loses_nothing_and_sends_once(t: TestApp) {
     let n = &failed["items"][0];
     assert_eq!(n["attempts"], 1);
     assert!(n["last_error"].as_str().unwrap().len() > 3, "{n}");
-    // Still down: retried, still kept.
-    assert_eq!(registry::reminders::run(&down).await.unwrap().failed, 1);
+    // The schedule waits out the back-off (60 s); a run someone asks for retries at once.
+    let scheduled = registry::reminders::run(&down, registry::reminders::Trigger::Schedule)
+        .await
+        .unwrap();
+    assert_eq!((scheduled.sent, scheduled.failed), (0, 0));
+    let asked = registry::reminders::run(&down, registry::reminders::Trigger::Now)
+        .await
+        .unwrap();
+    assert_eq!(asked.failed, 1, "still down: retried, still kept");
     assert!(t.smtp.messages().is_empty());
 
     // The server is back: it all goes, once.
@@ -170,8 +178,8 @@ async fn two_instances_send_each_reminder_once(t: TestApp) {
         .unwrap()
         .unwrap();
     let (a, b) = futures_util::join!(
-        registry::reminders::run(&t.state),
-        registry::reminders::run(&other)
+        registry::reminders::run(&t.state, registry::reminders::Trigger::Now),
+        registry::reminders::run(&other, registry::reminders::Trigger::Now)
     );
     let (a, b) = (a.unwrap(), b.unwrap());
     // Each person: the expiring credential and two supervision rules due soon (new starters).
