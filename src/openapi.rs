@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         crate::reference::list_bodies,
         crate::reference::list_modalities,
         crate::audit::list_events,
+        crate::audit::verify_chain,
         crate::supervision::create_log,
         crate::supervision::list_logs,
         crate::supervision::get_log,

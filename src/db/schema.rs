@@ -105,6 +105,9 @@ diesel::table! {
         service_id -> Nullable<Text>,
         before_value -> Nullable<Text>,
         after_value -> Nullable<Text>,
+        seq -> Nullable<BigInt>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

@@ -5,8 +5,56 @@ use crate::support::*;
 
 both!(
     every_write_is_audited_with_before_and_after,
-    training_leads_read_their_services_history
+    training_leads_read_their_services_history,
+    the_chain_verifies_and_names_an_altered_event,
 );
+
+async fn the_chain_verifies_and_names_an_altered_event(t: TestApp) {
+    let s = t.service("Chained").await;
+    t.patch(
+        &format!("/api/v1/services/{s}"),
+        &t.admin,
+        json!({"name": "Chained again"}),
+    )
+    .await
+    .expect(200);
+    let (_, token) = t.person(&s, "p@registry.test", &["practitioner"]).await;
+    let v = t
+        .get("/api/v1/audit/verify", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["intact"], true, "{v}");
+    assert_eq!(v["events"], t.count("audit_events"));
+    assert!(v["first_broken_event_id"].is_null());
+    t.get("/api/v1/audit/verify", &token).await.problem(403);
+
+    let events = t
+        .get(&format!("/api/v1/audit/events?entity_id={s}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    let target = events["items"][1]["id"].as_str().unwrap().to_string();
+    let tamper = format!(
+        "UPDATE audit_events SET after_value = '{{\"name\":\"Forged\"}}' WHERE id = '{target}'"
+    );
+    if t.backend == Backend::Postgres {
+        // The trigger refuses any change; only the table's owner, switching it off, can tamper.
+        let mut conn = t.state.pool.get().unwrap();
+        assert!(diesel::connection::SimpleConnection::batch_execute(&mut *conn, &tamper).is_err());
+        drop(conn);
+        t.sql(&format!("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; {tamper}; ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change"));
+    } else {
+        t.sql(&tamper);
+    }
+    let v = t
+        .get("/api/v1/audit/verify", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["intact"], false);
+    assert_eq!(v["first_broken_event_id"], json!(target));
+}
 
 async fn every_write_is_audited_with_before_and_after(t: TestApp) {
     let admin = t.get("/api/v1/me", &t.admin).await.expect(200).json();

@@ -244,7 +244,6 @@ impl Res {
 }
 
 pub struct TestApp {
-    #[allow(dead_code)]
     pub backend: Backend,
     pub state: web::Data<AppState>,
     pub smtp: SmtpReceiver,
