@@ -18,7 +18,7 @@ use validator::Validate;
 use crate::app::{now, AppState};
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_manage_people_of, Caller};
-use crate::auth::Auth;
+use crate::auth::{require_admin, Auth};
 use crate::db::schema::{accreditation_bodies, credential_kinds, modalities};
 use crate::db::DbConn;
 use crate::http::page::whole;
@@ -168,14 +168,6 @@ pub async fn list_kinds(
     Ok(HttpResponse::Ok().json(whole(rows)))
 }
 
-fn admin_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden())
-    }
-}
-
 #[utoipa::path(
     post, path = "/api/v1/credential-kinds", tag = "accreditation", request_body = NewCredentialKind,
     responses(
@@ -189,7 +181,7 @@ pub async fn create_kind(
     Auth(caller): Auth,
     body: Json<NewCredentialKind>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let created = state
@@ -264,7 +256,7 @@ pub async fn patch_kind(
     body: Json<CredentialKindPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let p = body.0;
     validate(&p)?;
     let updated = state
@@ -337,7 +329,7 @@ pub async fn patch_modality(
     code: web::Path<String>,
     body: Json<ModalityPatch>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let code = code.into_inner();
     let new_body = body.0.body;
     let updated = state

@@ -323,6 +323,15 @@ pub async fn accept_invite(
     Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh)?))
 }
 
+/// Refuses (403) anyone but an admin.
+pub fn require_admin(caller: &Caller) -> Result<(), AppError> {
+    if caller.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
 /// The caller.
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth",

@@ -17,7 +17,7 @@ use validator::Validate;
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_manage_people_of, report_scope, Caller, PeopleScope, Role};
-use crate::auth::Auth;
+use crate::auth::{require_admin, Auth};
 use crate::db::schema::{
     competencies, competency_assessments, competency_frameworks, framework_assessors, users,
 };
@@ -204,14 +204,6 @@ pub struct NamedAssessor {
     pub user_id: String,
 }
 
-fn admin_only(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() {
-        Ok(())
-    } else {
-        Err(AppError::forbidden())
-    }
-}
-
 #[utoipa::path(
     post, path = "/api/v1/competency-frameworks", tag = "competences", request_body = NewFramework,
     responses((status = 201, body = Framework), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
@@ -222,7 +214,7 @@ pub async fn create_framework(
     Auth(caller): Auth,
     body: Json<NewFramework>,
 ) -> Result<HttpResponse, AppError> {
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let f = state
@@ -294,7 +286,7 @@ pub async fn add_competence(
     body: Json<NewCompetence>,
 ) -> Result<HttpResponse, AppError> {
     let framework = parse_id(&id)?;
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let c = state
@@ -386,7 +378,7 @@ pub async fn patch_competence(
     body: Json<CompetencePatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let p = body.0;
     validate(&p)?;
     let c = state
@@ -452,7 +444,7 @@ pub async fn name_assessor(
     body: Json<NamedAssessor>,
 ) -> Result<HttpResponse, AppError> {
     let framework = parse_id(&id)?;
-    admin_only(&caller)?;
+    require_admin(&caller)?;
     let user =
         parse_id(&body.0.user_id).map_err(|_| AppError::invalid("user_id", "no such person"))?;
     state
@@ -504,7 +496,7 @@ pub struct Assessment {
     /// `met` or `not_yet_met`.
     pub outcome: String,
     pub evidence: String,
-    /// `direct_observation`, `recording`, `supervisor_report` or `portfolio`.
+    /// `direct_observation`, `recording`, `supervisor_report`, `portfolio` or `unspecified`.
     pub evidence_method: String,
     pub assessed_by: String,
     #[schema(value_type = String, format = Date)]
@@ -524,7 +516,8 @@ pub struct NewAssessment {
     /// What was seen, and where.
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
     pub evidence: String,
-    pub evidence_method: EvidenceMethod,
+    /// How it was observed; optional (`unspecified` when absent).
+    pub evidence_method: Option<EvidenceMethod>,
     /// Default today; not in the future.
     #[schema(value_type = Option<String>, format = Date)]
     pub assessed_on: Option<NaiveDate>,
@@ -541,6 +534,13 @@ pub struct PersonCompetence {
     pub domain: String,
     pub title: String,
     pub state: CompetenceState,
+    /// The current (latest) sign-off's outcome, assessor and dates; null when not assessed.
+    pub outcome: Option<String>,
+    pub assessed_by: Option<String>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub assessed_on: Option<NaiveDate>,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub review_due_on: Option<NaiveDate>,
     pub current: Option<Assessment>,
     pub history: Vec<Assessment>,
 }
@@ -549,6 +549,8 @@ pub struct PersonCompetence {
 pub struct PersonCompetences {
     pub practitioner_id: String,
     pub items: Vec<PersonCompetence>,
+    /// Always null: every competence is listed on one page.
+    pub next_cursor: Option<String>,
 }
 
 /// A person's competences are seen by them, their training lead, admins, and the supervisors of
@@ -627,6 +629,10 @@ pub async fn person_competences(
                         domain: c.domain,
                         title: c.title,
                         state: st,
+                        outcome: current.as_ref().map(|a| a.outcome.clone()),
+                        assessed_by: current.as_ref().map(|a| a.assessed_by.clone()),
+                        assessed_on: current.as_ref().map(|a| a.assessed_on),
+                        review_due_on: current.as_ref().and_then(|a| a.review_due_on),
                         current,
                         history,
                     })
@@ -635,6 +641,7 @@ pub async fn person_competences(
             Ok(PersonCompetences {
                 practitioner_id: id,
                 items,
+                next_cursor: None,
             })
         })
         .await?;
@@ -722,7 +729,10 @@ pub async fn assess(
                 competency_id: competence_id,
                 outcome: b.outcome.as_str().into(),
                 evidence: b.evidence,
-                evidence_method: b.evidence_method.as_str().into(),
+                evidence_method: b
+                    .evidence_method
+                    .map_or("unspecified", EvidenceMethod::as_str)
+                    .into(),
                 assessed_by: caller.id.clone(),
                 assessed_on,
                 review_due_on: b.review_due_on,

@@ -6,6 +6,7 @@ use crate::support::*;
 
 both!(
     the_supervision_framework_is_seeded,
+    a_sign_off_with_the_contracts_fields,
     who_may_sign_off_a_competence,
     reviews_fall_due_and_show_in_the_report,
     eligibility_decides_who_may_be_named_on_a_log,
@@ -510,4 +511,41 @@ async fn admins_extend_frameworks_and_retire_competences(t: TestApp) {
         .expect(200)
         .json();
     assert_eq!(g["domains"][0]["competences"][0]["code"], "P1");
+}
+
+async fn a_sign_off_with_the_contracts_fields(t: TestApp) {
+    let s = t.service("Contract").await;
+    let f = framework(&t).await;
+    let g3 = competence(&f, "G3");
+    let (_, lead) = t.person(&s, "lead@registry.test", &["training_lead"]).await;
+    let (sup, _) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+    let body = json!({"competency_id": g3, "outcome": "met", "evidence": "Observed live", "review_due_on": in_days(180)});
+    let a = t
+        .post(
+            &format!("/api/v1/practitioners/{sup}/competencies"),
+            &lead,
+            body,
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(a["evidence_method"], "unspecified");
+    let list = t
+        .get(&format!("/api/v1/practitioners/{sup}/competencies"), &lead)
+        .await
+        .expect(200)
+        .json();
+    assert!(list["next_cursor"].is_null());
+    let item = list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["competency_id"] == json!(g3))
+        .unwrap();
+    assert_eq!(
+        (item["outcome"].clone(), item["assessed_by"].clone()),
+        (json!("met"), a["assessed_by"].clone())
+    );
+    assert_eq!(item["assessed_on"], a["assessed_on"]);
+    assert_eq!(item["review_due_on"], json!(in_days(180)));
 }
