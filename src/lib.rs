@@ -5,15 +5,18 @@ pub mod accreditation;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod calendar;
 pub mod competences;
 pub mod config;
 pub mod db;
+pub mod evidence;
 pub mod http;
 pub mod mail;
 pub mod openapi;
 pub mod people;
 pub mod reference;
 pub mod reminders;
+pub mod reports;
 pub mod services;
 pub mod supervision;
 
@@ -144,6 +147,7 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .wrap(from_fn(http::request_span))
         .service(resource("/health", "GET").route(web::get().to(health)))
+        .configure(calendar::public_routes)
         .service(
             SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()),
         )
@@ -158,6 +162,9 @@ pub fn build_app(
                 .configure(accreditation::routes)
                 .configure(competences::routes)
                 .configure(reminders::routes)
+                .configure(reports::routes)
+                .configure(evidence::routes)
+                .configure(calendar::routes)
                 .default_service(web::to(http::not_found)),
         )
         .default_service(web::to(http::not_found))

@@ -81,6 +81,12 @@ use utoipa::{Modify, OpenApi};
         crate::reminders::list_notifications,
         crate::reminders::get_preferences,
         crate::reminders::put_preferences,
+        crate::reports::workforce::report,
+        crate::reports::representation::report,
+        crate::evidence::evidence_pack,
+        crate::calendar::get_feed,
+        crate::calendar::rotate_feed,
+        crate::calendar::feed,
     ),
     modifiers(&BearerAuth),
     tags(
@@ -93,7 +99,8 @@ use utoipa::{Modify, OpenApi};
         (name = "accreditation", description = "Credentials, courses, training records and CPD"),
         (name = "competences", description = "Competence frameworks, sign-offs and supervisor eligibility"),
         (name = "reminders", description = "Lapse reminders by email, the outbox, preferences"),
-        (name = "reports", description = "Training-lead reports, JSON or CSV"),
+        (name = "reports", description = "Training-lead reports and evidence packs, JSON or CSV"),
+        (name = "calendar", description = "The secret iCalendar feed of a person's due dates"),
     )
 )]
 pub struct ApiDoc;

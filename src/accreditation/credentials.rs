@@ -147,7 +147,7 @@ fn find(conn: &mut DbConn, id: &str) -> Result<Option<AccreditationRow>, AppErro
 }
 
 /// Views with their CPD check, for any number of rows, in two more queries.
-fn with_cpd(
+pub fn with_cpd(
     conn: &mut DbConn,
     rows: Vec<AccreditationRow>,
     today: NaiveDate,

@@ -3,20 +3,21 @@
 //! public views, which carry no password hashes or tokens.
 
 pub mod chain;
+pub mod special;
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::AppState;
+use crate::app::{now, AppState};
 use crate::auth::policy::{audit_scope, PeopleScope};
 use crate::auth::Auth;
 use crate::db::schema::audit_events;
 use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
-use crate::http::{resource, AppError};
+use crate::http::{csv, resource, AppError};
 
 /// One change about to be recorded.
 pub struct Change<'a> {
@@ -225,6 +226,9 @@ pub struct AuditQuery {
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub actor_id: Option<String>,
+    /// Special-category values (ethnicity, languages) are shown as `"redacted"` unless an admin
+    /// asks for `reveal`; each reveal is itself recorded, against the person whose data was read.
+    pub special_category: Option<String>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -302,11 +306,13 @@ fn list(
 }
 
 /// Every change, newest first. Admins see all; training leads their service's records.
+/// `Accept: text/csv` exports every matching event.
 #[utoipa::path(
     get, path = "/api/v1/audit/events", tag = "audit",
     params(AuditQuery),
     responses(
-        (status = 200, body = inline(Page<AuditEvent>)),
+        (status = 200, body = inline(Page<AuditEvent>), content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv"),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem),
     ),
@@ -314,17 +320,124 @@ fn list(
 )]
 pub async fn list_events(
     state: web::Data<AppState>,
+    req: HttpRequest,
     Auth(caller): Auth,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let scope = audit_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
-    let rows = state
-        .db(move |conn| list(conn, &scope, &q, &page).map(|r| (r, page)))
-        .await?;
-    let (rows, page) = rows;
+    let reveal = match q.special_category.as_deref() {
+        None | Some("redact") => false,
+        Some("reveal") if caller.is_admin() => true,
+        Some("reveal") => return Err(AppError::forbidden()),
+        Some(_) => {
+            return Err(AppError::invalid(
+                "special_category",
+                "must be redact or reveal",
+            ))
+        }
+    };
+    if csv::wanted(&req) {
+        let body = if reveal {
+            state
+                .write(move |conn| {
+                    let mut read = Vec::new();
+                    let body = csv::export(
+                        &CSV_HEADER,
+                        EXPORT_BATCH,
+                        |p| {
+                            let (rows, next) = batch(conn, &scope, &q, p)?;
+                            read.extend(special::revealed(&rows));
+                            Ok((rows, next))
+                        },
+                        csv_row,
+                    )?;
+                    special::record_reads(conn, &caller.id, &read, now())?;
+                    Ok(body)
+                })
+                .await?
+        } else {
+            state
+                .db(move |conn| {
+                    csv::export(
+                        &CSV_HEADER,
+                        EXPORT_BATCH,
+                        |p| {
+                            let (mut rows, next) = batch(conn, &scope, &q, p)?;
+                            rows.iter_mut().for_each(special::redact_event);
+                            Ok((rows, next))
+                        },
+                        csv_row,
+                    )
+                })
+                .await?
+        };
+        return Ok(csv::response("audit-events.csv", body));
+    }
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let p = page.clone();
+    let rows = if reveal {
+        state
+            .write(move |conn| {
+                let rows = list(conn, &scope, &q, &p)?;
+                let shown = rows.len().min(p.limit as usize);
+                special::record_reads(conn, &caller.id, &special::revealed(&rows[..shown]), now())?;
+                Ok(rows)
+            })
+            .await?
+    } else {
+        let mut rows = state.db(move |conn| list(conn, &scope, &q, &p)).await?;
+        rows.iter_mut().for_each(special::redact_event);
+        rows
+    };
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |e| &e.id)))
+}
+
+/// One page of events and the id to continue after, if there is more.
+fn batch(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    q: &AuditQuery,
+    p: &PageRequest,
+) -> Result<(Vec<AuditEvent>, Option<String>), AppError> {
+    let mut rows = list(conn, scope, q, p)?;
+    let more = rows.len() as i64 > p.limit;
+    rows.truncate(p.limit as usize);
+    let next = more.then(|| rows.last().map(|e| e.id.clone())).flatten();
+    Ok((rows, next))
+}
+
+const EXPORT_BATCH: i64 = 1000;
+
+const CSV_HEADER: [&str; 9] = [
+    "id",
+    "at",
+    "actor_id",
+    "action",
+    "entity_type",
+    "entity_id",
+    "service_id",
+    "before",
+    "after",
+];
+
+fn csv_row(out: &mut String, e: &AuditEvent) {
+    let json =
+        |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string()).unwrap_or_default();
+    csv::push_row(
+        out,
+        &[
+            e.id.clone(),
+            crate::app::rfc3339(&e.at),
+            e.actor_id.clone().unwrap_or_default(),
+            e.action.clone(),
+            e.entity_type.clone(),
+            e.entity_id.clone(),
+            e.service_id.clone().unwrap_or_default(),
+            json(&e.before),
+            json(&e.after),
+        ],
+    );
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -31,6 +31,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     validation: Validation,
     pub access_ttl_secs: i64,
+    /// Keys calendar-feed secrets; derived from the signing secret, never used to sign.
+    feed_key: [u8; 32],
 }
 
 impl TokenKeys {
@@ -46,6 +48,11 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             validation,
             access_ttl_secs,
+            feed_key: Sha256::new()
+                .chain_update(b"registry calendar-feed key v1\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
         }
     }
 
@@ -69,6 +76,23 @@ impl TokenKeys {
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &self.validation)
             .map(|d| d.claims)
             .map_err(|e| e.to_string())
+    }
+}
+
+impl TokenKeys {
+    /// A person's calendar-feed secret: HMAC-SHA256 of their id and feed nonce under the feed
+    /// key, URL-safe. Only its digest is stored; the nonce alone does not give it away.
+    pub fn feed_secret(&self, user_id: &str, nonce: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.feed_key) {
+            Ok(m) => m,
+            // HMAC takes a key of any length, so this cannot happen.
+            Err(_) => return new_secret(),
+        };
+        mac.update(user_id.as_bytes());
+        mac.update(b"\0");
+        mac.update(nonce.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 }
 

@@ -46,6 +46,7 @@ diesel::table! {
         stage -> Nullable<Text>,
         wte -> Nullable<Double>,
         started_on -> Nullable<Date>,
+        left_on -> Nullable<Date>,
         active -> Bool,
         ethnicity -> Nullable<Text>,
         languages -> Text,
@@ -320,7 +321,27 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(invitations -> users (user_id));
 
+diesel::table! {
+    person_interests (user_id, interest) {
+        user_id -> Text,
+        interest -> Text,
+    }
+}
+
+diesel::table! {
+    calendar_feeds (user_id) {
+        user_id -> Text,
+        nonce -> Text,
+        secret_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(person_interests -> users (user_id));
+diesel::joinable!(calendar_feeds -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
+    person_interests,
+    calendar_feeds,
     accreditation_bodies,
     modalities,
     practitioner_roles,

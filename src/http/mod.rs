@@ -104,6 +104,15 @@ pub fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
+/// The path as logged: a calendar feed's path is its secret, so that part is left out.
+fn loggable_path(path: &str) -> &str {
+    if path.starts_with("/calendar/") {
+        "/calendar/{secret}.ics"
+    } else {
+        path
+    }
+}
+
 /// Any path nobody serves.
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
     Err(AppError::NotFound)
@@ -140,7 +149,7 @@ pub async fn request_span(
         "request",
         request_id = %id,
         method = %req.method(),
-        path = %req.path(),
+        path = %loggable_path(req.path()),
         user_id = tracing::field::Empty,
     );
     let started = Instant::now();

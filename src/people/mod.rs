@@ -59,9 +59,15 @@ pub struct Person {
     /// Start in post.
     #[schema(value_type = Option<String>, format = Date)]
     pub started_on: Option<NaiveDate>,
+    /// The last day in post, once the person has left (set on deactivation if not before).
+    #[schema(value_type = Option<String>, format = Date)]
+    pub left_on: Option<NaiveDate>,
     pub active: bool,
-    pub languages: Vec<String>,
+    /// Planning tags such as `older people`; listable with `GET /practitioners?specialist_interest=`.
     pub specialist_interests: Vec<String>,
+    /// Languages spoken: special-category data, shown to the person alone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub languages: Option<Vec<String>>,
     /// NHS ethnic category code: shown to the person alone, never to anyone else.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ethnicity: Option<String>,
@@ -90,13 +96,14 @@ fn json_list(text: &str) -> Vec<String> {
 }
 
 impl Person {
-    /// `show_ethnicity`: only when the viewer is the person.
-    pub fn view((row, modality): PersonWithModality, show_ethnicity: bool) -> Person {
+    /// `is_self`: the viewer is the person, the only one shown the special-category fields
+    /// (ethnicity and languages).
+    pub fn view((row, modality): PersonWithModality, is_self: bool) -> Person {
         Person {
-            languages: json_list(&row.languages),
+            languages: is_self.then(|| json_list(&row.languages)),
             specialist_interests: json_list(&row.specialist_interests),
             roles: roles_from_text(&row.roles),
-            ethnicity: if show_ethnicity { row.ethnicity } else { None },
+            ethnicity: if is_self { row.ethnicity } else { None },
             id: row.id,
             email: row.email,
             full_name: row.full_name,
@@ -106,6 +113,7 @@ impl Person {
             stage: row.stage,
             wte: row.wte,
             started_on: row.started_on,
+            left_on: row.left_on,
             active: row.active,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -114,17 +122,11 @@ impl Person {
     }
 }
 
-/// How a person is written to the audit trail: ethnicity is never copied there, only whether
-/// one is recorded.
+/// How a person is written to the audit trail: every field, the special-category ones
+/// included so the history of a change is complete. `GET /audit/events` redacts those (see
+/// `audit::special`), and revealing them is itself audited.
 fn audited(p: &PersonWithModality) -> Option<serde_json::Value> {
-    let mut v = serde_json::to_value(Person::view(p.clone(), false)).ok()?;
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert(
-            "ethnicity_recorded".into(),
-            serde_json::Value::Bool(p.0.ethnicity.is_some()),
-        );
-    }
-    Some(v)
+    serde_json::to_value(Person::view(p.clone(), true)).ok()
 }
 
 fn one_line(field: &str) -> impl Fn(&String) -> Result<(), validator::ValidationError> + '_ {
@@ -204,10 +206,16 @@ pub struct PractitionerPatch {
     #[schema(value_type = Option<String>, format = Date)]
     pub started_on: Option<NaiveDate>,
     pub active: Option<bool>,
+    /// The last day in post, or null while in post. Deactivating sets it to today if unset;
+    /// reactivating clears it.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub left_on: Option<Option<NaiveDate>>,
     /// NHS ethnic category code (A..S, Z for not stated), or null to remove it. The person's own.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
     pub ethnicity: Option<Option<String>>,
+    /// Languages spoken: special-category data, set and seen by the person alone.
     #[validate(custom(function = "valid_tags"))]
     pub languages: Option<Vec<String>>,
     #[validate(custom(function = "valid_tags"))]
@@ -234,6 +242,8 @@ pub struct PeopleQuery {
     /// A modality the person practises: their role's, or one learnt on a completed
     /// practitioner-training course.
     pub modality: Option<String>,
+    /// A specialist interest the person has recorded, any case (for planning).
+    pub specialist_interest: Option<String>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     pub cursor: Option<String>,
@@ -313,6 +323,7 @@ pub fn create_account(
         stage: account.stage.map(|s| s.as_str().to_string()),
         wte: account.wte,
         started_on: account.started_on,
+        left_on: None,
         active: true,
         ethnicity: None,
         languages: "[]".into(),
@@ -481,6 +492,7 @@ pub async fn list_practitioners(
         q: q.q,
         active: q.active,
         modality: q.modality,
+        specialist_interest: q.specialist_interest,
     };
     let p = page.clone();
     let rows = state
@@ -564,7 +576,23 @@ fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, App
     }
     if let Some(v) = p.active {
         t.staff_fields |= row.active != v;
+        if row.active != v && p.left_on.is_none() {
+            row.left_on = if v {
+                None
+            } else {
+                Some(row.left_on.unwrap_or_else(today))
+            };
+        }
         row.active = v;
+    }
+    if let Some(v) = p.left_on {
+        t.staff_fields |= row.left_on != v;
+        row.left_on = v;
+    }
+    if let (Some(start), Some(left)) = (row.started_on, row.left_on) {
+        if left < start {
+            return Err(AppError::invalid("left_on", "cannot be before started_on"));
+        }
     }
     if let Some(v) = p.ethnicity {
         if let Some(code) = &v {
@@ -575,12 +603,12 @@ fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, App
                 ));
             }
         }
-        t.ethnicity = row.ethnicity != v;
+        t.special_category |= row.ethnicity != v;
         row.ethnicity = v;
     }
     if let Some(v) = p.languages {
         let text = serde_json::to_string(&v).map_err(AppError::internal)?;
-        t.profile_fields |= text != row.languages;
+        t.special_category |= text != row.languages;
         row.languages = text;
     }
     if let Some(v) = p.specialist_interests {
@@ -625,7 +653,7 @@ pub async fn patch_practitioner(
             if is_self && !row.active {
                 return Err(AppError::Conflict("you cannot deactivate yourself".into()));
             }
-            if !(touches.staff_fields || touches.profile_fields || touches.ethnicity) {
+            if !(touches.staff_fields || touches.profile_fields || touches.special_category) {
                 return Ok(before);
             }
             check_references(
@@ -642,6 +670,9 @@ pub async fn patch_practitioner(
             let now = now();
             row.updated_at = now;
             queries::update(conn, &row)?;
+            if row.specialist_interests != before.0.specialist_interests {
+                queries::set_interests(conn, &row.id, &json_list(&row.specialist_interests))?;
+            }
             if before.0.active && !row.active {
                 session::revoke_all(conn, &row.id, now)?;
             }
@@ -700,7 +731,11 @@ pub async fn deactivate_practitioner(
             }
             let now = now();
             diesel::update(users::table.find(&id))
-                .set((users::active.eq(false), users::updated_at.eq(now)))
+                .set((
+                    users::active.eq(false),
+                    users::left_on.eq(before.0.left_on.unwrap_or_else(today)),
+                    users::updated_at.eq(now),
+                ))
                 .execute(conn)?;
             session::revoke_all(conn, &id, now)?;
             let after = queries::find(conn, &id)?.ok_or(AppError::NotFound)?;

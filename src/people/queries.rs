@@ -4,7 +4,7 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::auth::policy::PeopleScope;
-use crate::db::schema::{courses, practitioner_roles, training_records, users};
+use crate::db::schema::{courses, person_interests, practitioner_roles, training_records, users};
 use crate::db::DbConn;
 use crate::http::page::PageRequest;
 use crate::http::AppError;
@@ -24,6 +24,8 @@ pub struct PersonRow {
     pub stage: Option<String>,
     pub wte: Option<f64>,
     pub started_on: Option<NaiveDate>,
+    /// The last day in post, once the person has left (or will leave).
+    pub left_on: Option<NaiveDate>,
     pub active: bool,
     pub ethnicity: Option<String>,
     pub languages: String,
@@ -43,6 +45,8 @@ pub struct PeopleFilter {
     pub active: Option<bool>,
     /// The role's modality, or one learnt on a completed practitioner-training course.
     pub modality: Option<String>,
+    /// A specialist interest, any case.
+    pub specialist_interest: Option<String>,
 }
 
 fn like_pattern(q: &str) -> String {
@@ -94,6 +98,12 @@ pub fn list(
                 .eq(m.clone())
                 .or(users::id.eq_any(trained).nullable()),
         );
+    }
+    if let Some(i) = &f.specialist_interest {
+        let holders = person_interests::table
+            .filter(person_interests::interest.eq(interest_key(i)))
+            .select(person_interests::user_id);
+        q = q.filter(users::id.eq_any(holders));
     }
     if let Some(text) = f.q.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = like_pattern(text);
@@ -156,6 +166,7 @@ pub fn insert(
             users::stage.eq(&row.stage),
             users::wte.eq(row.wte),
             users::started_on.eq(row.started_on),
+            users::left_on.eq(row.left_on),
             users::active.eq(row.active),
             users::ethnicity.eq(&row.ethnicity),
             users::languages.eq(&row.languages),
@@ -180,6 +191,7 @@ pub fn update(conn: &mut DbConn, row: &PersonRow) -> Result<(), AppError> {
             users::stage.eq(&row.stage),
             users::wte.eq(row.wte),
             users::started_on.eq(row.started_on),
+            users::left_on.eq(row.left_on),
             users::active.eq(row.active),
             users::ethnicity.eq(&row.ethnicity),
             users::languages.eq(&row.languages),
@@ -187,6 +199,39 @@ pub fn update(conn: &mut DbConn, row: &PersonRow) -> Result<(), AppError> {
             users::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// How an interest is matched: trimmed, any case.
+pub fn interest_key(interest: &str) -> String {
+    interest.trim().to_lowercase()
+}
+
+/// Keeps `person_interests` (the rows planning filters on) in step with the person's list.
+pub fn set_interests(
+    conn: &mut DbConn,
+    user_id: &str,
+    interests: &[String],
+) -> Result<(), AppError> {
+    diesel::delete(person_interests::table.filter(person_interests::user_id.eq(user_id)))
+        .execute(conn)?;
+    let mut keys: Vec<String> = interests
+        .iter()
+        .map(|i| interest_key(i))
+        .filter(|k| !k.is_empty())
+        .collect();
+    keys.sort();
+    keys.dedup();
+    // One statement per interest: the multi-backend connection has no batch insert, and a
+    // person holds a handful.
+    for k in &keys {
+        diesel::insert_into(person_interests::table)
+            .values((
+                person_interests::user_id.eq(user_id),
+                person_interests::interest.eq(k),
+            ))
+            .execute(conn)?;
+    }
     Ok(())
 }
 

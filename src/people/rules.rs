@@ -17,10 +17,10 @@ pub struct Touches {
     /// Fields a training lead or admin manages (email, name, service, role, stage, WTE, roles,
     /// start date, active).
     pub staff_fields: bool,
-    /// Languages and specialist interests: the person or their managers.
+    /// Specialist interests: the person or their managers.
     pub profile_fields: bool,
-    /// Ethnicity: special-category data, set by the person alone.
-    pub ethnicity: bool,
+    /// Ethnicity and languages: special-category data, set by the person alone.
+    pub special_category: bool,
     /// Whether the admin role is granted or taken away.
     pub admin_role: bool,
 }
@@ -34,7 +34,7 @@ pub fn may_patch(
     manages_after: bool,
     t: Touches,
 ) -> bool {
-    if t.ethnicity && !is_self {
+    if t.special_category && !is_self {
         return false;
     }
     if t.profile_fields && !(is_self || manages_before) {
@@ -65,10 +65,10 @@ mod tests {
     }
 
     #[test]
-    fn only_the_person_sets_their_ethnicity() {
+    fn only_the_person_sets_their_ethnicity_and_languages() {
         let admin = caller(&[Role::Admin]);
         let t = Touches {
-            ethnicity: true,
+            special_category: true,
             ..Touches::default()
         };
         assert!(!may_patch(&admin, false, true, true, t));

@@ -433,7 +433,11 @@ async fn ethnicity_is_the_persons_own(t: TestApp) {
     );
     let seen_by_admin = t.get(&path, &t.admin).await.expect(200).json();
     assert!(seen_by_admin.get("ethnicity").is_none(), "{seen_by_admin}");
-    assert_eq!(seen_by_admin["languages"], json!(["English", "Bengali"]));
+    assert!(seen_by_admin.get("languages").is_none(), "{seen_by_admin}");
+    assert_eq!(
+        seen_by_admin["specialist_interests"],
+        json!(["older people"])
+    );
     let listed = t
         .get("/api/v1/practitioners", &t.admin)
         .await
@@ -452,15 +456,72 @@ async fn ethnicity_is_the_persons_own(t: TestApp) {
         .await
         .problem(422);
     assert_eq!(p["errors"][0]["field"], "ethnicity");
-    // The audit trail records that it changed, never the value.
+    // The audit trail keeps the change, but reading it back shows the values redacted...
     let events = t
         .get(&format!("/api/v1/audit/events?entity_id={id}"), &t.admin)
         .await
         .expect(200)
         .json();
     let text = events.to_string();
-    assert!(text.contains("ethnicity_recorded"), "{text}");
-    assert!(!text.contains("\"M\""), "{text}");
+    assert!(text.contains("\"ethnicity\":\"redacted\""), "{text}");
+    assert!(
+        !text.contains("\"M\"") && !text.contains("Bengali"),
+        "{text}"
+    );
+    let csv = t
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri(&format!("/api/v1/audit/events?entity_id={id}"))
+                .insert_header(("Authorization", format!("Bearer {}", t.admin)))
+                .insert_header(("Accept", "text/csv")),
+        )
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        csv.starts_with("id,at,actor_id,action,entity_type,entity_id,service_id,before,after\r\n")
+    );
+    assert!(!csv.contains("Bengali"), "{csv}");
+    // ...unless an admin asks, and that reading is itself recorded against the person.
+    let lead = t
+        .person(&s, "lead@registry.test", &["training_lead"])
+        .await
+        .1;
+    t.get(
+        &format!("/api/v1/audit/events?entity_id={id}&special_category=reveal"),
+        &lead,
+    )
+    .await
+    .problem(403);
+    assert_eq!(
+        t.count("audit_events WHERE action = 'read_special_category'"),
+        0
+    );
+    let revealed = t
+        .get(
+            &format!("/api/v1/audit/events?entity_id={id}&special_category=reveal"),
+            &t.admin,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert!(revealed.to_string().contains("Bengali"));
+    let reads = t
+        .get(&format!("/api/v1/audit/events?entity_id={id}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    let read = &reads["items"][0];
+    assert_eq!(read["action"], "read_special_category");
+    assert_eq!(read["after"]["fields"], json!(["ethnicity", "languages"]));
+    assert!(!read["after"]["audit_event_ids"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+    assert!(read["actor_id"].is_string());
+    t.get("/api/v1/audit/events?special_category=everything", &t.admin)
+        .await
+        .problem(422);
     let cleared = t
         .patch(&path, &token, json!({"ethnicity": null}))
         .await

@@ -410,6 +410,25 @@ impl TestApp {
         .expect(201);
     }
 
+    /// The id of the first competence of the first framework.
+    pub async fn any_competence(&self) -> String {
+        let frameworks = self
+            .get("/api/v1/competency-frameworks", &self.admin)
+            .await
+            .expect(200)
+            .json();
+        let id = frameworks["items"][0]["id"].as_str().expect("a framework");
+        let f = self
+            .get(&format!("/api/v1/competency-frameworks/{id}"), &self.admin)
+            .await
+            .expect(200)
+            .json();
+        f["domains"][0]["competences"][0]["id"]
+            .as_str()
+            .expect("a competence")
+            .to_string()
+    }
+
     /// Runs SQL directly against the test database.
     pub fn sql(&self, statement: &str) {
         use diesel::connection::SimpleConnection;

@@ -1,0 +1,454 @@
+//! `GET /reports/representation`: ethnicity (NHS ethnic category and its broad group) and
+//! languages spoken, in aggregate only, with small counts suppressed; and specialist interests,
+//! which are not special-category data, for planning.
+//!
+//! The table is always worked out for every service and the registry as a whole, then cut to
+//! what the caller may see, so the same cell is hidden in every view and no two views can be
+//! subtracted from each other to reveal it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::suppression::{suppress, Cell, THRESHOLD};
+use super::workforce::in_post;
+use super::{for_each_practitioner, service_names, PostRow};
+use crate::app::{today, AppState};
+use crate::auth::policy::{report_scope, PeopleScope};
+use crate::auth::Auth;
+use crate::http::{csv, AppError};
+
+/// NHS ethnic category codes with their names and broad groups.
+pub const CATEGORIES: [(&str, &str, &str); 17] = [
+    ("A", "White - British", "white"),
+    ("B", "White - Irish", "white"),
+    ("C", "White - Any other White background", "white"),
+    ("D", "Mixed - White and Black Caribbean", "mixed"),
+    ("E", "Mixed - White and Black African", "mixed"),
+    ("F", "Mixed - White and Asian", "mixed"),
+    ("G", "Mixed - Any other mixed background", "mixed"),
+    ("H", "Asian or Asian British - Indian", "asian"),
+    ("J", "Asian or Asian British - Pakistani", "asian"),
+    ("K", "Asian or Asian British - Bangladeshi", "asian"),
+    (
+        "L",
+        "Asian or Asian British - Any other Asian background",
+        "asian",
+    ),
+    ("M", "Black or Black British - Caribbean", "black"),
+    ("N", "Black or Black British - African", "black"),
+    (
+        "P",
+        "Black or Black British - Any other Black background",
+        "black",
+    ),
+    ("R", "Other ethnic groups - Chinese", "other"),
+    ("S", "Other ethnic groups - Any other ethnic group", "other"),
+    ("Z", "Not stated", "not_stated"),
+];
+
+const GROUPS: [(&str, &str); 7] = [
+    ("white", "White"),
+    ("mixed", "Mixed"),
+    ("asian", "Asian or Asian British"),
+    ("black", "Black or Black British"),
+    ("other", "Other ethnic groups"),
+    ("not_stated", "Not stated"),
+    ("not_recorded", "Not recorded"),
+];
+
+const NOT_RECORDED: &str = "not_recorded";
+
+/// Which table a count belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dimension {
+    /// Practitioners in post: published in the workforce report too, never suppressed.
+    Headcount,
+    EthnicGroup,
+    Ethnicity,
+    Language,
+    /// Not special-category data: shown whatever the count.
+    SpecialistInterest,
+}
+
+/// A service (`None`: the registry as a whole), a dimension and a value.
+type Key = (Option<String>, Dimension, String);
+
+/// The counts behind the report, before suppression.
+#[derive(Debug, Default)]
+pub struct Counts {
+    pub cells: BTreeMap<Key, i64>,
+    services: BTreeSet<Option<String>>,
+}
+
+fn json_list(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+impl Counts {
+    fn bump(&mut self, service: &Option<String>, d: Dimension, v: &str) {
+        for s in [service.clone(), None] {
+            *self.cells.entry((s, d, v.to_string())).or_default() += 1;
+        }
+    }
+
+    /// Counts one person in post.
+    pub fn add(&mut self, p: &PostRow) {
+        let s = &p.service_id;
+        self.services.insert(s.clone());
+        self.bump(s, Dimension::Headcount, "all");
+        let code = p
+            .ethnicity
+            .as_deref()
+            .filter(|c| CATEGORIES.iter().any(|x| x.0 == *c));
+        match code.and_then(|c| CATEGORIES.iter().find(|x| x.0 == c)) {
+            Some((c, _, group)) => {
+                self.bump(s, Dimension::Ethnicity, c);
+                self.bump(s, Dimension::EthnicGroup, group);
+            }
+            None => {
+                self.bump(s, Dimension::Ethnicity, NOT_RECORDED);
+                self.bump(s, Dimension::EthnicGroup, NOT_RECORDED);
+            }
+        }
+        let mut languages: Vec<String> = json_list(&p.languages)
+            .iter()
+            .map(|l| l.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        languages.sort_by_key(|l| l.to_lowercase());
+        languages.dedup_by_key(|l| l.to_lowercase());
+        if languages.is_empty() {
+            self.bump(s, Dimension::Language, NOT_RECORDED);
+        }
+        for l in &languages {
+            self.bump(s, Dimension::Language, &language_key(l));
+        }
+        let mut interests: Vec<String> = json_list(&p.specialist_interests)
+            .iter()
+            .map(|i| crate::people::queries::interest_key(i))
+            .filter(|i| !i.is_empty())
+            .collect();
+        interests.sort();
+        interests.dedup();
+        for i in &interests {
+            self.bump(s, Dimension::SpecialistInterest, i);
+        }
+    }
+
+    /// Which cells to hide. The sums that hold: within each service (and the whole), the
+    /// ethnic categories and the broad groups each add up to the headcount, and each group's
+    /// categories to the group; across services, each cell of the whole is the sum of the
+    /// services' cells. Languages are many per person, so only the last kind holds for them.
+    pub fn suppressed(&self) -> BTreeMap<Key, bool> {
+        let keys: Vec<&Key> = self.cells.keys().collect();
+        let index: BTreeMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
+        let cells: Vec<Cell> = keys
+            .iter()
+            .map(|k| Cell {
+                count: self.cells[*k],
+                public: matches!(k.1, Dimension::Headcount | Dimension::SpecialistInterest),
+            })
+            .collect();
+        let at = |s: &Option<String>, d: Dimension, v: &str| {
+            index.get(&(s.clone(), d, v.to_string())).copied()
+        };
+        let mut groups: Vec<Vec<usize>> = Vec::new();
+        let scopes: Vec<Option<String>> = std::iter::once(None)
+            .chain(self.services.iter().cloned())
+            .collect();
+        for s in &scopes {
+            let head = at(s, Dimension::Headcount, "all");
+            let mut by_category: Vec<usize> = head.into_iter().collect();
+            by_category.extend(
+                CATEGORIES
+                    .iter()
+                    .map(|c| c.0)
+                    .chain([NOT_RECORDED])
+                    .filter_map(|c| at(s, Dimension::Ethnicity, c)),
+            );
+            groups.push(by_category);
+            let mut by_group: Vec<usize> = head.into_iter().collect();
+            by_group.extend(
+                GROUPS
+                    .iter()
+                    .filter_map(|g| at(s, Dimension::EthnicGroup, g.0)),
+            );
+            groups.push(by_group);
+            for (g, _) in GROUPS {
+                let mut members: Vec<usize> =
+                    at(s, Dimension::EthnicGroup, g).into_iter().collect();
+                members.extend(
+                    CATEGORIES
+                        .iter()
+                        .filter(|c| c.2 == g)
+                        .filter_map(|c| at(s, Dimension::Ethnicity, c.0)),
+                );
+                if g == NOT_RECORDED {
+                    members.extend(at(s, Dimension::Ethnicity, NOT_RECORDED));
+                }
+                groups.push(members);
+            }
+        }
+        for (k, &i) in &index {
+            if k.0.is_some() || matches!(k.1, Dimension::Headcount | Dimension::SpecialistInterest)
+            {
+                continue;
+            }
+            let mut column = vec![i];
+            column.extend(self.services.iter().filter_map(|s| at(s, k.1, &k.2)));
+            groups.push(column);
+        }
+        let hidden = suppress(&cells, &groups, THRESHOLD);
+        keys.into_iter().cloned().zip(hidden).collect()
+    }
+}
+
+/// Languages are counted case-blind, under their first spelling's capitalised form.
+fn language_key(l: &str) -> String {
+    let lower = l.to_lowercase();
+    let mut chars = lower.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => lower,
+    }
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RepresentationQuery {
+    /// One service; admins see every service and the registry as a whole without it.
+    pub service_id: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepresentationRow {
+    /// Null for the registry as a whole.
+    pub service_id: Option<String>,
+    pub service_name: Option<String>,
+    pub dimension: Dimension,
+    /// An ethnic category code, a broad group, a language, an interest, or `not_recorded`.
+    pub value: String,
+    pub label: String,
+    /// Null when suppressed.
+    pub count: Option<i64>,
+    /// Hidden because it is under 5, or because a published total would give it away.
+    pub suppressed: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RepresentationReport {
+    pub items: Vec<RepresentationRow>,
+    /// Always null: the rows are aggregates, one page long.
+    pub next_cursor: Option<String>,
+    /// Counts under this are never published.
+    pub suppression_threshold: i64,
+}
+
+fn label(d: Dimension, v: &str) -> String {
+    let found = match d {
+        Dimension::Ethnicity => CATEGORIES.iter().find(|c| c.0 == v).map(|c| c.1),
+        Dimension::EthnicGroup => GROUPS.iter().find(|g| g.0 == v).map(|g| g.1),
+        Dimension::Headcount => Some("Practitioners in post"),
+        _ => None,
+    };
+    match found {
+        Some(l) => l.to_string(),
+        None if v == NOT_RECORDED => "Not recorded".to_string(),
+        None => v.to_string(),
+    }
+}
+
+fn build(
+    conn: &mut crate::db::DbConn,
+    only: Option<String>,
+) -> Result<RepresentationReport, AppError> {
+    let names = service_names(conn)?;
+    let today = today();
+    let mut counts = Counts::default();
+    for_each_practitioner(conn, None, |p| {
+        if in_post(p, today) {
+            counts.add(p)
+        }
+    })?;
+    let hidden = counts.suppressed();
+    let items = counts
+        .cells
+        .iter()
+        .filter(|(k, _)| match &only {
+            Some(s) => k.0.as_deref() == Some(s.as_str()),
+            None => true,
+        })
+        .map(|(k, &n)| {
+            let h = hidden.get(k).copied().unwrap_or(true);
+            RepresentationRow {
+                service_name: k.0.as_ref().and_then(|s| names.get(s).cloned()),
+                service_id: k.0.clone(),
+                dimension: k.1,
+                label: label(k.1, &k.2),
+                value: k.2.clone(),
+                count: (!h).then_some(n),
+                suppressed: h,
+            }
+        })
+        .collect();
+    Ok(RepresentationReport {
+        items,
+        next_cursor: None,
+        suppression_threshold: THRESHOLD,
+    })
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/representation", tag = "reports", params(RepresentationQuery),
+    description = "Equality data in aggregate only: practitioners in post by NHS ethnic category and broad group, and by language spoken. No count under 5 is published, nor any a published total would give away; the same cells are hidden whoever asks. Specialist interests are counted in full for planning. `Accept: text/csv` answers the same rows.",
+    responses(
+        (status = 200, body = RepresentationReport, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    q: web::Query<RepresentationQuery>,
+) -> Result<HttpResponse, AppError> {
+    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let only = match (scope, q.into_inner().service_id) {
+        (PeopleScope::Service(mine), Some(asked)) if asked != mine => {
+            return Err(AppError::forbidden())
+        }
+        (PeopleScope::Service(mine), _) => Some(mine),
+        (_, asked) => asked,
+    };
+    let report = state.db(move |conn| build(conn, only)).await?;
+    if !csv::wanted(&req) {
+        return Ok(HttpResponse::Ok().json(report));
+    }
+    let mut out = String::new();
+    csv::push_row(
+        &mut out,
+        &[
+            "service_id",
+            "service_name",
+            "dimension",
+            "value",
+            "label",
+            "count",
+            "suppressed",
+        ],
+    );
+    for r in &report.items {
+        let dimension = serde_json::to_value(r.dimension)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        csv::push_row(
+            &mut out,
+            &[
+                r.service_id.clone().unwrap_or_default(),
+                r.service_name.clone().unwrap_or_default(),
+                dimension,
+                r.value.clone(),
+                r.label.clone(),
+                r.count.map(|n| n.to_string()).unwrap_or_default(),
+                r.suppressed.to_string(),
+            ],
+        );
+    }
+    Ok(csv::response("representation.csv", out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn person(service: &str, ethnicity: Option<&str>, languages: &[&str]) -> PostRow {
+        PostRow {
+            id: "p".into(),
+            service_id: Some(service.into()),
+            practitioner_role: Some("pwp".into()),
+            stage: None,
+            wte: Some(1.0),
+            started_on: None,
+            left_on: None,
+            active: true,
+            ethnicity: ethnicity.map(str::to_string),
+            languages: serde_json::to_string(languages).unwrap(),
+            specialist_interests: "[]".into(),
+        }
+    }
+
+    fn shown(
+        c: &Counts,
+        h: &BTreeMap<Key, bool>,
+        s: Option<&str>,
+        d: Dimension,
+        v: &str,
+    ) -> Option<i64> {
+        let k = (s.map(str::to_string), d, v.to_string());
+        (!h[&k]).then(|| c.cells[&k])
+    }
+
+    #[test]
+    fn a_small_group_is_hidden_everywhere_it_could_be_worked_out() {
+        let mut c = Counts::default();
+        for _ in 0..10 {
+            c.add(&person("a", Some("A"), &["English"]));
+        }
+        for _ in 0..3 {
+            c.add(&person("a", Some("H"), &["English", "Gujarati"]));
+        }
+        for _ in 0..8 {
+            c.add(&person("b", Some("A"), &["english"]));
+        }
+        for _ in 0..6 {
+            c.add(&person("b", Some("H"), &[]));
+        }
+        let h = c.suppressed();
+        use Dimension::*;
+        assert_eq!(
+            shown(&c, &h, Some("a"), Ethnicity, "H"),
+            None,
+            "3 is under 5"
+        );
+        assert_eq!(
+            shown(&c, &h, Some("a"), Ethnicity, "A"),
+            None,
+            "13 - 10 would give the 3 away"
+        );
+        assert_eq!(shown(&c, &h, Some("a"), Headcount, "all"), Some(13));
+        // Across services: 9 Indian in all, 6 in b, would give a's 3 away, so b's or the
+        // whole's is hidden too.
+        let b = shown(&c, &h, Some("b"), Ethnicity, "H");
+        let all = shown(&c, &h, None, Ethnicity, "H");
+        assert!(b.is_none() || all.is_none(), "{b:?} {all:?}");
+        assert_eq!(shown(&c, &h, Some("a"), Language, "Gujarati"), None);
+        assert_eq!(
+            c.cells[&(None, Language, "English".to_string())],
+            21,
+            "languages are counted case-blind"
+        );
+        // Every sum that holds has either nothing hidden or at least two cells worth 5.
+        for (k, &hid) in &h {
+            if hid {
+                assert!(c.cells[k] > 0);
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_is_hidden_when_every_count_is_large() {
+        let mut c = Counts::default();
+        for _ in 0..5 {
+            c.add(&person("a", Some("A"), &["English"]));
+            c.add(&person("a", Some("N"), &["English"]));
+        }
+        assert!(c.suppressed().values().all(|h| !h));
+    }
+}
