@@ -598,19 +598,15 @@ pub async fn accreditation_report(
     let status = q.status.as_deref().map(status_of).transpose()?;
     let today = today();
     if csv::wanted(&req) {
-        let body = state
-            .db(move |conn| {
-                csv::export(
-                    &CSV_HEADER,
-                    EXPORT_BATCH,
-                    |page| report_page(conn, &scope, &q, status, page, today),
-                    |out, r| {
-                        csv_row(out, r);
-                    },
-                )
-            })
-            .await?;
-        return Ok(csv::response("accreditation.csv", body));
+        return csv::stream(
+            &state,
+            "accreditation.csv",
+            &CSV_HEADER,
+            EXPORT_BATCH,
+            move |conn, page| report_page(conn, &scope, &q, status, page, today),
+            csv_row,
+        )
+        .await;
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();

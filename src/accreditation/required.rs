@@ -454,66 +454,58 @@ pub async fn courses_report(
 ) -> Result<HttpResponse, AppError> {
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     if csv::wanted(&req) {
-        let body = state
-            .db(move |conn| {
-                csv::export(
-                    &[
-                        "course_id",
-                        "title",
-                        "modality",
-                        "body",
-                        "kind",
-                        "accredited_until",
-                        "status",
-                        "completions",
-                        "completions_outside_accreditation",
-                        "required_in_service",
-                        "required_of_role",
-                        "lacking_count",
-                        "lacking",
-                    ],
-                    500,
-                    |page| course_audit(conn, &scope, page),
-                    |out, a| {
-                        let c = &a.course;
-                        let base = [
-                            c.id.clone(),
-                            c.title.clone(),
-                            c.modality.clone(),
-                            c.body.clone(),
-                            c.kind.clone(),
-                            c.accredited_until.to_string(),
-                            c.status.as_str().to_string(),
-                            a.completions.to_string(),
-                            a.completions_outside_accreditation.to_string(),
-                        ];
-                        if a.required.is_empty() {
-                            let mut row = base.to_vec();
-                            row.extend([
-                                String::new(),
-                                String::new(),
-                                String::new(),
-                                String::new(),
-                            ]);
-                            csv::push_row(out, &row);
-                        }
-                        for r in &a.required {
-                            let mut row = base.to_vec();
-                            let names: Vec<&str> =
-                                r.lacking.iter().map(|l| l.full_name.as_str()).collect();
-                            row.extend([
-                                r.service_id.clone(),
-                                r.practitioner_role.clone().unwrap_or_default(),
-                                r.lacking.len().to_string(),
-                                names.join("; "),
-                            ]);
-                            csv::push_row(out, &row);
-                        }
-                    },
-                )
-            })
-            .await?;
-        return Ok(csv::response("courses.csv", body));
+        return csv::stream(
+            &state,
+            "courses.csv",
+            &[
+                "course_id",
+                "title",
+                "modality",
+                "body",
+                "kind",
+                "accredited_until",
+                "status",
+                "completions",
+                "completions_outside_accreditation",
+                "required_in_service",
+                "required_of_role",
+                "lacking_count",
+                "lacking",
+            ],
+            500,
+            move |conn, page| course_audit(conn, &scope, page),
+            |out, a| {
+                let c = &a.course;
+                let base = [
+                    c.id.clone(),
+                    c.title.clone(),
+                    c.modality.clone(),
+                    c.body.clone(),
+                    c.kind.clone(),
+                    c.accredited_until.to_string(),
+                    c.status.as_str().to_string(),
+                    a.completions.to_string(),
+                    a.completions_outside_accreditation.to_string(),
+                ];
+                if a.required.is_empty() {
+                    let mut row = base.to_vec();
+                    row.extend([String::new(), String::new(), String::new(), String::new()]);
+                    csv::push_row(out, &row);
+                }
+                for r in &a.required {
+                    let mut row = base.to_vec();
+                    let names: Vec<&str> = r.lacking.iter().map(|l| l.full_name.as_str()).collect();
+                    row.extend([
+                        r.service_id.clone(),
+                        r.practitioner_role.clone().unwrap_or_default(),
+                        r.lacking.len().to_string(),
+                        names.join("; "),
+                    ]);
+                    csv::push_row(out, &row);
+                }
+            },
+        )
+        .await;
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();

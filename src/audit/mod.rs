@@ -338,41 +338,25 @@ pub async fn list_events(
         }
     };
     if csv::wanted(&req) {
-        let body = if reveal {
-            state
-                .write(move |conn| {
-                    let mut read = Vec::new();
-                    let body = csv::export(
-                        &CSV_HEADER,
-                        EXPORT_BATCH,
-                        |p| {
-                            let (rows, next) = batch(conn, &scope, &q, p)?;
-                            read.extend(special::revealed(&rows));
-                            Ok((rows, next))
-                        },
-                        csv_row,
-                    )?;
-                    special::record_reads(conn, &caller.id, &read, now())?;
-                    Ok(body)
-                })
-                .await?
-        } else {
-            state
-                .db(move |conn| {
-                    csv::export(
-                        &CSV_HEADER,
-                        EXPORT_BATCH,
-                        |p| {
-                            let (mut rows, next) = batch(conn, &scope, &q, p)?;
-                            rows.iter_mut().for_each(special::redact_event);
-                            Ok((rows, next))
-                        },
-                        csv_row,
-                    )
-                })
-                .await?
-        };
-        return Ok(csv::response("audit-events.csv", body));
+        if reveal {
+            return Err(AppError::invalid(
+                "special_category",
+                "reveal is for the JSON pages, where each reading is recorded with the events it showed",
+            ));
+        }
+        return csv::stream(
+            &state,
+            "audit-events.csv",
+            &CSV_HEADER,
+            EXPORT_BATCH,
+            move |conn, p| {
+                let (mut rows, next) = batch(conn, &scope, &q, p)?;
+                rows.iter_mut().for_each(special::redact_event);
+                Ok((rows, next))
+            },
+            csv_row,
+        )
+        .await;
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();

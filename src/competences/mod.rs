@@ -999,46 +999,44 @@ pub async fn competencies_report(
     }
     let today = today();
     if csv::wanted(&req) {
-        let body = state
-            .db(move |conn| {
-                csv::export(
+        return csv::stream(
+            &state,
+            "competencies.csv",
+            &[
+                "practitioner_id",
+                "full_name",
+                "service_id",
+                "framework_id",
+                "code",
+                "title",
+                "state",
+                "outcome",
+                "assessed_by",
+                "assessed_on",
+                "review_due_on",
+            ],
+            500,
+            move |conn, page| report_page(conn, &scope, &q, page, today),
+            |out, r| {
+                csv::push_row(
+                    out,
                     &[
-                        "practitioner_id",
-                        "full_name",
-                        "service_id",
-                        "framework_id",
-                        "code",
-                        "title",
-                        "state",
-                        "outcome",
-                        "assessed_by",
-                        "assessed_on",
-                        "review_due_on",
+                        r.practitioner_id.clone(),
+                        r.full_name.clone(),
+                        r.service_id.clone().unwrap_or_default(),
+                        r.framework_id.clone(),
+                        r.code.clone(),
+                        r.title.clone(),
+                        r.state.as_str().to_string(),
+                        r.outcome.clone(),
+                        r.assessed_by.clone(),
+                        r.assessed_on.to_string(),
+                        r.review_due_on.map(|d| d.to_string()).unwrap_or_default(),
                     ],
-                    500,
-                    |page| report_page(conn, &scope, &q, page, today),
-                    |out, r| {
-                        csv::push_row(
-                            out,
-                            &[
-                                r.practitioner_id.clone(),
-                                r.full_name.clone(),
-                                r.service_id.clone().unwrap_or_default(),
-                                r.framework_id.clone(),
-                                r.code.clone(),
-                                r.title.clone(),
-                                r.state.as_str().to_string(),
-                                r.outcome.clone(),
-                                r.assessed_by.clone(),
-                                r.assessed_on.to_string(),
-                                r.review_due_on.map(|d| d.to_string()).unwrap_or_default(),
-                            ],
-                        );
-                    },
-                )
-            })
-            .await?;
-        return Ok(csv::response("competencies.csv", body));
+                );
+            },
+        )
+        .await;
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();

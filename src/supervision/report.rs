@@ -195,19 +195,15 @@ pub async fn supervision_compliance_report(
     }
     let today = today();
     if csv::wanted(&req) {
-        let body = state
-            .db(move |conn| {
-                csv::export(
-                    &CSV_HEADER,
-                    EXPORT_BATCH,
-                    |page| rows(conn, &scope, &q, page, today),
-                    |out, r| {
-                        csv_row(out, r);
-                    },
-                )
-            })
-            .await?;
-        return Ok(csv::response("supervision-compliance.csv", body));
+        return csv::stream(
+            &state,
+            "supervision-compliance.csv",
+            &CSV_HEADER,
+            EXPORT_BATCH,
+            move |conn, page| rows(conn, &scope, &q, page, today),
+            csv_row,
+        )
+        .await;
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();
