@@ -129,7 +129,11 @@ pub async fn get_feed(
     state: web::Data<AppState>,
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
-    let feed = issue(&state, caller.id, false).await?;
+    let feed = match issue(&state, caller.id.clone(), false).await {
+        // A concurrent first request made the feed between our read and insert: show that one.
+        Err(AppError::Conflict(_)) => issue(&state, caller.id, false).await?,
+        other => other?,
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(feed))

@@ -245,9 +245,9 @@ fn build(
         .ok_or(AppError::NotFound)?;
     let months = q.months.unwrap_or(12);
     let to = today;
+    // Inclusive at both ends: a session held exactly `months` ago is in the pack.
     let from = to
         .checked_sub_months(Months::new(months))
-        .map(|d| d + Duration::days(1))
         .ok_or_else(|| AppError::invalid("months", "is out of range"))?;
     let named = caller.has(Role::Supervisor)
         && crate::supervision::queries::named_since(

@@ -172,6 +172,14 @@ async fn an_evidence_pack_matches_a_year_of_what_was_entered(t: TestApp) {
     assert_eq!(p["body"]["code"], "BPS");
     assert_eq!(p["months"], 12);
     assert_eq!(p["to"], today().to_string());
+    assert_eq!(
+        p["from"],
+        today()
+            .checked_sub_months(chrono::Months::new(12))
+            .unwrap()
+            .to_string(),
+        "a session held exactly a year ago is in"
+    );
     let sup_section = &p["supervision"];
     assert_eq!(
         sup_section["total_sessions"], 12,
