@@ -36,10 +36,12 @@ pub struct PostRow {
 
 const BATCH: i64 = 1000;
 
-/// Calls `f` on every practitioner (of one service, or all), a batch at a time.
+/// Calls `f` on every practitioner (of one service, or all) who was in post at some time from
+/// `from` to `to` by their dates (started by `to`, not left before `from`), a batch at a time.
 pub fn for_each_practitioner(
     conn: &mut DbConn,
     service: Option<&str>,
+    (from, to): (NaiveDate, NaiveDate),
     mut f: impl FnMut(&PostRow),
 ) -> Result<(), AppError> {
     let mut after: Option<String> = None;
@@ -51,6 +53,9 @@ pub fn for_each_practitioner(
         if let Some(s) = service {
             q = q.filter(users::service_id.eq(s.to_string()));
         }
+        q = q
+            .filter(users::started_on.le(to).or(users::started_on.is_null()))
+            .filter(users::left_on.ge(from).or(users::left_on.is_null()));
         if let Some(a) = &after {
             q = q.filter(users::id.gt(a.clone()));
         }

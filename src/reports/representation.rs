@@ -269,7 +269,7 @@ fn build(
     let names = service_names(conn)?;
     let today = today();
     let mut counts = Counts::default();
-    for_each_practitioner(conn, None, |p| {
+    for_each_practitioner(conn, None, (today, today), |p| {
         if in_post(p, today) {
             counts.add(p)
         }

@@ -152,7 +152,7 @@ fn build(
     let modalities = role_modalities(conn)?;
     let mut groups: BTreeMap<Key, Tally> = BTreeMap::new();
     let mut totals = Tally::default();
-    for_each_practitioner(conn, service, |p| {
+    for_each_practitioner(conn, service, (from, to), |p| {
         let key = (
             p.service_id.clone(),
             p.practitioner_role.clone().unwrap_or_default(),
