@@ -15,7 +15,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::accreditation::cpd::{facts, load_rules, rule_for};
+use crate::accreditation::cpd::{facts, load_rules, rule_for, CpdActivity};
 use crate::accreditation::credentials::{with_cpd, Accreditation, AccreditationRow};
 use crate::accreditation::rules::{cpd_check, CpdCheck};
 use crate::app::{now, today, AppState};
@@ -92,18 +92,6 @@ pub struct SupervisionSection {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CpdItem {
-    pub id: String,
-    pub title: String,
-    #[schema(value_type = String, format = Date)]
-    pub held_on: NaiveDate,
-    pub hours: f64,
-    pub category: String,
-    pub cbt_related: bool,
-    pub reflective_statement: Option<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct CpdRuleView {
     pub min_activities: i32,
     pub reflection_required: bool,
@@ -115,7 +103,7 @@ pub struct CpdRuleView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CpdSection {
     /// Oldest first.
-    pub activities: Vec<CpdItem>,
+    pub activities: Vec<CpdActivity>,
     pub total_hours: f64,
     /// The body's rule (null when it has none).
     pub rule: Option<CpdRuleView>,
@@ -306,34 +294,13 @@ fn build(
         .map(|(r, _)| r)
         .collect();
 
-    let activities: Vec<CpdItem> = cpd_activities::table
+    let activities: Vec<CpdActivity> = cpd_activities::table
         .filter(cpd_activities::practitioner_id.eq(id))
         .filter(cpd_activities::held_on.ge(from))
         .filter(cpd_activities::held_on.le(to))
         .order((cpd_activities::held_on.asc(), cpd_activities::id.asc()))
-        .select((
-            cpd_activities::id,
-            cpd_activities::title,
-            cpd_activities::held_on,
-            cpd_activities::hours,
-            cpd_activities::category,
-            cpd_activities::cbt_related,
-            cpd_activities::reflective_statement,
-        ))
-        .load::<(String, String, NaiveDate, f64, String, bool, Option<String>)>(conn)?
-        .into_iter()
-        .map(
-            |(id, title, held_on, hours, category, cbt_related, reflective_statement)| CpdItem {
-                id,
-                title,
-                held_on,
-                hours,
-                category,
-                cbt_related,
-                reflective_statement,
-            },
-        )
-        .collect();
+        .select(CpdActivity::as_select())
+        .load(conn)?;
 
     let sign_offs: Vec<SignOffRow> = competency_assessments::table
         .inner_join(competencies::table)
