@@ -156,10 +156,12 @@ pub struct EvidencePack {
     pub credentials: Vec<Credential>,
 }
 
+/// id, name, email, service id and name, role, stage, modality, the modality's body.
 type PersonFacts = (
     String,
     String,
     String,
+    Option<String>,
     Option<String>,
     Option<String>,
     Option<String>,
@@ -206,7 +208,7 @@ fn names(conn: &mut DbConn, ids: HashSet<String>) -> Result<HashMap<String, Stri
         .collect())
 }
 
-/// Builds the pack in a fixed number of queries, whatever the period.
+/// Builds the pack in a fixed number of queries (a dozen), whatever the period.
 fn build(
     conn: &mut DbConn,
     caller: &crate::auth::policy::Caller,
@@ -225,6 +227,7 @@ fn build(
             users::service_id,
             services::name.nullable(),
             users::practitioner_role,
+            users::stage,
             practitioner_roles::modality_code.nullable(),
             modalities::body_code.nullable(),
         ))
@@ -247,7 +250,7 @@ fn build(
     if !can_view_compliance(caller, id, person.3.as_deref(), named) {
         return Err(AppError::NotFound);
     }
-    let body_code = match (&q.body, &person.7) {
+    let body_code = match (&q.body, &person.8) {
         (Some(b), _) => b.clone(),
         (None, Some(b)) => b.clone(),
         (None, None) => {
@@ -264,7 +267,6 @@ fn build(
         .optional()?
         .map(|(code, name)| PackBody { code, name })
         .ok_or_else(|| AppError::invalid("body", "must be one of BPS, BABCP, BACP, BPC, IPTUK"))?;
-    let stage: Option<String> = users::table.find(id).select(users::stage).first(conn)?;
 
     let logs: Vec<(SessionRow, String)> = supervision_logs::table
         .filter(supervision_logs::supervisee_id.eq(id))
@@ -394,8 +396,8 @@ fn build(
             service_id: person.3,
             service_name: person.4,
             practitioner_role: person.5,
-            modality: person.6,
-            stage,
+            stage: person.6,
+            modality: person.7,
         },
         body,
         from,
