@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use super::{record, AuditEvent, Change};
+use super::{record_all, AuditEvent, Change};
 use crate::db::DbConn;
 use crate::http::AppError;
 
@@ -88,17 +88,18 @@ pub fn record_reads(
             people.push(r);
         }
     }
-    for p in people {
-        let mine: Vec<&Read> = reads
-            .iter()
-            .filter(|r| r.entity_id == p.entity_id)
-            .collect();
-        let mut fields: Vec<&str> = mine.iter().flat_map(|r| r.fields.iter().copied()).collect();
-        fields.sort_unstable();
-        fields.dedup();
-        let events: Vec<&str> = mine.iter().map(|r| r.event_id.as_str()).collect();
-        record(
-            conn,
+    let changes = people
+        .into_iter()
+        .map(|p| {
+            let mine: Vec<&Read> = reads
+                .iter()
+                .filter(|r| r.entity_id == p.entity_id)
+                .collect();
+            let mut fields: Vec<&str> =
+                mine.iter().flat_map(|r| r.fields.iter().copied()).collect();
+            fields.sort_unstable();
+            fields.dedup();
+            let events: Vec<&str> = mine.iter().map(|r| r.event_id.as_str()).collect();
             Change {
                 actor_id: Some(reader_id),
                 action: "read_special_category",
@@ -107,11 +108,11 @@ pub fn record_reads(
                 service_id: p.service_id.as_deref(),
                 before: None,
                 after: Some(serde_json::json!({"fields": fields, "audit_event_ids": events})),
-            },
-            now,
-        )?;
-    }
-    Ok(())
+            }
+        })
+        .collect();
+    // The chain's tail is read once for the whole page, not once per person.
+    record_all(conn, changes, now)
 }
 
 #[cfg(test)]

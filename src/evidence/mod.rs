@@ -10,7 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::{Duration, Months, NaiveDate, NaiveDateTime};
+use chrono::{Months, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -19,7 +19,6 @@ use crate::accreditation::cpd::{facts, load_rules, rule_for, CpdActivity};
 use crate::accreditation::credentials::{with_cpd, Accreditation, AccreditationRow};
 use crate::accreditation::rules::{cpd_check, CpdCheck};
 use crate::app::{now, today, AppState};
-use crate::auth::policy::{can_view_compliance, Role};
 use crate::auth::Auth;
 use crate::db::schema::{
     accreditation_bodies, accreditations, competencies, competency_assessments, cpd_activities,
@@ -240,14 +239,13 @@ fn build(
     let from = to
         .checked_sub_months(Months::new(months))
         .ok_or_else(|| AppError::invalid("months", "is out of range"))?;
-    let named = caller.has(Role::Supervisor)
-        && crate::supervision::queries::named_since(
-            conn,
-            id,
-            &caller.id,
-            from.min(today - Duration::days(365)),
-        )?;
-    if !can_view_compliance(caller, id, person.3.as_deref(), named) {
+    if !crate::supervision::queries::may_view_compliance(
+        conn,
+        caller,
+        id,
+        person.3.as_deref(),
+        today,
+    )? {
         return Err(AppError::NotFound);
     }
     let body_code = match (&q.body, &person.8) {

@@ -91,7 +91,8 @@ pub struct InvitationSent {
     pub expires_at: NaiveDateTime,
 }
 
-fn json_list(text: &str) -> Vec<String> {
+/// A list kept as JSON text (languages, specialist interests).
+pub(crate) fn json_list(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 

@@ -13,6 +13,7 @@ use actix_web::web;
 use chrono::NaiveDate;
 use diesel::prelude::*;
 
+use crate::auth::policy::PeopleScope;
 use crate::db::schema::{practitioner_roles, services, users};
 use crate::db::DbConn;
 use crate::http::{resource, AppError};
@@ -65,6 +66,19 @@ pub fn for_each_practitioner(
             return Ok(());
         }
         after = rows.last().map(|r| r.id.clone());
+    }
+}
+
+/// The service a report covers: a training lead's own (another one is a 403), or for admins
+/// the one asked for, if any.
+pub fn service_in_scope(
+    scope: PeopleScope,
+    asked: Option<String>,
+) -> Result<Option<String>, AppError> {
+    match (scope, asked) {
+        (PeopleScope::Service(mine), Some(asked)) if asked != mine => Err(AppError::forbidden()),
+        (PeopleScope::Service(mine), _) => Ok(Some(mine)),
+        (PeopleScope::All, asked) => Ok(asked),
     }
 }
 

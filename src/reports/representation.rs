@@ -14,40 +14,13 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::suppression::{suppress, Cell, THRESHOLD};
 use super::workforce::in_post;
-use super::{for_each_practitioner, service_names, PostRow};
+use super::{for_each_practitioner, service_in_scope, service_names, PostRow};
 use crate::app::{today, AppState};
-use crate::auth::policy::{report_scope, PeopleScope};
+use crate::auth::policy::report_scope;
 use crate::auth::Auth;
 use crate::http::{csv, AppError};
-
-/// NHS ethnic category codes with their names and broad groups.
-pub const CATEGORIES: [(&str, &str, &str); 17] = [
-    ("A", "White - British", "white"),
-    ("B", "White - Irish", "white"),
-    ("C", "White - Any other White background", "white"),
-    ("D", "Mixed - White and Black Caribbean", "mixed"),
-    ("E", "Mixed - White and Black African", "mixed"),
-    ("F", "Mixed - White and Asian", "mixed"),
-    ("G", "Mixed - Any other mixed background", "mixed"),
-    ("H", "Asian or Asian British - Indian", "asian"),
-    ("J", "Asian or Asian British - Pakistani", "asian"),
-    ("K", "Asian or Asian British - Bangladeshi", "asian"),
-    (
-        "L",
-        "Asian or Asian British - Any other Asian background",
-        "asian",
-    ),
-    ("M", "Black or Black British - Caribbean", "black"),
-    ("N", "Black or Black British - African", "black"),
-    (
-        "P",
-        "Black or Black British - Any other Black background",
-        "black",
-    ),
-    ("R", "Other ethnic groups - Chinese", "other"),
-    ("S", "Other ethnic groups - Any other ethnic group", "other"),
-    ("Z", "Not stated", "not_stated"),
-];
+use crate::people::json_list;
+use crate::people::rules::ETHNIC_CATEGORIES as CATEGORIES;
 
 const GROUPS: [(&str, &str); 7] = [
     ("white", "White"),
@@ -84,10 +57,6 @@ pub struct Counts {
     services: BTreeSet<Option<String>>,
 }
 
-fn json_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
 impl Counts {
     fn bump(&mut self, service: &Option<String>, d: Dimension, v: &str) {
         for s in [service.clone(), None] {
@@ -100,11 +69,11 @@ impl Counts {
         let s = &p.service_id;
         self.services.insert(s.clone());
         self.bump(s, Dimension::Headcount, "all");
-        let code = p
+        let category = p
             .ethnicity
             .as_deref()
-            .filter(|c| CATEGORIES.iter().any(|x| x.0 == *c));
-        match code.and_then(|c| CATEGORIES.iter().find(|x| x.0 == c)) {
+            .and_then(|code| CATEGORIES.iter().find(|x| x.0 == code));
+        match category {
             Some((c, _, group)) => {
                 self.bump(s, Dimension::Ethnicity, c);
                 self.bump(s, Dimension::EthnicGroup, group);
@@ -116,16 +85,16 @@ impl Counts {
         }
         let mut languages: Vec<String> = json_list(&p.languages)
             .iter()
-            .map(|l| l.trim().to_string())
+            .map(|l| language_key(l.trim()))
             .filter(|l| !l.is_empty())
             .collect();
-        languages.sort_by_key(|l| l.to_lowercase());
-        languages.dedup_by_key(|l| l.to_lowercase());
+        languages.sort();
+        languages.dedup();
         if languages.is_empty() {
             self.bump(s, Dimension::Language, NOT_RECORDED);
         }
         for l in &languages {
-            self.bump(s, Dimension::Language, &language_key(l));
+            self.bump(s, Dimension::Language, l);
         }
         let mut interests: Vec<String> = json_list(&p.specialist_interests)
             .iter()
@@ -319,13 +288,7 @@ pub async fn report(
     q: web::Query<RepresentationQuery>,
 ) -> Result<HttpResponse, AppError> {
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let only = match (scope, q.into_inner().service_id) {
-        (PeopleScope::Service(mine), Some(asked)) if asked != mine => {
-            return Err(AppError::forbidden())
-        }
-        (PeopleScope::Service(mine), _) => Some(mine),
-        (_, asked) => asked,
-    };
+    let only = service_in_scope(scope, q.into_inner().service_id)?;
     let report = state.db(move |conn| build(conn, only)).await?;
     if !csv::wanted(&req) {
         return Ok(HttpResponse::Ok().json(report));

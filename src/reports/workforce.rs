@@ -9,9 +9,9 @@ use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{for_each_practitioner, role_modalities, service_names, PostRow};
+use super::{for_each_practitioner, role_modalities, service_in_scope, service_names, PostRow};
 use crate::app::{today, AppState};
-use crate::auth::policy::{report_scope, PeopleScope};
+use crate::auth::policy::report_scope;
 use crate::auth::Auth;
 use crate::http::{csv, AppError};
 
@@ -151,21 +151,24 @@ fn build(
     let names = service_names(conn)?;
     let modalities = role_modalities(conn)?;
     let mut groups: BTreeMap<Key, Tally> = BTreeMap::new();
-    let mut totals = Tally::default();
     for_each_practitioner(conn, service, (from, to), |p| {
         let key = (
             p.service_id.clone(),
             p.practitioner_role.clone().unwrap_or_default(),
             p.stage.clone(),
         );
-        let mut t = Tally::default();
-        t.add(p, from, to);
-        if t.is_empty() {
-            return;
-        }
         groups.entry(key).or_default().add(p, from, to);
-        totals.add(p, from, to);
     })?;
+    // Someone deactivated with no leaving date is read but counts nowhere.
+    groups.retain(|_, t| !t.is_empty());
+    let totals = groups.values().fold(Tally::default(), |mut sum, t| {
+        sum.headcount += t.headcount;
+        sum.wte += t.wte;
+        sum.headcount_at_start += t.headcount_at_start;
+        sum.starters += t.starters;
+        sum.leavers += t.leavers;
+        sum
+    });
     let mut items: Vec<WorkforceRow> = groups
         .into_iter()
         .map(|((service_id, role, stage), tally)| WorkforceRow {
@@ -233,13 +236,7 @@ pub async fn report(
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
     let (from, to) = period(q.from, q.to, today())?;
-    let service = match (scope, q.service_id) {
-        (PeopleScope::Service(mine), Some(asked)) if asked != mine => {
-            return Err(AppError::forbidden())
-        }
-        (PeopleScope::Service(mine), _) => Some(mine),
-        (_, asked) => asked,
-    };
+    let service = service_in_scope(scope, q.service_id)?;
     let report = state
         .db(move |conn| build(conn, service.as_deref(), from, to))
         .await?;

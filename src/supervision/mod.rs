@@ -7,14 +7,14 @@ pub mod report;
 pub mod rules;
 
 use actix_web::{web, HttpResponse};
-use chrono::{Duration, NaiveDate};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
-use crate::auth::policy::{can_view_compliance, can_view_log, roles_from_text, Caller, Role};
+use crate::auth::policy::{can_view_log, roles_from_text, Caller, Role};
 use crate::auth::Auth;
 use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
@@ -475,6 +475,37 @@ pub async fn withdraw_log(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// The log as the caller's review leaves it, if the caller may review it: only the named
+/// supervisor, and only while it is submitted.
+fn reviewed(
+    caller: &Caller,
+    before: &SupervisionLog,
+    outcome: LogStatus,
+    reason: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<SupervisionLog, AppError> {
+    if before.supervisor_id != caller.id {
+        return Err(AppError::Forbidden(
+            "only the supervisor named on the log may sign it off or reject it".into(),
+        ));
+    }
+    still_submitted(before)?;
+    let mut log = before.clone();
+    log.status = outcome.as_str().into();
+    log.rejection_reason = reason.map(str::to_string);
+    log.reviewed_at = Some(now);
+    log.updated_at = now;
+    Ok(log)
+}
+
+fn review_action(outcome: LogStatus) -> &'static str {
+    if outcome == LogStatus::SignedOff {
+        "sign_off"
+    } else {
+        "reject"
+    }
+}
+
 /// Signs off or rejects one log the caller is the named supervisor of, in the caller's transaction.
 fn review(
     conn: &mut DbConn,
@@ -484,35 +515,65 @@ fn review(
     reason: Option<&str>,
 ) -> Result<SupervisionLog, AppError> {
     let (before, service) = visible_log(conn, caller, id)?;
-    if before.supervisor_id != caller.id {
-        return Err(AppError::Forbidden(
-            "only the supervisor named on the log may sign it off or reject it".into(),
-        ));
-    }
-    still_submitted(&before)?;
-    let now = now();
-    let mut log = before.clone();
-    log.status = outcome.as_str().into();
-    log.rejection_reason = reason.map(str::to_string);
-    log.reviewed_at = Some(now);
-    log.updated_at = now;
+    let log = reviewed(caller, &before, outcome, reason, now())?;
     if !queries::update_log(conn, &log, LogStatus::Submitted.as_str())? {
         return Err(AppError::Conflict("this log changed meanwhile".into()));
     }
-    let action = if outcome == LogStatus::SignedOff {
-        "sign_off"
-    } else {
-        "reject"
-    };
     audit_log(
         conn,
         &caller.id,
-        action,
+        review_action(outcome),
         Some(&before),
         Some(&log),
         service.as_deref(),
     )?;
     Ok(log)
+}
+
+/// Signs off every log named, or none: one query to load them, one to update them, and the audit
+/// events appended together, however many there are.
+fn sign_off_all(
+    conn: &mut DbConn,
+    caller: &Caller,
+    ids: &[String],
+) -> Result<Vec<SupervisionLog>, AppError> {
+    let mut found: std::collections::HashMap<String, (SupervisionLog, Option<String>)> =
+        queries::find_logs(conn, ids)?
+            .into_iter()
+            .map(|(log, service)| (log.id.clone(), (log, service)))
+            .collect();
+    let now = now();
+    let mut checked = Vec::with_capacity(ids.len());
+    for id in ids {
+        let (before, service) = found.remove(id).ok_or(AppError::NotFound)?;
+        if !can_view_log(
+            caller,
+            &before.supervisee_id,
+            &before.supervisor_id,
+            service.as_deref(),
+        ) {
+            return Err(AppError::NotFound);
+        }
+        let after = reviewed(caller, &before, LogStatus::SignedOff, None, now)?;
+        checked.push((before, after, service));
+    }
+    if queries::sign_off_logs(conn, ids, now)? != ids.len() {
+        return Err(AppError::Conflict("a log changed meanwhile".into()));
+    }
+    let changes = checked
+        .iter()
+        .map(|(before, after, service)| Change {
+            actor_id: Some(&caller.id),
+            action: review_action(LogStatus::SignedOff),
+            entity_type: "supervision_log",
+            entity_id: &after.id,
+            service_id: service.as_deref(),
+            before: snapshot(before),
+            after: snapshot(after),
+        })
+        .collect();
+    audit::record_all(conn, changes, now)?;
+    Ok(checked.into_iter().map(|(_, after, _)| after).collect())
 }
 
 #[utoipa::path(
@@ -587,11 +648,7 @@ pub async fn sign_off_many(
         ids.push(id);
     }
     let signed = state
-        .write(move |conn| {
-            ids.iter()
-                .map(|id| review(conn, &caller, id, LogStatus::SignedOff, None))
-                .collect::<Result<Vec<_>, _>>()
-        })
+        .write(move |conn| sign_off_all(conn, &caller, &ids))
         .await?;
     Ok(HttpResponse::Ok().json(crate::http::page::whole(signed)))
 }
@@ -613,9 +670,13 @@ pub async fn person_compliance(
     let report = state
         .db(move |conn| {
             let subject = queries::subject(conn, &id)?.ok_or(AppError::NotFound)?;
-            let named = caller.has(Role::Supervisor)
-                && queries::named_since(conn, &id, &caller.id, today - Duration::days(365))?;
-            if !can_view_compliance(&caller, &id, subject.service_id.as_deref(), named) {
+            if !queries::may_view_compliance(
+                conn,
+                &caller,
+                &id,
+                subject.service_id.as_deref(),
+                today,
+            )? {
                 return Err(AppError::NotFound);
             }
             let policy = queries::load_policy(conn)?;

@@ -62,6 +62,38 @@ pub fn find_log(
         .optional()?)
 }
 
+/// Several logs with their supervisees' services, in one query (in no particular order).
+pub fn find_logs(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<Vec<(SupervisionLog, Option<String>)>, AppError> {
+    Ok(supervision_logs::table
+        .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
+        .filter(supervision_logs::id.eq_any(ids))
+        .select((SupervisionLog::as_select(), users::service_id))
+        .load(conn)?)
+}
+
+/// Signs off several submitted logs at once; answers how many changed.
+pub fn sign_off_logs(
+    conn: &mut DbConn,
+    ids: &[String],
+    at: NaiveDateTime,
+) -> Result<usize, AppError> {
+    Ok(diesel::update(
+        supervision_logs::table
+            .filter(supervision_logs::id.eq_any(ids))
+            .filter(supervision_logs::status.eq(LogStatus::Submitted.as_str())),
+    )
+    .set((
+        supervision_logs::status.eq(LogStatus::SignedOff.as_str()),
+        supervision_logs::rejection_reason.eq(None::<String>),
+        supervision_logs::reviewed_at.eq(Some(at)),
+        supervision_logs::updated_at.eq(at),
+    ))
+    .execute(conn)?)
+}
+
 pub fn insert_log(conn: &mut DbConn, log: &SupervisionLog) -> Result<(), AppError> {
     diesel::insert_into(supervision_logs::table)
         .values((
@@ -169,6 +201,24 @@ pub fn list_logs(
     Ok(q.order(supervision_logs::id.desc())
         .limit(page.fetch())
         .load(conn)?)
+}
+
+/// Whether the caller may see a person's compliance and what is built on it (their evidence
+/// pack): `policy::can_view_compliance`, with "named the caller in the last 12 months" looked up
+/// only when nothing else already allows it.
+pub fn may_view_compliance(
+    conn: &mut DbConn,
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    today: NaiveDate,
+) -> Result<bool, AppError> {
+    use crate::auth::policy::can_view_compliance;
+    Ok(
+        can_view_compliance(caller, person_id, person_service, false)
+            || (caller.has(Role::Supervisor)
+                && named_since(conn, person_id, &caller.id, today - Duration::days(365))?),
+    )
 }
 
 /// Whether `supervisee` named `supervisor` on a log held since `since`.

@@ -550,6 +550,17 @@ async fn bulk_sign_off_is_all_or_nothing(t: TestApp) {
         .expect(200)
         .json();
     assert!(queue["items"].as_array().unwrap().is_empty());
+    // One audit event per log, appended together, and the chain still holds.
+    assert_eq!(
+        t.count("audit_events WHERE action = 'sign_off' AND entity_type = 'supervision_log'"),
+        3
+    );
+    let verified = t
+        .get("/api/v1/audit/verify", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(verified["intact"], true, "{verified}");
     t.post(
         "/api/v1/supervision-logs/sign-off",
         &sup_token,
