@@ -5,6 +5,7 @@ use std::sync::Arc;
 use actix_web::web;
 
 use crate::auth::cache::CallerCache;
+use crate::auth::password::Hashers;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
@@ -19,6 +20,8 @@ pub struct AppState {
     pub mailer: Mailer,
     /// Callers behind access tokens, for a few seconds.
     pub callers: Arc<CallerCache>,
+    /// The bounded password-hashing pool.
+    pub hashers: Hashers,
 }
 
 impl AppState {

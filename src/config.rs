@@ -32,6 +32,11 @@ pub struct Settings {
     pub auth_cache_secs: u64,
     pub reminder_max_attempts: i32,
     pub reminder_backoff_secs: i64,
+    pub hash_workers: usize,
+    pub hash_queue: usize,
+    pub body_timeout_secs: u64,
+    pub max_connections: usize,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -58,6 +63,7 @@ impl std::fmt::Debug for Settings {
             .field("public_url", &self.public_url)
             .field("reminder_interval_secs", &self.reminder_interval_secs)
             .field("log_format", &self.log_format)
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
@@ -87,6 +93,11 @@ impl Default for Settings {
             auth_cache_secs: 5,
             reminder_max_attempts: 8,
             reminder_backoff_secs: 60,
+            hash_workers: 0,
+            hash_queue: 64,
+            body_timeout_secs: 10,
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -117,6 +128,11 @@ pub struct FileSettings {
     auth_cache_secs: Option<u64>,
     reminder_max_attempts: Option<i32>,
     reminder_backoff_secs: Option<i64>,
+    hash_workers: Option<usize>,
+    hash_queue: Option<usize>,
+    body_timeout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -200,7 +216,12 @@ impl Settings {
             login_window_secs,
             auth_cache_secs,
             reminder_max_attempts,
-            reminder_backoff_secs
+            reminder_backoff_secs,
+            hash_workers,
+            hash_queue,
+            body_timeout_secs,
+            max_connections,
+            trusted_proxies
         );
         take_opt!(
             jwt_secret,
@@ -242,6 +263,10 @@ impl Settings {
                     format!("{v:?} is not a whole number of seconds"),
                 )
             })?;
+        }
+        if let Some(v) = env("REGISTRY_TRUSTED_PROXIES") {
+            self.trusted_proxies =
+                parse_proxies(&v).map_err(|e| bad("REGISTRY_TRUSTED_PROXIES", e))?;
         }
         if let Some(v) = env("REGISTRY_LOG_FORMAT") {
             self.log_format = match v.trim() {
@@ -320,6 +345,12 @@ impl Settings {
                 return Err(bad(name, "must be greater than 0"));
             }
         }
+        if self.body_timeout_secs == 0 {
+            return Err(bad("body_timeout_secs", "must be greater than 0"));
+        }
+        if self.max_connections == 0 {
+            return Err(bad("max_connections", "must be greater than 0"));
+        }
         if self.db_pool_size == 0 {
             return Err(bad("db_pool_size", "must be greater than 0"));
         }
@@ -333,6 +364,19 @@ impl Settings {
             None => format!("http://{}", self.bind),
         }
     }
+}
+
+/// `REGISTRY_TRUSTED_PROXIES`: comma-separated IP addresses.
+fn parse_proxies(v: &str) -> Result<Vec<std::net::IpAddr>, String> {
+    v.split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse().map_err(|_| {
+                format!("{p:?} is not an IP address (list addresses separated by commas)")
+            })
+        })
+        .collect()
 }
 
 fn validate_bind(bind: &str) -> Result<(), String> {

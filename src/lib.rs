@@ -57,6 +57,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
     let secret =
         auth::tokens::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let mailer = mail::Mailer::from_settings(&settings)?;
+    let hashers = auth::password::Hashers::start(settings.hash_workers, settings.hash_queue)?;
     let state = AppState {
         pool,
         tokens: Arc::new(auth::tokens::TokenKeys::new(
@@ -66,6 +67,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         callers: Arc::new(auth::cache::CallerCache::new(settings.auth_cache_secs)),
         settings: Arc::new(settings),
         mailer,
+        hashers,
     };
     bootstrap_admin(&state)?;
     Ok(state)

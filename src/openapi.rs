@@ -41,6 +41,8 @@ use utoipa::{Modify, OpenApi};
         crate::supervision::reject,
         crate::supervision::sign_off_many,
         crate::supervision::person_compliance,
+        crate::supervision::links::get_services,
+        crate::supervision::links::put_services,
         crate::supervision::policy::get_policy,
         crate::supervision::policy::put_policy,
         crate::supervision::report::supervision_compliance_report,

@@ -20,6 +20,7 @@ use validator::Validate;
 
 use crate::app::{now, AppState};
 use crate::audit::{self, Change};
+use crate::http::client::client_addr;
 use crate::http::{resource, validate, AppError, Json};
 use policy::{Caller, Role};
 use session::Refresh;
@@ -144,7 +145,8 @@ fn limits(state: &AppState) -> throttle::Limits {
 }
 
 /// Exchanges email and password for a token pair. Any wrong pair is the same 401; too many
-/// failures for the account or from the address answer 429 with `Retry-After`.
+/// failures for the account or from the address answer 429 with `Retry-After`. The attempt is
+/// counted before the password is checked, so concurrent guesses cannot outrun the limit.
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
     request_body = LoginRequest,
@@ -152,6 +154,7 @@ fn limits(state: &AppState) -> throttle::Limits {
         (status = 200, body = TokenPair),
         (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
     )
 )]
 pub async fn login(
@@ -162,29 +165,34 @@ pub async fn login(
     let body = body.0;
     validate(&body)?;
     let email = body.email.trim().to_lowercase();
-    let address = req
-        .peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let address = client_addr(&req, &state.settings.trusted_proxies);
     let account_key = throttle::account_key(&email);
     let address_key = throttle::address_key(&address);
     let limits = limits(&state);
 
     let (k1, k2) = (account_key.clone(), address_key.clone());
-    let candidate = state
-        .db(move |conn| {
-            throttle::check(
+    let (attempts, candidate) = state
+        .write(move |conn| {
+            let ids = throttle::begin_attempt(
                 conn,
                 &[(&k1, limits.per_account), (&k2, limits.per_address)],
-                limits,
+                limits.window_secs,
                 now(),
             )?;
-            session::find_by_email(conn, &email)
+            Ok((ids, session::find_by_email(conn, &email)?))
         })
         .await?;
     let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
-    let password = body.password;
-    let matches = web::block(move || password::verify(&password, stored.as_deref())).await?;
+    let matches = match state.hashers.verify(body.password, stored).await {
+        Ok(m) => m,
+        Err(e) => {
+            // Not checked, so not a failure: the attempt is taken back.
+            state
+                .write(move |conn| throttle::forgive(conn, &attempts))
+                .await?;
+            return Err(e);
+        }
+    };
 
     match candidate {
         Some(c) if matches && c.active => {
@@ -193,6 +201,7 @@ pub async fn login(
             let (session_id, refresh) = state
                 .write(move |conn| {
                     throttle::clear(conn, &account_key)?;
+                    throttle::forgive(conn, &attempts)?;
                     session::open(conn, &user_id, ttl, now())
                 })
                 .await?;
@@ -200,12 +209,6 @@ pub async fn login(
             Ok(HttpResponse::Ok().json(token_pair(&state, &c.user_id, &session_id, refresh)?))
         }
         _ => {
-            let window = limits.window_secs;
-            state
-                .write(move |conn| {
-                    throttle::record_failure(conn, &[&account_key, &address_key], window, now())
-                })
-                .await?;
             tracing::info!(address = %address, "login refused");
             Err(AppError::Unauthorized(LOGIN_REFUSED.into()))
         }
@@ -270,34 +273,63 @@ pub async fn logout(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Sets the password of an invited person, once, and logs them in.
+/// Sets the password of an invited person, once, and logs them in. The invitation is looked up
+/// before the password is hashed, and tries are throttled per address like logins.
 #[utoipa::path(
     post, path = "/api/v1/auth/accept-invite", tag = "auth",
     request_body = AcceptInviteRequest,
     responses(
         (status = 200, body = TokenPair, description = "the password is set; the person is logged in"),
         (status = 400, body = crate::http::Problem, description = "the invitation is unknown, used or expired"),
-        (status = 422, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
     )
 )]
 pub async fn accept_invite(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.0;
     validate(&body)?;
-    let password = body.password;
-    let hash = web::block(move || password::hash(&password))
-        .await?
-        .map_err(AppError::internal)?;
-    let ttl = state.settings.refresh_token_ttl_days;
+    let refused =
+        || AppError::BadRequest("this invitation is unknown, already used or expired".into());
+    let address_key =
+        throttle::token_address_key(&client_addr(&req, &state.settings.trusted_proxies));
+    let limits = limits(&state);
     let token = body.token;
+    let probe = token.clone();
+    let (attempts, open) = state
+        .write(move |conn| {
+            let ids = throttle::begin_attempt(
+                conn,
+                &[(&address_key, limits.per_address)],
+                limits.window_secs,
+                now(),
+            )?;
+            Ok((ids, session::invitation_is_open(conn, &probe, now())?))
+        })
+        .await?;
+    if !open {
+        return Err(refused());
+    }
+    let hash = match state.hashers.hash(body.password).await {
+        Ok(h) => h,
+        Err(e) => {
+            state
+                .write(move |conn| throttle::forgive(conn, &attempts))
+                .await?;
+            return Err(e);
+        }
+    };
+    let ttl = state.settings.refresh_token_ttl_days;
     let opened = state
         .write(move |conn| {
             let now = now();
             let Some(user_id) = session::redeem_invitation(conn, &token, now)? else {
                 return Ok(None);
             };
+            throttle::forgive(conn, &attempts)?;
             crate::people::set_password(conn, &user_id, &hash, now)?;
             audit::record(
                 conn,
@@ -316,9 +348,7 @@ pub async fn accept_invite(
             Ok(Some((user_id, session_id, refresh)))
         })
         .await?;
-    let (user_id, session_id, refresh) = opened.ok_or_else(|| {
-        AppError::BadRequest("this invitation is unknown, already used or expired".into())
-    })?;
+    let (user_id, session_id, refresh) = opened.ok_or_else(refused)?;
     tracing::info!(user_id = %user_id, "invitation accepted");
     Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh)?))
 }

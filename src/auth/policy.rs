@@ -147,6 +147,41 @@ pub fn can_view_log(
         || caller.is_admin()
 }
 
+/// Whether a supervisor supervises people of `service`: their own service, or one an admin has
+/// linked them to (`linked`).
+pub fn supervises_in(
+    supervisor_service: Option<&str>,
+    linked: &[String],
+    service: Option<&str>,
+) -> bool {
+    match service {
+        Some(s) => supervisor_service == Some(s) || linked.iter().any(|l| l == s),
+        None => false,
+    }
+}
+
+/// Whether the caller may record a supervision session for `supervisee_id` naming
+/// `supervisor_id`: their own session, or, for a supervisor naming themselves, a session of a
+/// person of a service they supervise in (`linked`: the services an admin has linked them to).
+/// Anyone else's person is answered as if unknown.
+pub fn can_record_log_for(
+    caller: &Caller,
+    supervisee_id: &str,
+    supervisor_id: &str,
+    supervisee_service: Option<&str>,
+    linked: &[String],
+) -> bool {
+    caller.id == supervisee_id
+        || (caller.has(Role::Supervisor)
+            && caller.id == supervisor_id
+            && supervises_in(caller.service_id.as_deref(), linked, supervisee_service))
+}
+
+/// Links between supervisors and other services are an admin's to make.
+pub fn can_link_supervisor(caller: &Caller) -> bool {
+    caller.is_admin()
+}
+
 /// Whose compliance the caller may see: their own, their service's (training leads), anyone's
 /// (admins), and, for a supervisor, that of people who named them in the last 12 months.
 pub fn can_view_compliance(
@@ -234,6 +269,33 @@ mod tests {
         assert!(can_view_compliance(&sup, "x", Some("s2"), true));
         assert!(!can_view_compliance(&sup, "x", Some("s1"), false));
         assert!(!can_write_policy(&sup));
+    }
+
+    #[test]
+    fn a_supervisor_records_sessions_only_in_the_services_they_supervise_in() {
+        let sup = caller(&[Role::Supervisor], Some("s1"));
+        // Their own service, naming themselves.
+        assert!(can_record_log_for(&sup, "p", "me", Some("s1"), &[]));
+        // Another service: refused, unless an admin linked them to it.
+        assert!(!can_record_log_for(&sup, "p", "me", Some("s2"), &[]));
+        assert!(can_record_log_for(
+            &sup,
+            "p",
+            "me",
+            Some("s2"),
+            &["s2".into()]
+        ));
+        // Naming someone else as supervisor, or a person with no service: refused.
+        assert!(!can_record_log_for(&sup, "p", "other", Some("s1"), &[]));
+        assert!(!can_record_log_for(&sup, "p", "me", None, &[]));
+        // A practitioner records only their own sessions.
+        let p = caller(&[Role::Practitioner], Some("s1"));
+        assert!(can_record_log_for(&p, "me", "sup", Some("s1"), &[]));
+        assert!(!can_record_log_for(&p, "other", "me", Some("s1"), &[]));
+        assert!(supervises_in(Some("s1"), &[], Some("s1")));
+        assert!(!supervises_in(None, &[], Some("s1")));
+        assert!(!can_link_supervisor(&sup));
+        assert!(can_link_supervisor(&caller(&[Role::Admin], None)));
     }
 
     #[test]

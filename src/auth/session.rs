@@ -229,6 +229,23 @@ pub fn invite(
 
 /// Redeems an invitation once: returns the invited user's id, or `None` when the token is
 /// unknown, spent, expired, or its user deactivated.
+/// Whether `secret` names an unused, unexpired invitation of an active person (nothing changes).
+pub fn invitation_is_open(
+    conn: &mut DbConn,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    let n: i64 = invitations::table
+        .inner_join(users::table)
+        .filter(invitations::token_hash.eq(digest(secret)))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}
+
 pub fn redeem_invitation(
     conn: &mut DbConn,
     secret: &str,

@@ -151,6 +151,16 @@ diesel::table! {
         accredited_until -> Date,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        service_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    supervisor_services (supervisor_id, service_id) {
+        supervisor_id -> Text,
+        service_id -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
     }
 }
 
@@ -353,6 +363,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     invitations,
     audit_events,
     supervision_policy_rules,
+    supervisor_services,
     supervision_logs,
     credential_kinds,
     cpd_rules,
@@ -384,6 +395,7 @@ diesel::table! {
         position -> Integer,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        service_id -> Nullable<Text>,
     }
 }
 

@@ -58,6 +58,12 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: i64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// Too much work in flight (password hashing): come back after the wait.
+    #[error("busy")]
+    Busy { retry_after_secs: i64 },
+    /// The request body did not arrive in time.
+    #[error("request timeout")]
+    RequestTimeout,
     /// The detail is logged, never answered.
     #[error("internal error: {0}")]
     Internal(String),
@@ -89,6 +95,8 @@ impl AppError {
             AppError::Validation(_) => "validation",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Busy { .. } => "busy",
+            AppError::RequestTimeout => "request-timeout",
             AppError::Internal(_) => "internal",
         }
     }
@@ -111,6 +119,10 @@ impl AppError {
                 format!("too many attempts; try again in {retry_after_secs} seconds")
             }
             AppError::Unavailable(_) => "the service cannot reach its database".into(),
+            AppError::Busy { retry_after_secs } => {
+                format!("the server is busy; try again in {retry_after_secs} seconds")
+            }
+            AppError::RequestTimeout => "the request body did not arrive in time".into(),
             AppError::Internal(_) => "an unexpected error occurred; it has been logged".into(),
         }
     }
@@ -143,7 +155,8 @@ impl ResponseError for AppError {
             AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -162,7 +175,8 @@ impl ResponseError for AppError {
             AppError::MethodNotAllowed(allow) => {
                 res.insert_header((header::ALLOW, *allow));
             }
-            AppError::TooManyRequests { retry_after_secs } => {
+            AppError::TooManyRequests { retry_after_secs }
+            | AppError::Busy { retry_after_secs } => {
                 res.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
             }
             AppError::Unauthorized(_) => {

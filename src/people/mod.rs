@@ -16,7 +16,7 @@ use crate::auth::policy::{
     can_grant, can_manage_people_of, can_view_person, people_scope, roles_from_text, roles_to_text,
     Caller, Role,
 };
-use crate::auth::{password, session, valid_password, Auth};
+use crate::auth::{session, valid_password, Auth};
 use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
@@ -434,11 +434,7 @@ pub async fn create_practitioner(
         return Err(AppError::forbidden());
     }
     let hash = match body.password.clone() {
-        Some(p) => Some(
-            web::block(move || password::hash(&p))
-                .await?
-                .map_err(AppError::internal)?,
-        ),
+        Some(p) => Some(state.hashers.hash(p).await?),
         None => None,
     };
     let invite_ttl = state.settings.invitation_ttl_days;

@@ -1,6 +1,7 @@
 //! Supervision: practitioners log sessions, the named supervisor countersigns or rejects them,
 //! and compliance is computed from the policy (data a training lead can change).
 
+pub mod links;
 pub mod policy;
 pub mod queries;
 pub mod report;
@@ -14,7 +15,9 @@ use validator::Validate;
 
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
-use crate::auth::policy::{can_view_log, roles_from_text, Caller, Role};
+use crate::auth::policy::{
+    can_record_log_for, can_view_log, roles_from_text, supervises_in, Caller, Role,
+};
 use crate::auth::Auth;
 use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
@@ -106,27 +109,36 @@ pub struct ComplianceReport {
     pub items: Vec<ComplianceItem>,
 }
 
-/// Checks the supervisor and the date of a log; answers 422 naming the field.
+/// Checks the supervisor and the date of a log; answers 422 naming every field at once. The
+/// supervisor must supervise in the supervisee's service (their own, or one an admin linked).
 fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Result<(), AppError> {
     let mut errors = Vec::new();
     let supervisee = queries::subject(conn, &log.supervisee_id)?;
     match crate::people::queries::find(conn, &log.supervisor_id)? {
         Some((sup, _)) if sup.active && roles_from_text(&sup.roles).contains(&Role::Supervisor) => {
+            let linked = links::services_of(conn, &sup.id)?;
+            let service = supervisee.as_ref().and_then(|s| s.service_id.as_deref());
             if sup.id == log.supervisee_id {
                 errors.push(FieldError::new(
                     "supervisor_id",
                     "a supervisee cannot supervise themselves",
                 ));
+            } else if !supervises_in(sup.service_id.as_deref(), &linked, service) {
+                errors.push(FieldError::new(
+                    "supervisor_id",
+                    "this supervisor does not supervise in the supervisee's service (an admin can link them to it)",
+                ));
             } else {
                 // Trained (or signed off) in supervising the supervisee's modality, with
-                // credentials for its body not all expired.
+                // credentials for its body not all expired. Any error but a verdict stops here.
                 let role = supervisee
                     .as_ref()
                     .and_then(|s| s.practitioner_role.as_deref());
-                if let Err(AppError::Validation(mut e)) =
-                    crate::competences::eligibility::check_supervisor(conn, &sup.id, role, today)
+                match crate::competences::eligibility::check_supervisor(conn, &sup.id, role, today)
                 {
-                    errors.append(&mut e);
+                    Ok(()) => {}
+                    Err(AppError::Validation(mut e)) => errors.append(&mut e),
+                    Err(other) => return Err(other),
                 }
             }
         }
@@ -221,8 +233,19 @@ pub async fn create_log(
     }
     let created = state
         .write(move |conn| {
+            // A person the caller may not record for is answered exactly as an unknown one.
+            let linked = links::services_of(conn, &caller.id)?;
             let supervisee = crate::people::queries::find(conn, &supervisee_id)?
                 .filter(|(p, _)| p.active)
+                .filter(|(p, _)| {
+                    can_record_log_for(
+                        &caller,
+                        &p.id,
+                        &supervisor_id,
+                        p.service_id.as_deref(),
+                        &linked,
+                    )
+                })
                 .ok_or_else(|| AppError::invalid("supervisee_id", "no such active person"))?;
             let now = now();
             let log = SupervisionLog {
@@ -693,6 +716,7 @@ pub async fn person_compliance(
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
+    links::routes(cfg);
     cfg.service(
         resource("/supervision-logs", "GET, POST")
             .route(web::get().to(list_logs))

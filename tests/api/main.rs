@@ -3,6 +3,7 @@
 mod support;
 
 mod accreditation;
+mod attacks;
 mod audit;
 mod auth;
 mod calendar;

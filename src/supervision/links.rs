@@ -1,0 +1,173 @@
+//! The services a supervisor supervises in besides their own: an admin links them, so that a
+//! supervisor of one team can be named by, and record sessions for, people of another.
+
+use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::app::{now, AppState};
+use crate::audit::{self, Change};
+use crate::auth::policy::{can_link_supervisor, roles_from_text, Caller, Role};
+use crate::auth::Auth;
+use crate::db::schema::{services, supervisor_services};
+use crate::db::DbConn;
+use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
+
+#[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SupervisedServices {
+    /// Services the supervisor supervises in besides their own.
+    #[validate(length(max = 100, message = "must name at most 100 services"))]
+    pub service_ids: Vec<String>,
+}
+
+/// The services an admin has linked this supervisor to.
+pub fn services_of(conn: &mut DbConn, supervisor_id: &str) -> Result<Vec<String>, AppError> {
+    Ok(supervisor_services::table
+        .filter(supervisor_services::supervisor_id.eq(supervisor_id))
+        .select(supervisor_services::service_id)
+        .order(supervisor_services::service_id.asc())
+        .load(conn)?)
+}
+
+/// Replaces a supervisor's linked services (admins only), audited.
+pub fn set_services(
+    conn: &mut DbConn,
+    caller: &Caller,
+    supervisor_id: &str,
+    wanted: Vec<String>,
+    at: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    if !can_link_supervisor(caller) {
+        return Err(AppError::forbidden());
+    }
+    let (person, _) =
+        crate::people::queries::find(conn, supervisor_id)?.ok_or(AppError::NotFound)?;
+    if !roles_from_text(&person.roles).contains(&Role::Supervisor) {
+        return Err(AppError::Conflict(
+            "this person does not hold the supervisor role".into(),
+        ));
+    }
+    let mut ids = Vec::with_capacity(wanted.len());
+    let mut errors = Vec::new();
+    for (i, raw) in wanted.iter().enumerate() {
+        match parse_id(raw) {
+            Ok(id) => ids.push(id),
+            Err(_) => errors.push(FieldError::new(
+                format!("service_ids[{i}]"),
+                "no such service",
+            )),
+        }
+    }
+    ids.sort();
+    ids.dedup();
+    let known: Vec<String> = services::table
+        .filter(services::id.eq_any(&ids))
+        .select(services::id)
+        .load(conn)?;
+    for (i, raw) in wanted.iter().enumerate() {
+        if let Ok(id) = parse_id(raw) {
+            if !known.contains(&id) {
+                errors.push(FieldError::new(
+                    format!("service_ids[{i}]"),
+                    "no such service",
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    ids.retain(|id| person.service_id.as_deref() != Some(id.as_str()));
+    let before = services_of(conn, supervisor_id)?;
+    diesel::delete(
+        supervisor_services::table.filter(supervisor_services::supervisor_id.eq(supervisor_id)),
+    )
+    .execute(conn)?;
+    for id in &ids {
+        diesel::insert_into(supervisor_services::table)
+            .values((
+                supervisor_services::supervisor_id.eq(supervisor_id),
+                supervisor_services::service_id.eq(id),
+                supervisor_services::created_by.eq(&caller.id),
+                supervisor_services::created_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    let after = services_of(conn, supervisor_id)?;
+    audit::record(
+        conn,
+        Change {
+            actor_id: Some(&caller.id),
+            action: "link_services",
+            entity_type: "user",
+            entity_id: supervisor_id,
+            service_id: person.service_id.as_deref(),
+            before: Some(serde_json::json!({ "supervises_in": before })),
+            after: Some(serde_json::json!({ "supervises_in": after })),
+        },
+        at,
+    )?;
+    Ok(after)
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervisors/{id}/services", tag = "supervision",
+    description = "Admins: the services this supervisor supervises in besides their own.",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
+              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_services(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    if !can_link_supervisor(&caller) {
+        return Err(AppError::forbidden());
+    }
+    let id = parse_id(&path)?;
+    let service_ids = state
+        .db(move |conn| {
+            crate::people::queries::find(conn, &id)?.ok_or(AppError::NotFound)?;
+            services_of(conn, &id)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/supervisors/{id}/services", tag = "supervision", request_body = SupervisedServices,
+    description = "Admins: replaces the services this supervisor supervises in besides their own. A supervisor records sessions for, and is named by, people of those services.",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
+              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
+              (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn put_services(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<String>,
+    body: Json<SupervisedServices>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let id = parse_id(&path)?;
+    let service_ids = state
+        .write(move |conn| set_services(conn, &caller, &id, body.service_ids, now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/supervisors/{id}/services", "GET, PUT")
+            .route(web::get().to(get_services))
+            .route(web::put().to(put_services)),
+    );
+}
