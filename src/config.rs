@@ -322,6 +322,15 @@ impl Settings {
                 "set both to create the first admin, or neither",
             ));
         }
+        if let Some(e) = &self.admin_email {
+            use validator::ValidateEmail;
+            if !e.trim().validate_email() {
+                return Err(bad(
+                    "REGISTRY_ADMIN_EMAIL",
+                    format!("{e:?} is not an email address"),
+                ));
+            }
+        }
         if let Some(p) = &self.admin_password {
             crate::auth::password::check_strength(p)
                 .map_err(|e| bad("REGISTRY_ADMIN_PASSWORD", e))?;

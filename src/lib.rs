@@ -10,6 +10,7 @@ pub mod competences;
 pub mod config;
 pub mod db;
 pub mod evidence;
+pub mod files;
 pub mod http;
 pub mod mail;
 pub mod openapi;
@@ -40,10 +41,12 @@ use http::{resource, AppError, MAX_BODY_BYTES};
 pub fn build_state(settings: Settings) -> Result<AppState, String> {
     let url = DbUrl::parse(&settings.database_url)
         .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
+    files::private_dir(&settings.data_dir)?;
     let pool = db::connect(
         &url,
         settings.db_pool_size,
         settings.db_connect_timeout_secs,
+        &settings.data_dir,
     )?;
     {
         let mut conn = pool
@@ -57,6 +60,11 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
     let secret =
         auth::tokens::load_or_create_secret(settings.jwt_secret.as_deref(), &settings.data_dir)?;
     let mailer = mail::Mailer::from_settings(&settings)?;
+    let db_files: Vec<std::path::PathBuf> = match &url {
+        DbUrl::Sqlite(p) => vec![p.into()],
+        DbUrl::Postgres(_) => Vec::new(),
+    };
+    files::warn_loose_modes(&settings.data_dir, &db_files);
     let hashers = auth::password::Hashers::start(settings.hash_workers, settings.hash_queue)?;
     let state = AppState {
         pool,
@@ -147,6 +155,7 @@ pub fn build_app(
                 .error_handler(|e, _| AppError::BadRequest(format!("invalid query: {e}")).into()),
         )
         .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .wrap(from_fn(http::input::query_guard))
         .wrap(from_fn(http::request_span))
         .service(resource("/health", "GET").route(web::get().to(health)))
         .configure(calendar::public_routes)

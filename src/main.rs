@@ -29,17 +29,33 @@ enum Command {
     Migrate,
     /// Create a user with a login. The password is read from standard input (or prompted for on
     /// a terminal), never from the command line.
+    ///
+    /// An admin needs only an email. Anyone else is checked as `POST /api/v1/practitioners`
+    /// checks them: a service, a practitioner role, a stage and a WTE.
     CreateUser {
         #[arg(long)]
         email: String,
-        #[arg(long, default_value = "Administrator")]
-        full_name: String,
+        /// Default "Administrator" for an admin; required for anyone else.
+        #[arg(long)]
+        full_name: Option<String>,
         /// Comma-separated: admin, training_lead, supervisor, practitioner.
         #[arg(long, value_delimiter = ',', default_value = "admin")]
         roles: Vec<String>,
         /// The service (team) the user belongs to.
         #[arg(long)]
         service_id: Option<String>,
+        /// pwp, cbt_therapist, counsellor, couple_therapist, dit_practitioner or ipt_practitioner.
+        #[arg(long)]
+        practitioner_role: Option<String>,
+        /// trainee or qualified.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Whole-time equivalent, 0.1 to 1.0.
+        #[arg(long)]
+        wte: Option<f64>,
+        /// Start in post, YYYY-MM-DD (default today).
+        #[arg(long)]
+        started_on: Option<String>,
     },
     /// Reminders: `reminders run` scans for lapses and sends the emails now.
     Reminders {
@@ -87,7 +103,23 @@ fn main() -> ExitCode {
             full_name,
             roles,
             service_id,
-        } => create_user(&settings, email, full_name, roles, service_id),
+            practitioner_role,
+            stage,
+            wte,
+            started_on,
+        } => create_user(
+            &settings,
+            NewUser {
+                email,
+                full_name,
+                roles,
+                service_id,
+                practitioner_role,
+                stage,
+                wte,
+                started_on,
+            },
+        ),
         Command::Reminders {
             action: RemindersAction::Run { dry_run },
         } => reminders(settings, dry_run),
@@ -157,7 +189,12 @@ fn reminders(settings: Settings, dry_run: bool) -> Result<(), String> {
 fn open(settings: &Settings) -> Result<db::Pool, String> {
     let url = DbUrl::parse(&settings.database_url)
         .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
-    db::connect(&url, 1, settings.db_connect_timeout_secs)
+    db::connect(
+        &url,
+        1,
+        settings.db_connect_timeout_secs,
+        &settings.data_dir,
+    )
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
@@ -190,48 +227,75 @@ fn read_password() -> Result<String, String> {
     }
 }
 
-fn create_user(
-    settings: &Settings,
+struct NewUser {
     email: String,
-    full_name: String,
+    full_name: Option<String>,
     roles: Vec<String>,
     service_id: Option<String>,
-) -> Result<(), String> {
-    let roles = roles
+    practitioner_role: Option<String>,
+    stage: Option<String>,
+    wte: Option<f64>,
+    started_on: Option<String>,
+}
+
+/// One line per problem, as the API would list them.
+fn describe(e: registry::http::AppError) -> String {
+    use registry::http::AppError;
+    match e {
+        AppError::Validation(errors) => errors
+            .iter()
+            .map(|e| format!("--{}: {}", e.field.replace('_', "-"), e.message))
+            .collect::<Vec<_>>()
+            .join("; "),
+        AppError::Conflict(m) | AppError::Internal(m) => m,
+        other => other.to_string(),
+    }
+}
+
+fn create_user(settings: &Settings, u: NewUser) -> Result<(), String> {
+    let roles = u
+        .roles
         .iter()
         .map(|r| Role::parse(r.trim()).ok_or_else(|| format!("unknown role {r:?}")))
         .collect::<Result<Vec<_>, _>>()?;
+    let admin_only = !roles.is_empty() && roles.iter().all(|r| *r == Role::Admin);
+    // Everyone but a bare admin goes through the API's own checks: build its request body, so
+    // a missing or bad value is reported exactly as the API would.
+    let person = if admin_only {
+        None
+    } else {
+        let mut body = serde_json::json!({
+            "email": u.email, "full_name": u.full_name, "service_id": u.service_id,
+            "practitioner_role": u.practitioner_role, "stage": u.stage, "wte": u.wte,
+            "roles": roles, "started_on": u.started_on,
+        });
+        if let Some(map) = body.as_object_mut() {
+            map.retain(|_, v| !v.is_null());
+        }
+        let bytes = serde_json::to_vec(&body).map_err(|e| e.to_string())?;
+        let parsed: registry::people::NewPractitioner =
+            registry::http::parse_json(&bytes).map_err(describe)?;
+        registry::http::validate(&parsed).map_err(describe)?;
+        Some(parsed)
+    };
     let password = read_password()?;
     registry::auth::password::check_strength(&password).map_err(|e| format!("password {e}"))?;
     let hash = registry::auth::password::hash(&password)?;
     let pool = open(settings)?;
     let mut conn = pool.get().map_err(|e| e.to_string())?;
     db::migrate(&mut conn)?;
-    let account = registry::people::NewAccount {
-        email,
-        full_name,
-        roles,
-        service_id,
-        practitioner_role: None,
-        stage: None,
-        wte: None,
-        started_on: None,
-    };
-    let created = db::write_tx(&mut conn, |conn| {
-        let created = registry::people::create_account(
+    let now = registry::app::now();
+    let created = db::write_tx(&mut conn, |conn| match person {
+        Some(p) => registry::people::create_person(conn, None, p, Some(&hash), now),
+        None => registry::people::create_admin(
             conn,
-            None,
-            account,
-            Some(&hash),
-            registry::app::now(),
-        )?;
-        Ok(created)
+            &u.email,
+            u.full_name.as_deref().unwrap_or("Administrator"),
+            &hash,
+            now,
+        ),
     })
-    .map_err(|e| match e {
-        registry::http::AppError::Conflict(m) => m,
-        registry::http::AppError::Internal(m) => m,
-        other => other.to_string(),
-    })?;
+    .map_err(describe)?;
     println!("created user {} ({})", created.0.email, created.0.id);
     Ok(())
 }

@@ -265,8 +265,8 @@ mod tests {
 
     #[actix_web::test]
     async fn the_pool_refuses_past_its_queue_bound() {
-        let pool = Hashers::start(1, 0).unwrap();
-        // One worker, no queue: a burst gets some 503s and every other answer is right.
+        let pool = Hashers::start(1, 1).unwrap();
+        // One worker and room for one more: a burst gets 503s, and the ones taken are answered.
         let results = futures_util::future::join_all(
             (0..8).map(|_| pool.hash("a long enough password".into())),
         )

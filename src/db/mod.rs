@@ -59,6 +59,11 @@ impl DbUrl {
             }
             return Ok(DbUrl::Sqlite(path.to_string()));
         }
+        if scheme_without_colon(raw) {
+            return Err(format!(
+                "{raw:?} looks like a URL with its colon missing: use sqlite://PATH or postgres://..."
+            ));
+        }
         if let Some((scheme, _)) = raw.split_once(':') {
             let looks_like_scheme = !scheme.is_empty()
                 && scheme
@@ -92,6 +97,18 @@ impl DbUrl {
 
     pub fn is_sqlite(&self) -> bool {
         matches!(self, DbUrl::Sqlite(_))
+    }
+}
+
+/// `postgres//host/db`: a scheme-like name then `//`, which is no file path anyone means.
+fn scheme_without_colon(raw: &str) -> bool {
+    match raw.split_once("//") {
+        Some((head, _)) => {
+            let mut chars = head.chars();
+            chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && chars.all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        }
+        None => false,
     }
 }
 
@@ -163,15 +180,30 @@ impl ManageConnection for Manager {
 }
 
 /// Opens the pool: one connection is made first, so a database that cannot be reached stops
-/// start-up at once with its own error. Creates the SQLite file's folder if needed.
-pub fn connect(url: &DbUrl, pool_size: u32, connect_timeout_secs: u64) -> Result<Pool, String> {
+/// start-up at once with its own error. A SQLite file's missing folder is created (0700) only
+/// inside the data folder; elsewhere it is an error naming it. A new SQLite file is made 0600
+/// (SQLite gives its -wal and -shm files the same mode).
+pub fn connect(
+    url: &DbUrl,
+    pool_size: u32,
+    connect_timeout_secs: u64,
+    data_dir: &std::path::Path,
+) -> Result<Pool, String> {
     if let DbUrl::Sqlite(path) = url {
-        if let Some(dir) = std::path::Path::new(path).parent() {
-            if !dir.as_os_str().is_empty() {
-                std::fs::create_dir_all(dir)
-                    .map_err(|e| format!("cannot create the folder {}: {e}", dir.display()))?;
+        let path = std::path::Path::new(path);
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            if !dir.is_dir() {
+                if !crate::files::is_inside(dir, data_dir) {
+                    return Err(format!(
+                        "invalid setting DATABASE_URL: the folder {} does not exist (create it, or keep the database inside the data folder {})",
+                        dir.display(),
+                        data_dir.display()
+                    ));
+                }
+                crate::files::private_dir(dir)?;
             }
         }
+        crate::files::private_file(path)?;
     }
     let manager = Manager::new(url.clone(), connect_timeout_secs);
     manager.connect().map_err(|e| {
@@ -272,6 +304,8 @@ mod tests {
             "redis:x",
             "sqlite://",
             "sqlite::memory:",
+            "postgres//oops",
+            "postgresql//u@h/db",
             "",
         ] {
             assert!(
@@ -279,6 +313,23 @@ mod tests {
                 "{refused} should be refused"
             );
         }
+    }
+
+    #[test]
+    fn a_missing_folder_outside_the_data_folder_is_an_error_naming_it() {
+        let data = tempfile::tempdir().unwrap();
+        let url = DbUrl::parse("sqlite:///nonexistent-registry-test/dir/r.db").unwrap();
+        let e = connect(&url, 1, 1, data.path()).err().expect("refused");
+        assert!(e.contains("/nonexistent-registry-test/dir"), "{e}");
+        assert!(!std::path::Path::new("/nonexistent-registry-test").exists());
+        // Inside the data folder it is made, private, and so is the file.
+        let inside = data.path().join("sub/r.db");
+        let url = DbUrl::Sqlite(inside.display().to_string());
+        connect(&url, 1, 1, data.path()).expect("created");
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data.path().join("sub")), 0o700);
+        assert_eq!(mode(&inside), 0o600);
     }
 
     #[test]

@@ -4,6 +4,7 @@
 pub mod client;
 pub mod csv;
 mod error;
+pub mod input;
 pub mod page;
 
 use std::future::Future;
@@ -61,18 +62,20 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     }
 }
 
-/// Parses a JSON body, telling malformed JSON (400) from a body of the wrong shape (422).
+/// Parses a JSON body, telling malformed JSON (400, trailing bytes included) from a body of the
+/// wrong shape (422 naming the field). Every string passes [`input::check_json`] first.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut de) {
+    let value: serde_json::Value = serde_json::from_slice(bytes)
+        .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
+    let problems = input::check_json(&value);
+    if !problems.is_empty() {
+        return Err(AppError::Validation(problems));
+    }
+    match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Ok(v),
         Err(e) => {
             let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() || inner.is_io() {
-                return Err(AppError::BadRequest(format!("malformed JSON: {inner}")));
-            }
-            let message = inner.to_string();
+            let message = e.into_inner().to_string();
             // serde names a missing field in its message only: take it from there.
             let field = match message
                 .strip_prefix("missing field `")

@@ -4,14 +4,15 @@
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Settings;
 
 #[derive(Clone)]
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// The outbox folder: one `.eml` file (0600) a message.
+    File(std::path::PathBuf),
 }
 
 #[derive(Clone)]
@@ -46,9 +47,8 @@ impl Mailer {
             ),
             None => {
                 let dir = settings.data_dir.join("outbox");
-                std::fs::create_dir_all(&dir)
-                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-                Transport::File(AsyncFileTransport::new(dir))
+                crate::files::private_dir(&dir)?;
+                Transport::File(dir)
             }
         };
         Ok(Mailer { transport, from })
@@ -78,7 +78,14 @@ impl Mailer {
             .map_err(|e| format!("cannot build the message: {e}"))?;
         match &self.transport {
             Transport::Smtp(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
-            Transport::File(t) => t.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::File(dir) => {
+                let path = dir.join(format!("{}.eml", uuid::Uuid::now_v7()));
+                let bytes = message.formatted();
+                tokio::task::spawn_blocking(move || crate::files::write_private(&path, &bytes))
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .map_err(|e| format!("cannot write to the outbox: {e}"))
+            }
         }
     }
 }

@@ -288,6 +288,82 @@ fn sorted_roles(roles: &[Role]) -> Vec<Role> {
     r
 }
 
+/// Creates a person as `POST /practitioners` describes, for the API and `registry create-user`
+/// alike: every field problem at once (the request's own and unknown references), then the
+/// same defaults (roles `practitioner`, start in post today). Permissions are the caller's.
+pub fn create_person(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    input: NewPractitioner,
+    password_hash: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<PersonWithModality, AppError> {
+    let mut errors = match validate(&input) {
+        Ok(()) => Vec::new(),
+        Err(AppError::Validation(e)) => e,
+        Err(other) => return Err(other),
+    };
+    let service_id = crate::http::parse_id(&input.service_id).ok();
+    if service_id.is_none() {
+        errors.push(FieldError::new("service_id", "no such service"));
+    }
+    match check_references(conn, service_id.as_deref(), Some(&input.practitioner_role)) {
+        Ok(()) => {}
+        Err(AppError::Validation(mut e)) => errors.append(&mut e),
+        Err(other) => return Err(other),
+    }
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| a.field.cmp(&b.field));
+        return Err(AppError::Validation(errors));
+    }
+    let account = NewAccount {
+        email: input.email,
+        full_name: input.full_name,
+        roles: input.roles,
+        service_id,
+        practitioner_role: Some(input.practitioner_role),
+        stage: Some(input.stage),
+        wte: Some(input.wte),
+        started_on: Some(input.started_on.unwrap_or(now.date())),
+    };
+    create_account(conn, actor_id, account, password_hash, now)
+}
+
+/// An admin with no service or clinical role (the first admin, `create-user --roles admin`):
+/// the same email and name rules as everyone else.
+pub fn create_admin(
+    conn: &mut DbConn,
+    email: &str,
+    full_name: &str,
+    password_hash: &str,
+    now: NaiveDateTime,
+) -> Result<PersonWithModality, AppError> {
+    use validator::ValidateEmail;
+    let mut errors = Vec::new();
+    let email = email.trim();
+    if !email.validate_email() || email.len() > 320 {
+        errors.push(FieldError::new("email", "is not an email address"));
+    }
+    let n = full_name.trim().chars().count();
+    if !(1..=200).contains(&n) {
+        errors.push(FieldError::new("full_name", "must be 1 to 200 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let account = NewAccount {
+        email: email.to_string(),
+        full_name: full_name.to_string(),
+        roles: vec![Role::Admin],
+        service_id: None,
+        practitioner_role: None,
+        stage: None,
+        wte: None,
+        started_on: Some(now.date()),
+    };
+    create_account(conn, None, account, Some(password_hash), now)
+}
+
 /// Creates a person with a login. Shared by the API, `registry create-user` and the first-admin
 /// bootstrap; the caller has checked permissions and references.
 pub struct NewAccount {
@@ -369,17 +445,7 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, hash: &str) -> Result<bool, 
         if queries::admin_exists(conn)? {
             return Ok(false);
         }
-        let account = NewAccount {
-            email: email.to_string(),
-            full_name: "Administrator".into(),
-            roles: vec![Role::Admin],
-            service_id: None,
-            practitioner_role: None,
-            stage: None,
-            wte: None,
-            started_on: None,
-        };
-        create_account(conn, None, account, Some(hash), now())?;
+        create_admin(conn, email, "Administrator", hash, now())?;
         Ok(true)
     })
 }
@@ -440,19 +506,8 @@ pub async fn create_practitioner(
     let invite_ttl = state.settings.invitation_ttl_days;
     let (created, invitation) = state
         .write(move |conn| {
-            check_references(conn, Some(&service_id), Some(&body.practitioner_role))?;
             let now = now();
-            let account = NewAccount {
-                email: body.email,
-                full_name: body.full_name,
-                roles: body.roles,
-                service_id: Some(service_id),
-                practitioner_role: Some(body.practitioner_role),
-                stage: Some(body.stage),
-                wte: Some(body.wte),
-                started_on: Some(body.started_on.unwrap_or_else(today)),
-            };
-            let created = create_account(conn, Some(&caller.id), account, hash.as_deref(), now)?;
+            let created = create_person(conn, Some(&caller.id), body, hash.as_deref(), now)?;
             let invitation = match hash {
                 Some(_) => None,
                 None => Some(session::invite(conn, &created.0.id, invite_ttl, now)?),

@@ -13,7 +13,41 @@ both!(
     a_bogus_invitation_is_refused_before_any_hash,
     invitation_tries_are_throttled_per_address,
     a_supervisor_records_sessions_only_in_services_they_supervise_in,
+    control_characters_are_refused_everywhere_naming_the_field,
+    malformed_bodies_and_loose_dates_are_refused,
 );
+
+#[actix_web::test]
+async fn files_holding_personal_data_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(t) = TestApp::start_with(Backend::Sqlite, |s| s.smtp_url = None).await else {
+        return;
+    };
+    let s = t.service("North").await;
+    t.post(
+        "/api/v1/practitioners",
+        &t.admin,
+        json!({"email": "invited@registry.test", "full_name": "Invited", "service_id": s,
+               "practitioner_role": "pwp", "stage": "trainee", "wte": 1.0}),
+    )
+    .await
+    .expect(201);
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let outbox = t.state.settings.data_dir.join("outbox");
+    assert_eq!(mode(&outbox), 0o700);
+    let mails: Vec<_> = std::fs::read_dir(&outbox).unwrap().flatten().collect();
+    assert_eq!(mails.len(), 1);
+    assert_eq!(mode(&mails[0].path()), 0o600);
+    let db = t
+        .state
+        .settings
+        .database_url
+        .trim_start_matches("sqlite://")
+        .to_string();
+    for f in [db.clone(), format!("{db}-wal"), format!("{db}-shm")] {
+        assert_eq!(mode(std::path::Path::new(&f)), 0o600, "{f}");
+    }
+}
 
 async fn a_burst_of_guesses_checks_at_most_the_limit(t: TestApp) {
     let guess = |i: usize| {
@@ -172,4 +206,163 @@ async fn a_supervisor_records_sessions_only_in_services_they_supervise_in(t: Tes
     )
     .await
     .expect(200);
+}
+
+async fn control_characters_are_refused_everywhere_naming_the_field(t: TestApp) {
+    // Without a login: the login email.
+    let p = t
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"email": "a\u{0}b@registry.test", "password": "whatever-it-is"})),
+        )
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "email");
+    // A service name, and a query string.
+    let p = t
+        .post(
+            "/api/v1/services",
+            &t.admin,
+            json!({"name": "North\u{0}", "provider": "p\nq"}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(p["errors"].as_array().unwrap().len(), 2, "{p}");
+    let p = t
+        .get("/api/v1/practitioners?q=%00", &t.admin)
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "q");
+    // Free text keeps its line breaks.
+    let s = t.service("East").await;
+    let (me, token) = t
+        .person(&s, "writer@registry.test", &["practitioner"])
+        .await;
+    t.post(
+        &format!("/api/v1/practitioners/{me}/cpd"),
+        &token,
+        json!({"title": "Workshop", "held_on": "2026-01-05", "hours": 2.0, "category": "workshop",
+               "cbt_related": true, "reflective_statement": "first line\nsecond line"}),
+    )
+    .await
+    .expect(201);
+    let p = t
+        .post(
+            &format!("/api/v1/practitioners/{me}/cpd"),
+            &token,
+            json!({"title": "Work\u{0}shop", "held_on": "2026-01-05", "hours": 2.0, "category": "workshop",
+                   "cbt_related": true}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "title");
+}
+
+async fn malformed_bodies_and_loose_dates_are_refused(t: TestApp) {
+    let res = t
+        .send(
+            TestRequest::post()
+                .uri("/api/v1/services")
+                .insert_header(("authorization", format!("Bearer {}", t.admin)))
+                .insert_header(("content-type", "application/json"))
+                .set_payload(r#"{"name":"Trailing","provider":"p"}GARBAGE"#),
+        )
+        .await;
+    res.problem(400);
+    assert_eq!(t.count("services"), 0);
+    let s = t.service("West").await;
+    let (me, token) = t.person(&s, "dates@registry.test", &["practitioner"]).await;
+    let p = t
+        .post(
+            &format!("/api/v1/practitioners/{me}/cpd"),
+            &token,
+            json!({"title": "Workshop", "held_on": "2026-1-5", "hours": 2.0, "category": "workshop",
+                   "cbt_related": true}),
+        )
+        .await
+        .problem(422);
+    assert_eq!(p["errors"][0]["field"], "held_on");
+    assert!(p["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("YYYY-MM-DD"));
+    t.get("/api/v1/supervision-logs?from=2026-1-5", &token)
+        .await
+        .problem(422);
+}
+
+fn registry_cli(args: &[&str], db: &std::path::Path, stdin: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_registry"))
+        .args(args)
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}", db.join("r.db").display()),
+        )
+        .env("REGISTRY_DATA_DIR", db)
+        .env("REGISTRY_CONFIG_DIR", db)
+        .env_remove("REGISTRY_ADMIN_EMAIL")
+        .env_remove("REGISTRY_ADMIN_PASSWORD")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run registry");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn create_user_checks_what_the_api_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = registry_cli(
+        &["create-user", "--email", "not-an-email"],
+        dir.path(),
+        "a-long-admin-password\n",
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("email"));
+    // A lead needs a service (and the rest of what the API asks for), and a name.
+    let out = registry_cli(
+        &[
+            "create-user",
+            "--email",
+            "lead@registry.test",
+            "--roles",
+            "training_lead",
+        ],
+        dir.path(),
+        "a-long-lead-password\n",
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("full-name") || err.contains("service-id"),
+        "{err}"
+    );
+    let out = registry_cli(
+        &["create-user", "--email", "admin@registry.test"],
+        dir.path(),
+        "a-long-admin-password\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    // The files it wrote are the registry's alone.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.path().join("r.db"))
+        .unwrap()
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
 }
