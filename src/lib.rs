@@ -135,6 +135,29 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
+/// The HTTP server over a bound listener: the app with its connection limits. A request whose
+/// headers do not arrive within 5 s is refused (408) by actix; one whose body does not arrive
+/// within `body_timeout_secs` answers 408 from the JSON extractor; each worker holds at most
+/// `max_connections` connections.
+pub fn server(
+    data: web::Data<AppState>,
+    listener: std::net::TcpListener,
+) -> Result<actix_web::dev::Server, String> {
+    let settings = data.settings.clone();
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_default();
+    Ok(actix_web::HttpServer::new(move || build_app(data.clone()))
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .max_connections(settings.max_connections)
+        .shutdown_timeout(30)
+        .listen(listener)
+        .map_err(|e| format!("cannot listen on {addr}: {e}"))?
+        .run())
+}
+
 /// The whole application, for `serve` and for the tests.
 pub fn build_app(
     state: web::Data<AppState>,

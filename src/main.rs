@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
-use actix_web::{web, HttpServer};
+use actix_web::web;
 use clap::{Parser, Subcommand};
 use registry::auth::policy::Role;
 use registry::config::{LogFormat, Settings};
@@ -137,6 +137,9 @@ fn main() -> ExitCode {
 fn serve(settings: Settings) -> Result<(), String> {
     let bind = settings.bind.clone();
     tracing::info!(settings = ?settings, "starting");
+    // Bound first: a port already in use stops start-up before anything is migrated or written.
+    let listener =
+        std::net::TcpListener::bind(&bind).map_err(|e| format!("cannot listen on {bind}: {e}"))?;
     let system = actix_web::rt::System::new();
     system.block_on(async move {
         let state = web::block(move || registry::build_state(settings))
@@ -145,11 +148,7 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!(mail = state.mailer.describe(), "ready");
         registry::reminders::schedule(state.clone());
         let data = web::Data::new(state);
-        let server = HttpServer::new(move || registry::build_app(data.clone()))
-            .bind(&bind)
-            .map_err(|e| format!("cannot listen on {bind}: {e}"))?
-            .shutdown_timeout(30)
-            .run();
+        let server = registry::server(data, listener)?;
         tracing::info!(address = %bind, "listening");
         server.await.map_err(|e| format!("server error: {e}"))?;
         tracing::info!("stopped");

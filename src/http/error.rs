@@ -182,6 +182,9 @@ impl ResponseError for AppError {
             AppError::Unauthorized(_) => {
                 res.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
             }
+            AppError::RequestTimeout => {
+                res.insert_header((header::CONNECTION, "close"));
+            }
             _ => {}
         }
         res.body(serde_json::to_string(&self.problem()).unwrap_or_default())

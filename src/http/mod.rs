@@ -44,8 +44,16 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
             })
             .unwrap_or(false);
         let body = web::Bytes::from_request(req, payload);
+        let wait = req
+            .app_data::<web::Data<crate::app::AppState>>()
+            .map(|s| s.settings.body_timeout_secs)
+            .unwrap_or(10);
         Box::pin(async move {
-            let bytes = body.await.map_err(|e| {
+            // A body that never arrives must not hold the connection (and its buffer) open.
+            let read = tokio::time::timeout(std::time::Duration::from_secs(wait), body)
+                .await
+                .map_err(|_| AppError::RequestTimeout)?;
+            let bytes = read.map_err(|e| {
                 if e.as_response_error().status_code()
                     == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE
                 {

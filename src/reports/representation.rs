@@ -50,17 +50,26 @@ pub enum Dimension {
 /// A service (`None`: the registry as a whole), a dimension and a value.
 type Key = (Option<String>, Dimension, String);
 
+/// People with at least one language not listed on its own.
+pub const OTHER_LANGUAGES: &str = "other_languages";
+/// People with at least one language recorded: never listed, but it and `not_recorded` add up
+/// to the headcount, so it takes part in suppression.
+const LANGUAGE_RECORDED: &str = "recorded";
+
 /// The counts behind the report, before suppression.
 #[derive(Debug, Default)]
 pub struct Counts {
     pub cells: BTreeMap<Key, i64>,
     services: BTreeSet<Option<String>>,
+    /// People by service and the exact set of languages they speak; turned into cells once
+    /// every person is counted, when it is known which languages are common enough to list.
+    language_sets: BTreeMap<(Option<String>, Vec<String>), i64>,
 }
 
 impl Counts {
-    fn bump(&mut self, service: &Option<String>, d: Dimension, v: &str) {
+    fn bump(&mut self, service: &Option<String>, d: Dimension, v: &str, n: i64) {
         for s in [service.clone(), None] {
-            *self.cells.entry((s, d, v.to_string())).or_default() += 1;
+            *self.cells.entry((s, d, v.to_string())).or_default() += n;
         }
     }
 
@@ -68,19 +77,19 @@ impl Counts {
     pub fn add(&mut self, p: &PostRow) {
         let s = &p.service_id;
         self.services.insert(s.clone());
-        self.bump(s, Dimension::Headcount, "all");
+        self.bump(s, Dimension::Headcount, "all", 1);
         let category = p
             .ethnicity
             .as_deref()
             .and_then(|code| CATEGORIES.iter().find(|x| x.0 == code));
         match category {
             Some((c, _, group)) => {
-                self.bump(s, Dimension::Ethnicity, c);
-                self.bump(s, Dimension::EthnicGroup, group);
+                self.bump(s, Dimension::Ethnicity, c, 1);
+                self.bump(s, Dimension::EthnicGroup, group, 1);
             }
             None => {
-                self.bump(s, Dimension::Ethnicity, NOT_RECORDED);
-                self.bump(s, Dimension::EthnicGroup, NOT_RECORDED);
+                self.bump(s, Dimension::Ethnicity, NOT_RECORDED, 1);
+                self.bump(s, Dimension::EthnicGroup, NOT_RECORDED, 1);
             }
         }
         let mut languages: Vec<String> = json_list(&p.languages)
@@ -90,12 +99,10 @@ impl Counts {
             .collect();
         languages.sort();
         languages.dedup();
-        if languages.is_empty() {
-            self.bump(s, Dimension::Language, NOT_RECORDED);
-        }
-        for l in &languages {
-            self.bump(s, Dimension::Language, l);
-        }
+        *self
+            .language_sets
+            .entry((s.clone(), languages))
+            .or_default() += 1;
         let mut interests: Vec<String> = json_list(&p.specialist_interests)
             .iter()
             .map(|i| crate::people::queries::interest_key(i))
@@ -104,14 +111,76 @@ impl Counts {
         interests.sort();
         interests.dedup();
         for i in &interests {
-            self.bump(s, Dimension::SpecialistInterest, i);
+            self.bump(s, Dimension::SpecialistInterest, i, 1);
         }
+    }
+
+    /// Once everyone is counted: every scope lists the same values whoever holds them (every
+    /// ethnic category and group, zero or not; the languages that at least 5 people speak
+    /// across the registry, the rest folded into "other languages"), so a listed or hidden
+    /// value never says that someone holds it.
+    pub fn finish(&mut self) {
+        let mut speakers: BTreeMap<&str, i64> = BTreeMap::new();
+        for ((_, set), n) in &self.language_sets {
+            for l in set {
+                *speakers.entry(l.as_str()).or_default() += n;
+            }
+        }
+        let listed: BTreeSet<String> = speakers
+            .into_iter()
+            .filter(|(_, n)| *n >= THRESHOLD)
+            .map(|(l, _)| l.to_string())
+            .collect();
+        let scopes: Vec<Option<String>> = std::iter::once(None)
+            .chain(self.services.iter().cloned())
+            .collect();
+        for s in &scopes {
+            for c in CATEGORIES.iter().map(|c| c.0).chain([NOT_RECORDED]) {
+                self.cells
+                    .entry((s.clone(), Dimension::Ethnicity, c.to_string()))
+                    .or_default();
+            }
+            for (g, _) in GROUPS {
+                self.cells
+                    .entry((s.clone(), Dimension::EthnicGroup, g.to_string()))
+                    .or_default();
+            }
+            for l in listed.iter().map(String::as_str).chain([
+                OTHER_LANGUAGES,
+                NOT_RECORDED,
+                LANGUAGE_RECORDED,
+            ]) {
+                self.cells
+                    .entry((s.clone(), Dimension::Language, l.to_string()))
+                    .or_default();
+            }
+        }
+        let sets = std::mem::take(&mut self.language_sets);
+        for ((s, set), n) in &sets {
+            if set.is_empty() {
+                self.bump(s, Dimension::Language, NOT_RECORDED, *n);
+                continue;
+            }
+            self.bump(s, Dimension::Language, LANGUAGE_RECORDED, *n);
+            for l in set.iter().filter(|l| listed.contains(*l)) {
+                self.bump(s, Dimension::Language, l, *n);
+            }
+            if set.iter().any(|l| !listed.contains(l)) {
+                self.bump(s, Dimension::Language, OTHER_LANGUAGES, *n);
+            }
+        }
+    }
+
+    /// Whether a cell is never listed.
+    fn secret(k: &Key) -> bool {
+        k.1 == Dimension::Language && k.2 == LANGUAGE_RECORDED
     }
 
     /// Which cells to hide. The sums that hold: within each service (and the whole), the
     /// ethnic categories and the broad groups each add up to the headcount, and each group's
-    /// categories to the group; across services, each cell of the whole is the sum of the
-    /// services' cells. Languages are many per person, so only the last kind holds for them.
+    /// categories to the group; the people with no language recorded and those with one add up
+    /// to the headcount; across services, each cell of the whole is the sum of the services'
+    /// cells. Languages are many per person, so no other sum holds for them.
     pub fn suppressed(&self) -> BTreeMap<Key, bool> {
         let keys: Vec<&Key> = self.cells.keys().collect();
         let index: BTreeMap<&Key, usize> = keys.iter().enumerate().map(|(i, k)| (*k, i)).collect();
@@ -120,6 +189,7 @@ impl Counts {
             .map(|k| Cell {
                 count: self.cells[*k],
                 public: matches!(k.1, Dimension::Headcount | Dimension::SpecialistInterest),
+                secret: Self::secret(k),
             })
             .collect();
         let at = |s: &Option<String>, d: Dimension, v: &str| {
@@ -161,6 +231,10 @@ impl Counts {
                 }
                 groups.push(members);
             }
+            let mut by_language: Vec<usize> = head.into_iter().collect();
+            by_language.extend(at(s, Dimension::Language, NOT_RECORDED));
+            by_language.extend(at(s, Dimension::Language, LANGUAGE_RECORDED));
+            groups.push(by_language);
         }
         for (k, &i) in &index {
             if k.0.is_some() || matches!(k.1, Dimension::Headcount | Dimension::SpecialistInterest)
@@ -222,6 +296,7 @@ fn label(d: Dimension, v: &str) -> String {
         Dimension::Ethnicity => CATEGORIES.iter().find(|c| c.0 == v).map(|c| c.1),
         Dimension::EthnicGroup => GROUPS.iter().find(|g| g.0 == v).map(|g| g.1),
         Dimension::Headcount => Some("Practitioners in post"),
+        Dimension::Language if v == OTHER_LANGUAGES => Some("Other languages"),
         _ => None,
     };
     match found {
@@ -243,10 +318,12 @@ fn build(
             counts.add(p)
         }
     })?;
+    counts.finish();
     let hidden = counts.suppressed();
     let items = counts
         .cells
         .iter()
+        .filter(|(k, _)| !Counts::secret(k))
         .filter(|(k, _)| match &only {
             Some(s) => k.0.as_deref() == Some(s.as_str()),
             None => true,
@@ -373,6 +450,7 @@ mod tests {
         for _ in 0..6 {
             c.add(&person("b", Some("H"), &[]));
         }
+        c.finish();
         let h = c.suppressed();
         use Dimension::*;
         assert_eq!(
@@ -391,16 +469,66 @@ mod tests {
         let b = shown(&c, &h, Some("b"), Ethnicity, "H");
         let all = shown(&c, &h, None, Ethnicity, "H");
         assert!(b.is_none() || all.is_none(), "{b:?} {all:?}");
-        assert_eq!(shown(&c, &h, Some("a"), Language, "Gujarati"), None);
+        // Three speak Gujarati in the whole registry: not listed anywhere, folded into
+        // "other languages", which is itself too small to show.
+        assert!(!c
+            .cells
+            .contains_key(&(Some("a".into()), Language, "Gujarati".to_string())));
+        assert_eq!(shown(&c, &h, Some("a"), Language, OTHER_LANGUAGES), None);
         assert_eq!(
             c.cells[&(None, Language, "English".to_string())],
             21,
             "languages are counted case-blind"
         );
-        // Every sum that holds has either nothing hidden or at least two cells worth 5.
-        for (k, &hid) in &h {
-            if hid {
-                assert!(c.cells[k] > 0);
+    }
+
+    #[test]
+    fn one_speaker_in_a_small_service_cannot_be_worked_out() {
+        // The attack: a service of 7, one person with ethnicity K who speaks Sylheti, six with
+        // nothing recorded. Before, the lead saw headcount 7, Sylheti suppressed and
+        // not_recorded 6: 7 - 6 = one Sylheti speaker.
+        let mut c = Counts::default();
+        c.add(&person("a", Some("K"), &["Sylheti"]));
+        for _ in 0..6 {
+            c.add(&person("a", None, &[]));
+        }
+        for _ in 0..30 {
+            c.add(&person("b", Some("A"), &["English"]));
+        }
+        c.finish();
+        let h = c.suppressed();
+        use Dimension::*;
+        assert_eq!(shown(&c, &h, Some("a"), Headcount, "all"), Some(7));
+        // Sylheti is not even listed: nobody learns the registry has a speaker.
+        assert!(!c.cells.keys().any(|k| k.2 == "Sylheti"));
+        assert_eq!(shown(&c, &h, Some("a"), Language, NOT_RECORDED), None);
+        assert_eq!(shown(&c, &h, Some("a"), Language, OTHER_LANGUAGES), None);
+        assert_eq!(shown(&c, &h, Some("a"), Ethnicity, NOT_RECORDED), None);
+        assert_eq!(shown(&c, &h, Some("a"), Ethnicity, "K"), None);
+        // Every category is listed in every scope, held or not, so a listed value tells nothing.
+        for (code, _, _) in CATEGORIES.iter() {
+            for s in [None, Some("a".to_string()), Some("b".to_string())] {
+                assert!(c.cells.contains_key(&(s, Ethnicity, code.to_string())));
+            }
+        }
+        // No sum lets a reader work out a small non-zero count: in each scope, headcount
+        // minus the published parts is 0 or at least 5.
+        for s in [None, Some("a".to_string()), Some("b".to_string())] {
+            let head = c.cells[&(s.clone(), Headcount, "all".to_string())];
+            for d in [Ethnicity, EthnicGroup] {
+                let published: i64 = c
+                    .cells
+                    .iter()
+                    .filter(|(k, _)| k.0 == s && k.1 == d && !h[*k])
+                    .map(|(_, n)| n)
+                    .sum();
+                let rest = head - published;
+                assert!(rest == 0 || rest >= THRESHOLD, "{s:?} {d:?}: {rest}");
+            }
+            let nr = shown(&c, &h, s.as_deref(), Language, NOT_RECORDED);
+            if let Some(nr) = nr {
+                let rest = head - nr;
+                assert!(rest == 0 || rest >= THRESHOLD, "{s:?} languages: {rest}");
             }
         }
     }
@@ -412,6 +540,13 @@ mod tests {
             c.add(&person("a", Some("A"), &["English"]));
             c.add(&person("a", Some("N"), &["English"]));
         }
-        assert!(c.suppressed().values().all(|h| !h));
+        c.finish();
+        let h = c.suppressed();
+        // Only the cells that hold nobody are hidden, and they add up to nothing.
+        for (k, &hid) in &h {
+            if !Counts::secret(k) {
+                assert_eq!(hid, c.cells[k] == 0, "{k:?}");
+            }
+        }
     }
 }

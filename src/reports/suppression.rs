@@ -2,11 +2,13 @@
 //! a published total would let a reader work out.
 //!
 //! The table is a set of cells and a set of constraints, each a group of cells one of which is
-//! the sum of the rest (a total and its parts). After the primary suppression of small counts,
-//! any constraint holding suppressed cells must hold at least two, together at least the
-//! threshold, else the smallest published non-zero cell in it is suppressed too; this repeats
-//! until every constraint holds. Cells marked public (headcounts, published elsewhere) are never
-//! suppressed.
+//! the sum of the rest (a total and its parts). Every count under the threshold is suppressed,
+//! zero included, so a hidden cell never says that someone holds its value. Then any
+//! constraint whose hidden cells add up to a small non-zero number (which a reader could work
+//! out from the published ones), or that hides a single non-zero cell, takes the smallest
+//! published cell in it too; this repeats until every constraint holds. Hidden cells that add
+//! up to nothing give nobody away. Cells marked public (headcounts, published elsewhere) are
+//! never suppressed; cells marked secret (a complement the report never lists) always are.
 
 /// Counts under this are not published (NHS practice).
 pub const THRESHOLD: i64 = 5;
@@ -16,13 +18,15 @@ pub struct Cell {
     pub count: i64,
     /// Published anyway (a headcount): never suppressed.
     pub public: bool,
+    /// Never published (a complement used only in constraints): always suppressed.
+    pub secret: bool,
 }
 
 /// Which cells to suppress.
 pub fn suppress(cells: &[Cell], constraints: &[Vec<usize>], threshold: i64) -> Vec<bool> {
     let mut hidden: Vec<bool> = cells
         .iter()
-        .map(|c| !c.public && c.count > 0 && c.count < threshold)
+        .map(|c| c.secret || (!c.public && c.count < threshold))
         .collect();
     loop {
         let mut changed = false;
@@ -31,14 +35,14 @@ pub fn suppress(cells: &[Cell], constraints: &[Vec<usize>], threshold: i64) -> V
                 .iter()
                 .filter(|&&i| hidden[i])
                 .fold((0, 0), |(n, s), &i| (n + 1, s + cells[i].count));
-            if n == 0 || (n >= 2 && sum >= threshold) {
+            if n == 0 || sum == 0 || (n >= 2 && sum >= threshold) {
                 continue;
             }
             let next = group
                 .iter()
                 .copied()
-                .filter(|&i| !hidden[i] && !cells[i].public && cells[i].count > 0)
-                .min_by_key(|&i| (cells[i].count, i));
+                .filter(|&i| !hidden[i] && !cells[i].public)
+                .min_by_key(|&i| (cells[i].count == 0, cells[i].count, i));
             if let Some(i) = next {
                 hidden[i] = true;
                 changed = true;
@@ -60,16 +64,40 @@ mod tests {
             .map(|&count| Cell {
                 count,
                 public: false,
+                secret: false,
             })
             .collect()
     }
 
     #[test]
-    fn small_counts_are_hidden_and_large_ones_shown() {
+    fn small_counts_are_hidden_zero_included_and_large_ones_shown() {
         let c = cells(&[0, 1, 4, 5, 12]);
         assert_eq!(
             suppress(&c, &[], THRESHOLD),
-            vec![false, true, true, false, false]
+            vec![true, true, true, false, false]
+        );
+    }
+
+    #[test]
+    fn a_secret_complement_takes_its_partner_with_it() {
+        // Headcount 7 (public) = 6 with no language recorded + 1 with one (secret): the 6
+        // must go, or 7 - 6 tells of the one.
+        let mut c = cells(&[7, 6, 1]);
+        c[0].public = true;
+        c[2].secret = true;
+        assert_eq!(
+            suppress(&c, &[vec![0, 1, 2]], THRESHOLD),
+            vec![false, true, true]
+        );
+    }
+
+    #[test]
+    fn hidden_zeros_that_add_up_to_nothing_give_nobody_away() {
+        let mut c = cells(&[40, 40, 0, 0]);
+        c[0].public = true;
+        assert_eq!(
+            suppress(&c, &[vec![0, 1, 2, 3]], THRESHOLD),
+            vec![false, false, true, true]
         );
     }
 

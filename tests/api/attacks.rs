@@ -18,6 +18,22 @@ both!(
 );
 
 #[actix_web::test]
+async fn a_body_that_never_arrives_answers_408() {
+    let Some(t) = TestApp::start_with(Backend::Sqlite, |s| s.body_timeout_secs = 1).await else {
+        return;
+    };
+    let addr = t.serve();
+    let answer = raw_exchange(
+        addr,
+        b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"em".to_vec(),
+        std::time::Duration::from_secs(10),
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("application/problem+json"), "{answer}");
+}
+
+#[actix_web::test]
 async fn files_holding_personal_data_are_private() {
     use std::os::unix::fs::PermissionsExt;
     let Some(t) = TestApp::start_with(Backend::Sqlite, |s| s.smtp_url = None).await else {

@@ -293,6 +293,15 @@ impl TestApp {
         Some(t)
     }
 
+    /// Serves this test's app on a real loopback socket, as `registry serve` does.
+    pub fn serve(&self) -> std::net::SocketAddr {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server = registry::server(self.state.clone(), listener).expect("server");
+        actix_web::rt::spawn(server);
+        addr
+    }
+
     /// Sends one request to a freshly built app sharing this test's state.
     pub async fn send(&self, req: test::TestRequest) -> Res {
         let app = test::init_service(registry::build_app(self.state.clone())).await;
@@ -448,4 +457,30 @@ impl TestApp {
             .expect("count")
             .n
     }
+}
+
+/// Writes `raw` to a fresh connection to `addr` and answers whatever comes back before the
+/// server closes it (or `wait` passes), off the test's own thread.
+pub async fn raw_exchange(
+    addr: std::net::SocketAddr,
+    raw: Vec<u8>,
+    wait: std::time::Duration,
+) -> String {
+    web::block(move || {
+        use std::io::{Read, Write};
+        let mut s = std::net::TcpStream::connect(addr).expect("connect");
+        s.set_read_timeout(Some(wait)).expect("timeout");
+        let _ = s.write_all(&raw);
+        let mut out = Vec::new();
+        let mut buf = [0u8; 4096];
+        loop {
+            match s.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => out.extend_from_slice(&buf[..n]),
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    })
+    .await
+    .expect("blocking")
 }
