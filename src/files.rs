@@ -71,9 +71,7 @@ pub fn loose_modes(data_dir: &Path, extra: &[PathBuf]) -> Vec<(PathBuf, u32)> {
         }
     };
     look(data_dir);
-    for name in ["jwt_secret"] {
-        look(&data_dir.join(name));
-    }
+    look(&data_dir.join("jwt_secret"));
     let outbox = data_dir.join("outbox");
     look(&outbox);
     if let Ok(entries) = std::fs::read_dir(&outbox) {

@@ -319,7 +319,7 @@ mod tests {
     fn a_missing_folder_outside_the_data_folder_is_an_error_naming_it() {
         let data = tempfile::tempdir().unwrap();
         let url = DbUrl::parse("sqlite:///nonexistent-registry-test/dir/r.db").unwrap();
-        let e = connect(&url, 1, 1, data.path()).err().expect("refused");
+        let e = connect(&url, 1, 1, data.path()).expect_err("refused");
         assert!(e.contains("/nonexistent-registry-test/dir"), "{e}");
         assert!(!std::path::Path::new("/nonexistent-registry-test").exists());
         // Inside the data folder it is made, private, and so is the file.
