@@ -45,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         crate::supervision::links::put_services,
         crate::supervision::policy::get_policy,
         crate::supervision::policy::put_policy,
+        crate::supervision::policy::delete_policy,
         crate::supervision::report::supervision_compliance_report,
         crate::accreditation::list_kinds,
         crate::accreditation::create_kind,

@@ -10,7 +10,7 @@ use validator::Validate;
 use super::rules::{course_status, CourseStatus, EXPIRING_DAYS};
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
-use crate::auth::policy::{Caller, Role};
+use crate::auth::policy::{can_change_course, can_create_course, course_owner, Caller};
 use crate::auth::Auth;
 use crate::db::schema::{courses, modalities};
 use crate::db::DbConn;
@@ -48,6 +48,8 @@ pub struct CourseRow {
     pub accredited_until: NaiveDate,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The service whose lead created it; `None`: an admin's (shared).
+    pub service_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -180,11 +182,33 @@ fn check(conn: &mut DbConn, r: &CourseRow) -> Result<(), AppError> {
 }
 
 fn writer(caller: &Caller) -> Result<(), AppError> {
-    if caller.is_admin() || caller.has(Role::TrainingLead) {
+    if can_create_course(caller) {
         Ok(())
     } else {
         Err(AppError::forbidden())
     }
+}
+
+/// The services whose people have training records on the course or that require it.
+pub fn services_using(conn: &mut DbConn, course_id: &str) -> Result<Vec<String>, AppError> {
+    use crate::db::schema::{required_courses, training_records, users};
+    let mut used: Vec<String> = training_records::table
+        .inner_join(users::table.on(users::id.eq(training_records::practitioner_id)))
+        .filter(training_records::course_id.eq(course_id))
+        .filter(users::service_id.is_not_null())
+        .select(users::service_id.assume_not_null())
+        .distinct()
+        .load(conn)?;
+    used.extend(
+        required_courses::table
+            .filter(required_courses::course_id.eq(course_id))
+            .select(required_courses::service_id)
+            .distinct()
+            .load::<String>(conn)?,
+    );
+    used.sort();
+    used.dedup();
+    Ok(used)
 }
 
 fn status_filter(s: &str) -> Result<CourseStatus, AppError> {
@@ -275,6 +299,7 @@ pub async fn create_course(
                 accredited_until: b.accredited_until,
                 created_at: now,
                 updated_at: now,
+                service_id: course_owner(&caller),
             };
             check(conn, &row)?;
             diesel::insert_into(courses::table)
@@ -289,8 +314,10 @@ pub async fn create_course(
                     courses::accredited_until.eq(row.accredited_until),
                     courses::created_at.eq(now),
                     courses::updated_at.eq(now),
+                    courses::service_id.eq(&row.service_id),
                 ))
                 .execute(conn)?;
+            let owner = row.service_id.clone();
             let course = Course::view(row, today());
             audit::record(
                 conn,
@@ -299,7 +326,7 @@ pub async fn create_course(
                     action: "create",
                     entity_type: "course",
                     entity_id: &course.id,
-                    service_id: None,
+                    service_id: owner.as_deref(),
                     before: None,
                     after: snapshot(&course),
                 },
@@ -352,6 +379,13 @@ pub async fn patch_course(
     let updated = state
         .write(move |conn| {
             let before = find(conn, &id)?.ok_or(AppError::NotFound)?;
+            // A course another service relies on, or an admin's, is the admin's to change.
+            let used = services_using(conn, &id)?;
+            if !can_change_course(&caller, before.service_id.as_deref(), &used) {
+                return Err(AppError::Forbidden(
+                    "this course is shared with other services or was set up by an admin; ask an admin to change it".into(),
+                ));
+            }
             let mut row = before.clone();
             if let Some(v) = p.title {
                 row.title = v.trim().to_string();
@@ -390,6 +424,11 @@ pub async fn patch_course(
                 ))
                 .execute(conn)?;
             let today = today();
+            // Used by other services: recorded as shared, so every lead's trail shows it.
+            let owner = row
+                .service_id
+                .clone()
+                .filter(|o| used.iter().all(|u| u == o));
             let (b, a) = (Course::view(before, today), Course::view(row, today));
             audit::record(
                 conn,
@@ -398,7 +437,7 @@ pub async fn patch_course(
                     action: "update",
                     entity_type: "course",
                     entity_id: &id,
-                    service_id: None,
+                    service_id: owner.as_deref(),
                     before: snapshot(&b),
                     after: snapshot(&a),
                 },

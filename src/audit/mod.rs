@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::{now, AppState};
-use crate::auth::policy::{audit_scope, PeopleScope};
+use crate::auth::policy::{audit_scope, PeopleScope, SHARED_RECORDS};
 use crate::auth::Auth;
 use crate::db::schema::audit_events;
 use crate::db::DbConn;
@@ -271,7 +271,14 @@ fn list(
 ) -> Result<Vec<AuditEvent>, AppError> {
     let mut query = audit_events::table.into_boxed();
     if let PeopleScope::Service(s) = scope {
-        query = query.filter(audit_events::service_id.eq(s.clone()));
+        // Their service's events, and changes to the shared records every service relies on.
+        query = query.filter(
+            audit_events::service_id
+                .eq(s.clone())
+                .or(audit_events::service_id
+                    .is_null()
+                    .and(audit_events::entity_type.eq_any(SHARED_RECORDS))),
+        );
     }
     if let Some(v) = &q.entity_type {
         query = query.filter(audit_events::entity_type.eq(v.clone()));

@@ -122,6 +122,18 @@ pub fn can_write_services(caller: &Caller) -> bool {
     caller.is_admin()
 }
 
+/// Records every service relies on (the registry-wide policy, shared courses, credential kinds,
+/// modalities, competence frameworks): a training lead reads their changes in the audit trail
+/// beside their own service's.
+pub const SHARED_RECORDS: &[&str] = &[
+    "supervision_policy",
+    "course",
+    "credential_kind",
+    "modality",
+    "competency_framework",
+    "competence",
+];
+
 /// Whose history the caller may read: all (admins), their service's (training leads).
 pub fn audit_scope(caller: &Caller) -> Option<PeopleScope> {
     if caller.is_admin() {
@@ -182,6 +194,29 @@ pub fn can_link_supervisor(caller: &Caller) -> bool {
     caller.is_admin()
 }
 
+/// Admins and training leads add courses.
+pub fn can_create_course(caller: &Caller) -> bool {
+    caller.is_admin() || caller.has(Role::TrainingLead)
+}
+
+/// The service a new course belongs to: a lead's own; an admin's course is shared (`None`).
+pub fn course_owner(caller: &Caller) -> Option<String> {
+    if caller.is_admin() {
+        None
+    } else {
+        caller.service_id.clone()
+    }
+}
+
+/// A course is changed by an admin, or by a lead of the service that created it while no other
+/// service uses it (`used_by`: services with training records on it or requiring it).
+pub fn can_change_course(caller: &Caller, owner: Option<&str>, used_by: &[String]) -> bool {
+    caller.is_admin()
+        || (owner.is_some()
+            && caller.leads(owner)
+            && used_by.iter().all(|s| Some(s.as_str()) == owner))
+}
+
 /// Whose compliance the caller may see: their own, their service's (training leads), anyone's
 /// (admins), and, for a supervisor, that of people who named them in the last 12 months.
 pub fn can_view_compliance(
@@ -196,9 +231,34 @@ pub fn can_view_compliance(
         || (caller.has(Role::Supervisor) && named_caller_recently)
 }
 
-/// The supervision policy is written by training leads and admins.
-pub fn can_write_policy(caller: &Caller) -> bool {
-    caller.is_admin() || caller.has(Role::TrainingLead)
+/// Which supervision-policy rules a write replaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PolicyTarget {
+    /// The registry-wide rules.
+    Registry,
+    /// One service's own rules.
+    Service(String),
+}
+
+/// What a policy write may replace: an admin, the registry's rules (no service named) or any
+/// service's; a training lead, only their own service's (named or not). Else nothing (403).
+pub fn policy_target(caller: &Caller, service: Option<&str>) -> Option<PolicyTarget> {
+    match service {
+        Some(s) if caller.is_admin() || caller.leads(Some(s)) => {
+            Some(PolicyTarget::Service(s.to_string()))
+        }
+        Some(_) => None,
+        None if caller.is_admin() => Some(PolicyTarget::Registry),
+        None if caller.has(Role::TrainingLead) => {
+            caller.service_id.clone().map(PolicyTarget::Service)
+        }
+        None => None,
+    }
+}
+
+/// A service's own policy rules are read by its people and admins.
+pub fn can_read_service_policy(caller: &Caller, service: &str) -> bool {
+    caller.is_admin() || caller.service_id.as_deref() == Some(service)
 }
 
 /// Reports: admins see every service, training leads their own.
@@ -268,7 +328,7 @@ mod tests {
         let sup = caller(&[Role::Supervisor], Some("s1"));
         assert!(can_view_compliance(&sup, "x", Some("s2"), true));
         assert!(!can_view_compliance(&sup, "x", Some("s1"), false));
-        assert!(!can_write_policy(&sup));
+        assert_eq!(policy_target(&sup, None), None);
     }
 
     #[test]
@@ -296,6 +356,53 @@ mod tests {
         assert!(!supervises_in(None, &[], Some("s1")));
         assert!(!can_link_supervisor(&sup));
         assert!(can_link_supervisor(&caller(&[Role::Admin], None)));
+    }
+
+    #[test]
+    fn a_lead_changes_only_their_own_unshared_courses() {
+        let tl = caller(&[Role::TrainingLead], Some("s1"));
+        assert!(can_create_course(&tl));
+        assert_eq!(course_owner(&tl), Some("s1".into()));
+        assert!(can_change_course(&tl, Some("s1"), &[]));
+        assert!(can_change_course(&tl, Some("s1"), &["s1".into()]));
+        assert!(!can_change_course(
+            &tl,
+            Some("s1"),
+            &["s1".into(), "s2".into()]
+        ));
+        assert!(!can_change_course(&tl, Some("s2"), &[]));
+        assert!(!can_change_course(&tl, None, &[]));
+        let a = caller(&[Role::Admin], None);
+        assert!(can_change_course(&a, None, &["s1".into(), "s2".into()]));
+        assert_eq!(course_owner(&a), None);
+        assert!(!can_create_course(&caller(&[Role::Supervisor], Some("s1"))));
+    }
+
+    #[test]
+    fn the_registry_wide_policy_is_the_admins_and_a_lead_writes_only_their_own() {
+        let tl = caller(&[Role::TrainingLead], Some("s1"));
+        assert_eq!(
+            policy_target(&tl, None),
+            Some(PolicyTarget::Service("s1".into()))
+        );
+        assert_eq!(
+            policy_target(&tl, Some("s1")),
+            Some(PolicyTarget::Service("s1".into()))
+        );
+        assert_eq!(policy_target(&tl, Some("s2")), None);
+        assert_eq!(
+            policy_target(&caller(&[Role::TrainingLead], None), None),
+            None
+        );
+        let a = caller(&[Role::Admin], None);
+        assert_eq!(policy_target(&a, None), Some(PolicyTarget::Registry));
+        assert_eq!(
+            policy_target(&a, Some("s2")),
+            Some(PolicyTarget::Service("s2".into()))
+        );
+        assert!(can_read_service_policy(&tl, "s1"));
+        assert!(!can_read_service_policy(&tl, "s2"));
+        assert!(can_read_service_policy(&a, "s2"));
     }
 
     #[test]

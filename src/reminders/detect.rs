@@ -131,19 +131,16 @@ fn supervision(
                         due_on: Some(item.next_due_on),
                     }),
                     ComplianceStatus::Overdue => {
-                        let rule = policy
-                            .iter()
-                            .filter(|r| {
-                                crate::supervision::rules::applies(
-                                    &r.practitioner_role,
-                                    r.stage.as_deref(),
-                                    p.practitioner_role.as_deref(),
-                                    p.stage.as_deref(),
-                                    is_supervisor,
-                                )
-                            })
-                            .filter_map(|r| r.rule())
-                            .find(|r| r.supervision_type == item.supervision_type);
+                        let rule = crate::supervision::queries::rows_for(
+                            &policy,
+                            p.service_id.as_deref(),
+                            p.practitioner_role.as_deref(),
+                            p.stage.as_deref(),
+                            is_supervisor,
+                        )
+                        .into_iter()
+                        .filter_map(|r| r.rule())
+                        .find(|r| r.supervision_type == item.supervision_type);
                         let Some(rule) = rule else { continue };
                         let since = overdue_since(
                             &rule,

@@ -1,23 +1,26 @@
 //! The supervision policy: rows of (role, stage, type, minutes, window, formats, largest group,
-//! source). Everyone may read it; training leads and admins replace it as a whole.
+//! source). The registry-wide rules are the admin's; a service may have its own rules, which
+//! replace the registry's for its people type by type (its training lead writes those). Everyone
+//! may read both. An empty policy is refused.
 
 use std::collections::HashSet;
 
 use actix_web::{web, HttpResponse};
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::queries::{load_policy, PolicyRow};
 use super::rules::{Format, SupervisionType};
 use crate::app::{now, AppState};
 use crate::audit::{self, Change};
-use crate::auth::policy::can_write_policy;
+use crate::auth::policy::{can_read_service_policy, policy_target, Caller, PolicyTarget};
 use crate::auth::Auth;
 use crate::db::schema::{practitioner_roles, supervision_policy_rules};
 use crate::db::DbConn;
-use crate::http::{resource, validate, AppError, FieldError, Json};
+use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -40,14 +43,60 @@ pub struct PolicyRule {
     /// Where the figure comes from.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     pub source: String,
+    /// In a service's policy: `service` for its own rule, `registry` for one it follows from
+    /// the registry-wide policy. Ignored when written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<RuleScope>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RuleScope {
+    Registry,
+    Service,
+}
+
+impl PolicyRule {
+    fn key(&self) -> (&str, Option<&str>, SupervisionType) {
+        (
+            self.practitioner_role.as_str(),
+            self.stage.as_deref(),
+            self.supervision_type,
+        )
+    }
+
+    /// The same requirement, whatever the order of its formats or the spaces around its source.
+    fn same_as(&self, other: &PolicyRule) -> bool {
+        let formats = |r: &PolicyRule| r.formats.iter().copied().collect::<HashSet<Format>>();
+        self.key() == other.key()
+            && self.min_minutes == other.min_minutes
+            && self.window_days == other.window_days
+            && formats(self) == formats(other)
+            && self.max_group_size == other.max_group_size
+            && self.source.trim() == other.source.trim()
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Policy {
     #[serde(alias = "items")]
-    #[validate(nested, length(max = 200, message = "at most 200 rules"))]
+    #[validate(
+        nested,
+        length(min = 1, max = 200, message = "must hold 1 to 200 rules")
+    )]
     pub rules: Vec<PolicyRule>,
+    /// Absent: the registry-wide policy. Else the service whose own rules these are; for each
+    /// supervision type it has rules for, they replace the registry's for its people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PolicyQuery {
+    /// A service: its own rules (GET), or the rules to replace (PUT, DELETE).
+    pub service_id: Option<String>,
 }
 
 fn view(row: &PolicyRow) -> PolicyRule {
@@ -61,12 +110,47 @@ fn view(row: &PolicyRow) -> PolicyRule {
         formats: row.formats(),
         max_group_size: row.max_group_size,
         source: row.source.clone(),
+        scope: None,
     }
 }
 
-pub fn current(conn: &mut DbConn) -> Result<Policy, AppError> {
+/// The registry-wide rules (`None`), or those a service follows: its own, each in the place of
+/// the registry's rule for the same role, stage and type, and the registry's others.
+pub fn current(conn: &mut DbConn, service: Option<&str>) -> Result<Policy, AppError> {
+    let rows = load_policy(conn)?;
+    let registry: Vec<PolicyRule> = rows
+        .iter()
+        .filter(|r| r.service_id.is_none())
+        .map(view)
+        .collect();
+    let Some(service) = service else {
+        return Ok(Policy {
+            rules: registry,
+            service_id: None,
+        });
+    };
+    let mut own: Vec<PolicyRule> = rows
+        .iter()
+        .filter(|r| r.service_id.as_deref() == Some(service))
+        .map(|r| PolicyRule {
+            scope: Some(RuleScope::Service),
+            ..view(r)
+        })
+        .collect();
+    let mut rules = Vec::with_capacity(registry.len() + own.len());
+    for r in registry {
+        match own.iter().position(|o| o.key() == r.key()) {
+            Some(i) => rules.push(own.remove(i)),
+            None => rules.push(PolicyRule {
+                scope: Some(RuleScope::Registry),
+                ..r
+            }),
+        }
+    }
+    rules.append(&mut own);
     Ok(Policy {
-        rules: load_policy(conn)?.iter().map(view).collect(),
+        rules,
+        service_id: Some(service.to_string()),
     })
 }
 
@@ -124,19 +208,180 @@ fn check(conn: &mut DbConn, policy: &Policy, mut errors: Vec<FieldError>) -> Res
     }
 }
 
+/// Which policy a request names: `?service_id=` or the body's `service_id` (they must agree).
+fn named_service(query: Option<String>, body: Option<&str>) -> Result<Option<String>, AppError> {
+    let parse =
+        |raw: &str| parse_id(raw).map_err(|_| AppError::invalid("service_id", "no such service"));
+    let q = query.as_deref().map(parse).transpose()?;
+    let b = body.map(parse).transpose()?;
+    match (q, b) {
+        (Some(q), Some(b)) if q != b => Err(AppError::invalid(
+            "service_id",
+            "names another service than the query string",
+        )),
+        (q, b) => Ok(q.or(b)),
+    }
+}
+
+fn resolve(caller: &Caller, service: Option<String>) -> Result<PolicyTarget, AppError> {
+    policy_target(caller, service.as_deref()).ok_or_else(|| {
+        AppError::Forbidden(
+            "the registry-wide policy is an admin's; a training lead changes only their own service's rules".into(),
+        )
+    })
+}
+
+/// Replaces the rules of `target` with `policy`, audited against the service it affects (or
+/// none, for the registry-wide rules, which every lead's audit trail shows). Every problem is
+/// listed at once; an empty policy is refused.
+pub fn replace(
+    conn: &mut DbConn,
+    caller: &Caller,
+    target: &PolicyTarget,
+    policy: Policy,
+    field_errors: Vec<FieldError>,
+    at: NaiveDateTime,
+) -> Result<Policy, AppError> {
+    let service = match target {
+        PolicyTarget::Registry => None,
+        PolicyTarget::Service(s) => Some(s.as_str()),
+    };
+    let mut field_errors = field_errors;
+    if let Some(s) = service {
+        if crate::services::find(conn, s)?.is_none() {
+            field_errors.push(FieldError::new("service_id", "no such service"));
+        }
+    }
+    check(conn, &policy, field_errors)?;
+    let before = current(conn, service)?;
+    // A service keeps only the rules that differ from the registry's: the rest it follows, so
+    // a later change to the registry-wide rule reaches its people too.
+    let mut rules = policy.rules;
+    if service.is_some() {
+        let registry = current(conn, None)?.rules;
+        rules.retain(|r| !registry.iter().any(|g| g.same_as(r)));
+    }
+    match service {
+        None => diesel::delete(
+            supervision_policy_rules::table.filter(supervision_policy_rules::service_id.is_null()),
+        )
+        .execute(conn)?,
+        Some(s) => diesel::delete(
+            supervision_policy_rules::table.filter(supervision_policy_rules::service_id.eq(s)),
+        )
+        .execute(conn)?,
+    };
+    insert_rules(conn, &rules, service, at)?;
+    let after = current(conn, service)?;
+    record_change(conn, caller, "replace", service, &before, &after, at)?;
+    Ok(after)
+}
+
+/// Removes a service's own rules: its people follow the registry's again.
+pub fn clear_service(
+    conn: &mut DbConn,
+    caller: &Caller,
+    service: &str,
+    at: NaiveDateTime,
+) -> Result<Policy, AppError> {
+    let before = current(conn, Some(service))?;
+    diesel::delete(
+        supervision_policy_rules::table
+            .filter(supervision_policy_rules::service_id.eq(service.to_string())),
+    )
+    .execute(conn)?;
+    let after = current(conn, Some(service))?;
+    record_change(conn, caller, "clear", Some(service), &before, &after, at)?;
+    Ok(after)
+}
+
+fn insert_rules(
+    conn: &mut DbConn,
+    rules: &[PolicyRule],
+    service: Option<&str>,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    for (i, r) in rules.iter().enumerate() {
+        let formats: Vec<&str> = r.formats.iter().map(|f| f.as_str()).collect();
+        diesel::insert_into(supervision_policy_rules::table)
+            .values((
+                supervision_policy_rules::id.eq(uuid::Uuid::now_v7().to_string()),
+                supervision_policy_rules::practitioner_role.eq(&r.practitioner_role),
+                supervision_policy_rules::stage.eq(&r.stage),
+                supervision_policy_rules::supervision_type.eq(r.supervision_type.as_str()),
+                supervision_policy_rules::min_minutes.eq(r.min_minutes),
+                supervision_policy_rules::window_days.eq(r.window_days),
+                supervision_policy_rules::formats.eq(formats.join(",")),
+                supervision_policy_rules::max_group_size.eq(r.max_group_size),
+                supervision_policy_rules::source.eq(r.source.trim()),
+                supervision_policy_rules::position.eq(i as i32 + 1),
+                supervision_policy_rules::created_at.eq(now),
+                supervision_policy_rules::updated_at.eq(now),
+                supervision_policy_rules::service_id.eq(service),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+fn record_change(
+    conn: &mut DbConn,
+    caller: &Caller,
+    action: &str,
+    service: Option<&str>,
+    before: &Policy,
+    after: &Policy,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let snap = |p: &Policy| {
+        serde_json::to_value(p).map_err(|e| AppError::internal(format!("policy snapshot: {e}")))
+    };
+    audit::record(
+        conn,
+        Change {
+            actor_id: Some(&caller.id),
+            action,
+            entity_type: "supervision_policy",
+            entity_id: service.unwrap_or("supervision_policy"),
+            service_id: service,
+            before: Some(snap(before)?),
+            after: Some(snap(after)?),
+        },
+        at,
+    )
+}
+
 #[utoipa::path(
-    get, path = "/api/v1/supervision-policy", tag = "supervision",
-    responses((status = 200, body = Policy), (status = 401, body = crate::http::Problem)),
+    get, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
+    description = "The registry-wide rules, or with `service_id` the rules that service follows, each marked `scope`: `service` for its own (replacing the registry's for its people), `registry` for the rest. Anyone may read the registry's; a service's are read by its own people and admins.",
+    responses((status = 200, body = Policy), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
-pub async fn get_policy(state: web::Data<AppState>, _auth: Auth) -> Result<HttpResponse, AppError> {
-    let policy = state.db(current).await?;
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
+) -> Result<HttpResponse, AppError> {
+    let service = named_service(q.into_inner().service_id, None)?;
+    if let Some(s) = &service {
+        if !can_read_service_policy(&caller, s) {
+            return Err(AppError::NotFound);
+        }
+    }
+    let policy = state
+        .db(move |conn| {
+            if let Some(s) = &service {
+                crate::services::find(conn, s)?.ok_or(AppError::NotFound)?;
+            }
+            current(conn, service.as_deref())
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(policy))
 }
 
 #[utoipa::path(
-    put, path = "/api/v1/supervision-policy", tag = "supervision", request_body = Policy,
-    description = "Replaces every rule (training leads and admins). Compliance is computed from the new rules at once.",
+    put, path = "/api/v1/supervision-policy", tag = "supervision", request_body = Policy, params(PolicyQuery),
+    description = "Replaces rules as a whole. An admin without `service_id` replaces the registry-wide rules; with it (or a training lead, for their own service only) that service's own rules: each replaces the registry's rule for the same role, stage and type for the service's people, a rule equal to the registry's is not kept (the service follows it), and one left out follows the registry's. At least one rule. Compliance is computed from the new rules at once.",
     responses(
         (status = 200, body = Policy), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -146,66 +391,59 @@ pub async fn get_policy(state: web::Data<AppState>, _auth: Auth) -> Result<HttpR
 pub async fn put_policy(
     state: web::Data<AppState>,
     Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
     body: Json<Policy>,
 ) -> Result<HttpResponse, AppError> {
-    if !can_write_policy(&caller) {
-        return Err(AppError::forbidden());
-    }
     let policy = body.0;
+    let service = named_service(q.into_inner().service_id, policy.service_id.as_deref())?;
+    let target = resolve(&caller, service)?;
     let field_errors = match validate(&policy) {
         Ok(()) => Vec::new(),
         Err(AppError::Validation(errors)) => errors,
         Err(other) => return Err(other),
     };
     let saved = state
-        .write(move |conn| {
-            check(conn, &policy, field_errors)?;
-            let before = current(conn)?;
-            let now = now();
-            diesel::delete(supervision_policy_rules::table).execute(conn)?;
-            for (i, r) in policy.rules.iter().enumerate() {
-                let formats: Vec<&str> = r.formats.iter().map(|f| f.as_str()).collect();
-                diesel::insert_into(supervision_policy_rules::table)
-                    .values((
-                        supervision_policy_rules::id.eq(uuid::Uuid::now_v7().to_string()),
-                        supervision_policy_rules::practitioner_role.eq(&r.practitioner_role),
-                        supervision_policy_rules::stage.eq(&r.stage),
-                        supervision_policy_rules::supervision_type.eq(r.supervision_type.as_str()),
-                        supervision_policy_rules::min_minutes.eq(r.min_minutes),
-                        supervision_policy_rules::window_days.eq(r.window_days),
-                        supervision_policy_rules::formats.eq(formats.join(",")),
-                        supervision_policy_rules::max_group_size.eq(r.max_group_size),
-                        supervision_policy_rules::source.eq(r.source.trim()),
-                        supervision_policy_rules::position.eq(i as i32 + 1),
-                        supervision_policy_rules::created_at.eq(now),
-                        supervision_policy_rules::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            let after = current(conn)?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&caller.id),
-                    action: "replace",
-                    entity_type: "supervision_policy",
-                    entity_id: "supervision_policy",
-                    service_id: None,
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&after).ok(),
-                },
-                now,
-            )?;
-            Ok(after)
-        })
+        .write(move |conn| replace(conn, &caller, &target, policy, field_errors, now()))
         .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
+    description = "Removes a service's own rules (`service_id`, or a training lead's own service): its people follow the registry-wide rules again. The registry-wide rules cannot be removed.",
+    responses(
+        (status = 200, body = Policy), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_policy(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
+) -> Result<HttpResponse, AppError> {
+    let service = named_service(q.into_inner().service_id, None)?;
+    let PolicyTarget::Service(service) = resolve(&caller, service)? else {
+        return Err(AppError::invalid(
+            "service_id",
+            "the registry-wide policy cannot be removed; name a service",
+        ));
+    };
+    let cleared = state
+        .write(move |conn| {
+            crate::services::find(conn, &service)?
+                .ok_or_else(|| AppError::invalid("service_id", "no such service"))?;
+            clear_service(conn, &caller, &service, now())
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(cleared))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
-        resource("/supervision-policy", "GET, PUT")
+        resource("/supervision-policy", "GET, PUT, DELETE")
             .route(web::get().to(get_policy))
-            .route(web::put().to(put_policy)),
+            .route(web::put().to(put_policy))
+            .route(web::delete().to(delete_policy)),
     );
 }

@@ -254,6 +254,8 @@ pub struct PolicyRow {
     pub position: i32,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// `None`: the registry-wide rule; else that service's own.
+    pub service_id: Option<String>,
 }
 
 impl PolicyRow {
@@ -276,6 +278,41 @@ impl PolicyRow {
     }
 }
 
+/// The rows that apply to one person: for each supervision type, their service's own rows
+/// where it has any that apply to them, else the registry's. Written once, for compliance,
+/// the reports, the calendar and the reminders.
+pub fn rows_for<'a>(
+    policy: &'a [PolicyRow],
+    service: Option<&str>,
+    role: Option<&str>,
+    stage: Option<&str>,
+    is_supervisor: bool,
+) -> Vec<&'a PolicyRow> {
+    let applying: Vec<&PolicyRow> = policy
+        .iter()
+        .filter(|r| r.service_id.is_none() || r.service_id.as_deref() == service)
+        .filter(|r| {
+            rules::applies(
+                &r.practitioner_role,
+                r.stage.as_deref(),
+                role,
+                stage,
+                is_supervisor,
+            )
+        })
+        .collect();
+    let overridden: std::collections::HashSet<&str> = applying
+        .iter()
+        .filter(|r| r.service_id.is_some())
+        .map(|r| r.supervision_type.as_str())
+        .collect();
+    applying
+        .into_iter()
+        .filter(|r| r.service_id.is_some() || !overridden.contains(r.supervision_type.as_str()))
+        .collect()
+}
+
+/// Every row: the registry's and every service's (callers pick with [`rows_for`]).
 pub fn load_policy(conn: &mut DbConn) -> Result<Vec<PolicyRow>, AppError> {
     Ok(supervision_policy_rules::table
         .select(PolicyRow::as_select())
@@ -434,16 +471,13 @@ pub fn compliance(
         let logs = window.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let kinds = latest.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
         let items = out.entry(s.id.clone()).or_default();
-        for row in policy {
-            if !rules::applies(
-                &row.practitioner_role,
-                row.stage.as_deref(),
-                s.practitioner_role.as_deref(),
-                s.stage.as_deref(),
-                is_supervisor,
-            ) {
-                continue;
-            }
+        for row in rows_for(
+            policy,
+            s.service_id.as_deref(),
+            s.practitioner_role.as_deref(),
+            s.stage.as_deref(),
+            is_supervisor,
+        ) {
             let Some(rule) = row.rule() else { continue };
             let c = rules::evaluate(&rule, s.wte.unwrap_or(1.0), s.started_on, logs, today);
             let before_window = kinds

@@ -15,6 +15,7 @@ both!(
     a_supervisor_records_sessions_only_in_services_they_supervise_in,
     control_characters_are_refused_everywhere_naming_the_field,
     malformed_bodies_and_loose_dates_are_refused,
+    a_lead_changes_only_their_services_policy_and_courses,
 );
 
 #[actix_web::test]
@@ -381,4 +382,173 @@ fn create_user_checks_what_the_api_checks() {
         .mode()
         & 0o777;
     assert_eq!(mode, 0o600);
+}
+
+async fn case_management_minutes(t: &TestApp, who: &str) -> i64 {
+    let c = t
+        .get(
+            &format!("/api/v1/practitioners/{who}/supervision-compliance"),
+            &t.admin,
+        )
+        .await
+        .expect(200)
+        .json();
+    c["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["supervision_type"] == "case_management")
+        .map(|i| i["required_minutes"].as_i64().unwrap())
+        .expect("a case management item")
+}
+
+async fn a_lead_changes_only_their_services_policy_and_courses(t: TestApp) {
+    let a = t.service("Service A").await;
+    let b = t.service("Service B").await;
+    let (_, lead_a) = t
+        .person(&a, "lead.a@registry.test", &["training_lead"])
+        .await;
+    let (_, lead_b) = t
+        .person(&b, "lead.b@registry.test", &["training_lead"])
+        .await;
+    let (pwp_a, _) = t.person(&a, "pwp.a@registry.test", &["practitioner"]).await;
+    let (pwp_b, _) = t.person(&b, "pwp.b@registry.test", &["practitioner"]).await;
+    let put = |token: String, path: &'static str, body: serde_json::Value| {
+        let t = &t;
+        async move { t.call(Method::PUT, path, Some(&token), Some(body)).await }
+    };
+    // An empty policy is refused, whoever sends it.
+    for token in [&lead_a, &t.admin] {
+        let p = put(
+            token.clone(),
+            "/api/v1/supervision-policy",
+            json!({"rules": []}),
+        )
+        .await
+        .problem(422);
+        assert_eq!(p["errors"][0]["field"], "rules");
+    }
+    // A's lead changes A's rules only.
+    let mut policy = t
+        .get("/api/v1/supervision-policy", &lead_a)
+        .await
+        .expect(200)
+        .json();
+    for r in policy["rules"].as_array_mut().unwrap() {
+        if r["practitioner_role"] == "pwp" && r["supervision_type"] == "case_management" {
+            r["min_minutes"] = json!(90);
+        }
+    }
+    let saved = put(lead_a.clone(), "/api/v1/supervision-policy", policy.clone())
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(saved["service_id"], json!(a));
+    let own: Vec<_> = saved["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["scope"] == "service")
+        .collect();
+    assert_eq!(own.len(), 1, "only the changed rule is A's own: {saved}");
+    assert_eq!(case_management_minutes(&t, &pwp_a).await, 90);
+    assert_eq!(case_management_minutes(&t, &pwp_b).await, 60);
+    let path_b = format!("/api/v1/supervision-policy?service_id={b}");
+    t.call(Method::PUT, &path_b, Some(&lead_a), Some(policy.clone()))
+        .await
+        .problem(403);
+    t.get(&path_b, &lead_a).await.problem(404);
+    // B's lead sees nothing of A's change; the registry-wide rules are the admin's, and a
+    // change to them shows in every lead's trail.
+    let events = t
+        .get(
+            "/api/v1/audit/events?entity_type=supervision_policy",
+            &lead_b,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(events["items"].as_array().unwrap().len(), 0, "{events}");
+    for r in policy["rules"].as_array_mut().unwrap() {
+        if r["practitioner_role"] == "pwp" && r["supervision_type"] == "case_management" {
+            r["min_minutes"] = json!(45);
+        }
+    }
+    put(t.admin.clone(), "/api/v1/supervision-policy", policy)
+        .await
+        .expect(200);
+    assert_eq!(case_management_minutes(&t, &pwp_b).await, 45);
+    assert_eq!(
+        case_management_minutes(&t, &pwp_a).await,
+        90,
+        "A keeps its own rule"
+    );
+    let events = t
+        .get(
+            "/api/v1/audit/events?entity_type=supervision_policy",
+            &lead_b,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(events["items"].as_array().unwrap().len(), 1, "{events}");
+    // A's own rules removed: A follows the registry again.
+    t.call(
+        Method::DELETE,
+        "/api/v1/supervision-policy",
+        Some(&lead_a),
+        None,
+    )
+    .await
+    .expect(200);
+    assert_eq!(case_management_minutes(&t, &pwp_a).await, 45);
+
+    // Courses: an admin's course, or one another service uses, is the admin's to change.
+    let course = |title: &str| {
+        json!({"title": title, "provider": "Provider", "modality": "li_cbt", "body": "BPS",
+               "kind": "practitioner_training", "accredited_from": "2024-01-01", "accredited_until": "2030-12-31"})
+    };
+    let shared = t
+        .post("/api/v1/courses", &t.admin, course("Shared"))
+        .await
+        .expect(201)
+        .json();
+    let sid = shared["id"].as_str().unwrap();
+    let change = json!({"accredited_until": "2027-01-01"});
+    t.patch(&format!("/api/v1/courses/{sid}"), &lead_a, change.clone())
+        .await
+        .problem(403);
+    let mine = t
+        .post("/api/v1/courses", &lead_a, course("A's own"))
+        .await
+        .expect(201)
+        .json();
+    let mid = mine["id"].as_str().unwrap();
+    t.patch(&format!("/api/v1/courses/{mid}"), &lead_a, change.clone())
+        .await
+        .expect(200);
+    t.post(
+        "/api/v1/required-courses",
+        &lead_b,
+        json!({"service_id": b, "course_id": mid}),
+    )
+    .await
+    .expect(201);
+    t.patch(
+        &format!("/api/v1/courses/{mid}"),
+        &lead_a,
+        json!({"accredited_until": "2026-12-31"}),
+    )
+    .await
+    .problem(403);
+    t.patch(&format!("/api/v1/courses/{sid}"), &t.admin, change)
+        .await
+        .expect(200);
+    // The admin's change to a shared course shows in each lead's trail.
+    let events = t
+        .get(&format!("/api/v1/audit/events?entity_id={sid}"), &lead_b)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(events["items"].as_array().unwrap().len(), 2, "{events}");
 }

@@ -957,7 +957,7 @@ async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
         .json();
     assert_eq!(events["items"][0]["action"], "replace");
     assert_eq!(
-        t.count("supervision_policy_rules"),
+        t.count("supervision_policy_rules WHERE service_id IS NULL"),
         8,
         "nothing half-written by the refused attempts"
     );
