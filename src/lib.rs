@@ -135,25 +135,42 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }
 
-/// The HTTP server over a bound listener: the app with its connection limits. A request whose
-/// headers do not arrive within 5 s is refused (408) by actix; one whose body does not arrive
-/// within `body_timeout_secs` answers 408 from the JSON extractor; each worker holds at most
-/// `max_connections` connections.
+/// The HTTP server over a bound listener, as `HttpServer` would build it, except that every
+/// connection goes through [`http::wire::ProblemIo`] so even the parser's refusals are problem
+/// details. Headers must arrive within 5 s (408); a body within `body_timeout_secs` (408, from
+/// the JSON extractor); each worker holds at most `max_connections` connections.
 pub fn server(
     data: web::Data<AppState>,
     listener: std::net::TcpListener,
 ) -> Result<actix_web::dev::Server, String> {
+    use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
     let settings = data.settings.clone();
     let addr = listener
         .local_addr()
-        .map(|a| a.to_string())
-        .unwrap_or_default();
-    Ok(actix_web::HttpServer::new(move || build_app(data.clone()))
-        .client_request_timeout(std::time::Duration::from_secs(5))
-        .client_disconnect_timeout(std::time::Duration::from_secs(2))
-        .max_connections(settings.max_connections)
+        .map_err(|e| format!("cannot read the listening address: {e}"))?;
+    Ok(actix_server::Server::build()
+        .max_concurrent_connections(settings.max_connections)
         .shutdown_timeout(30)
-        .listen(listener)
+        .listen("registry", listener, move || {
+            let app = build_app(data.clone())
+                .into_factory()
+                .map_err(|e: actix_web::Error| e.error_response().map_into_boxed_body());
+            let http = actix_http::HttpService::build()
+                .client_request_timeout(std::time::Duration::from_secs(5))
+                .client_disconnect_timeout(std::time::Duration::from_secs(2))
+                .local_addr(addr)
+                .finish(map_config(app, |_| actix_web::dev::AppConfig::default()));
+            fn_service(|io: actix_web::rt::net::TcpStream| async move {
+                let peer = io.peer_addr().ok();
+                let _ = io.set_nodelay(true);
+                Ok((
+                    http::wire::ProblemIo::new(io),
+                    actix_http::Protocol::Http1,
+                    peer,
+                ))
+            })
+            .and_then(http)
+        })
         .map_err(|e| format!("cannot listen on {addr}: {e}"))?
         .run())
 }

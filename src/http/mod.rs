@@ -6,6 +6,7 @@ pub mod csv;
 mod error;
 pub mod input;
 pub mod page;
+pub mod wire;
 
 use std::future::Future;
 use std::pin::Pin;

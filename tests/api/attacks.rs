@@ -34,6 +34,75 @@ async fn a_body_that_never_arrives_answers_408() {
     assert!(answer.contains("application/problem+json"), "{answer}");
 }
 
+/// What the parser refuses is answered as problem details too, on a real socket.
+#[actix_web::test]
+async fn refusals_by_the_http_parser_are_problem_details() {
+    let Some(t) = TestApp::start(Backend::Sqlite).await else {
+        return;
+    };
+    let addr = t.serve();
+    let wait = std::time::Duration::from_secs(10);
+    let ok = raw_exchange(
+        addr,
+        b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".to_vec(),
+        wait,
+    )
+    .await;
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    let long = format!(
+        "GET /api/v1/{} HTTP/1.1\r\nHost: x\r\n\r\n",
+        "a".repeat(70_000)
+    );
+    let many: String = (0..120).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("a URI over 70,000 characters", long.into_bytes(), "400"),
+        (
+            "a raw 0xFF in the path",
+            b"GET /api/v1/\xff HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            "a raw NUL in the path",
+            b"GET /api/v1/\x00 HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            "a control character in X-Request-Id",
+            b"GET /health HTTP/1.1\r\nHost: x\r\nX-Request-Id: a\x01b\r\n\r\n".to_vec(),
+            "400",
+        ),
+        (
+            "too many headers",
+            format!("GET /health HTTP/1.1\r\nHost: x\r\n{many}\r\n").into_bytes(),
+            "431",
+        ),
+        (
+            "headers too large",
+            format!(
+                "GET /health HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+                "b".repeat(140_000)
+            )
+            .into_bytes(),
+            "431",
+        ),
+    ];
+    for (what, raw, status) in cases {
+        let answer = raw_exchange(addr, raw, wait).await;
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{what}: {answer:.200}"
+        );
+        assert!(
+            answer.contains("content-type: application/problem+json"),
+            "{what}: {answer}"
+        );
+        let body = answer.split("\r\n\r\n").nth(1).unwrap_or_default();
+        let p: serde_json::Value =
+            serde_json::from_str(body).unwrap_or_else(|_| panic!("{what}: {answer}"));
+        assert_eq!(p["status"].to_string(), status, "{what}");
+    }
+}
+
 #[actix_web::test]
 async fn files_holding_personal_data_are_private() {
     use std::os::unix::fs::PermissionsExt;
