@@ -94,7 +94,7 @@ impl Default for Settings {
             reminder_max_attempts: 8,
             reminder_backoff_secs: 60,
             hash_workers: 0,
-            hash_queue: 64,
+            hash_queue: 128,
             body_timeout_secs: 10,
             max_connections: 1024,
             trusted_proxies: Vec::new(),
