@@ -44,6 +44,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A path nobody serves (unlike `NotFound`, which is a record).
+    #[error("no such path")]
+    NoSuchPath,
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
     #[error("{0}")]
@@ -87,7 +90,7 @@ impl AppError {
             AppError::BadRequest(_) => "bad-request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound => "not-found",
+            AppError::NotFound | AppError::NoSuchPath => "not-found",
             AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge => "payload-too-large",
@@ -108,6 +111,9 @@ impl AppError {
             | AppError::Forbidden(d)
             | AppError::Conflict(d) => d.clone(),
             AppError::NotFound => "no such record".into(),
+            AppError::NoSuchPath => {
+                "no such path; the API is described at /api/v1/openapi.json and /docs/".into()
+            }
             AppError::MethodNotAllowed(allow) => format!("this path answers only {allow}"),
             AppError::PayloadTooLarge => "the request body is larger than 256 KiB".into(),
             AppError::UnsupportedMediaType => "send the body as application/json".into(),
@@ -148,7 +154,7 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NoSuchPath => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -128,7 +128,7 @@ fn loggable_path(path: &str) -> &str {
 
 /// Any path nobody serves.
 pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NotFound)
+    Err(AppError::NoSuchPath)
 }
 
 /// Ids are UUIDs: anything else cannot name a record, so it is a 404 like an unknown id.

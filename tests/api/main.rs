@@ -10,6 +10,7 @@ mod calendar;
 mod competences;
 mod errors;
 mod evidence;
+mod house;
 mod people;
 mod reference;
 mod reminders;

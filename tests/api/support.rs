@@ -49,7 +49,7 @@ pub enum TestDb {
     Postgres { admin_url: String, name: String },
 }
 
-fn pg_admin_url() -> String {
+pub fn pg_admin_url() -> String {
     std::env::var("REGISTRY_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
@@ -59,9 +59,85 @@ fn with_timeout(url: &str) -> String {
     format!("{url}{sep}connect_timeout=3")
 }
 
+/// Databases this process made start with its id, so a later run can tell a crashed run's
+/// leftovers (whose process is gone) from another live run's.
+fn pg_prefix() -> String {
+    format!("registry_test_{}_", std::process::id())
+}
+
+fn pg_url_for(admin_url: &str, name: &str) -> String {
+    let mut url = url::Url::parse(admin_url).expect("admin url");
+    url.set_path(name);
+    url.to_string()
+}
+
+/// Drops the databases of test runs whose process has ended (crashed or killed runs).
+fn sweep_leftovers(conn: &mut diesel::PgConnection) {
+    #[derive(diesel::QueryableByName)]
+    struct Name {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        datname: String,
+    }
+    let names: Vec<Name> = diesel::sql_query(
+        "SELECT datname FROM pg_database WHERE datname LIKE 'registry\\_test\\_%'",
+    )
+    .load(conn)
+    .unwrap_or_default();
+    for n in names {
+        let pid = n
+            .datname
+            .split('_')
+            .nth(2)
+            .and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = diesel::sql_query(format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                n.datname
+            ))
+            .execute(conn);
+        }
+    }
+}
+
+/// One migrated (and seeded) template a test process; each test clones it, which is much
+/// cheaper than migrating from nothing. Made once, after sweeping crashed runs' leftovers.
+fn pg_template(admin_url: &str) -> Result<String, String> {
+    static TEMPLATE: std::sync::OnceLock<Result<String, String>> = std::sync::OnceLock::new();
+    TEMPLATE
+        .get_or_init(|| {
+            use diesel_migrations::MigrationHarness;
+            let mut conn = diesel::PgConnection::establish(&with_timeout(admin_url))
+                .map_err(|e| e.to_string())?;
+            sweep_leftovers(&mut conn);
+            let name = format!("{}template", pg_prefix());
+            diesel::sql_query(format!("DROP DATABASE IF EXISTS {name}"))
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())?;
+            diesel::sql_query(format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .map_err(|e| e.to_string())?;
+            let mut tpl = diesel::PgConnection::establish(&pg_url_for(admin_url, &name))
+                .map_err(|e| e.to_string())?;
+            tpl.run_pending_migrations(registry::db::POSTGRES_MIGRATIONS)
+                .map_err(|e| e.to_string())?;
+            Ok(name)
+        })
+        .clone()
+}
+
 impl TestDb {
     /// `None` when PostgreSQL is not reachable and not required.
     pub fn create(backend: Backend) -> Option<(TestDb, String)> {
+        Self::create_from(backend, true)
+    }
+
+    /// An empty database (no migrations), for tests of the migrations themselves.
+    pub fn create_empty(backend: Backend) -> Option<(TestDb, String)> {
+        Self::create_from(backend, false)
+    }
+
+    fn create_from(backend: Backend, migrated: bool) -> Option<(TestDb, String)> {
         match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().expect("temp dir");
@@ -70,23 +146,33 @@ impl TestDb {
             }
             Backend::Postgres => {
                 let admin_url = pg_admin_url();
+                let unreachable = |e: String| {
+                    if std::env::var("REGISTRY_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
+                        panic!("PostgreSQL is required (REGISTRY_TEST_REQUIRE_POSTGRES=1) but unreachable: {e}");
+                    }
+                    eprintln!("skipping the PostgreSQL run: {e}");
+                };
                 let mut conn = match diesel::PgConnection::establish(&with_timeout(&admin_url)) {
                     Ok(c) => c,
                     Err(e) => {
-                        if std::env::var("REGISTRY_TEST_REQUIRE_POSTGRES").as_deref() == Ok("1") {
-                            panic!("PostgreSQL is required (REGISTRY_TEST_REQUIRE_POSTGRES=1) but unreachable: {e}");
-                        }
-                        eprintln!("skipping the PostgreSQL run: {e}");
+                        unreachable(e.to_string());
                         return None;
                     }
                 };
-                let name = format!("registry_test_{}", uuid::Uuid::new_v4().simple());
-                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                let name = format!("{}{}", pg_prefix(), uuid::Uuid::new_v4().simple());
+                let statement = if migrated {
+                    match pg_template(&admin_url) {
+                        Ok(t) => format!("CREATE DATABASE {name} TEMPLATE {t}"),
+                        Err(e) => panic!("cannot make the template database: {e}"),
+                    }
+                } else {
+                    format!("CREATE DATABASE {name}")
+                };
+                diesel::sql_query(statement)
                     .execute(&mut conn)
                     .expect("create database");
-                let mut url = url::Url::parse(&admin_url).expect("admin url");
-                url.set_path(&name);
-                Some((TestDb::Postgres { admin_url, name }, url.to_string()))
+                let url = pg_url_for(&admin_url, &name);
+                Some((TestDb::Postgres { admin_url, name }, url))
             }
         }
     }
@@ -262,6 +348,31 @@ impl TestApp {
         tweak: impl FnOnce(&mut Settings),
     ) -> Option<TestApp> {
         let (db, url) = TestDb::create(backend)?;
+        Self::start_db(backend, db, url, tweak).await
+    }
+
+    /// An app on a fresh database reached at `url` instead (through a proxy, say).
+    pub async fn start_on(
+        backend: Backend,
+        url: String,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
+        let (db, _) = TestDb::create(backend)?;
+        let name = match &db {
+            TestDb::Postgres { name, .. } => name.clone(),
+            TestDb::Sqlite(_) => String::new(),
+        };
+        let mut url = url::Url::parse(&url).expect("url");
+        url.set_path(&name);
+        Self::start_db(backend, db, url.to_string(), tweak).await
+    }
+
+    async fn start_db(
+        backend: Backend,
+        db: TestDb,
+        url: String,
+        tweak: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         let data = tempfile::tempdir().expect("data dir");
         let smtp = SmtpReceiver::start();
         let mut settings = Settings {
@@ -483,4 +594,68 @@ pub async fn raw_exchange(
     })
     .await
     .expect("blocking")
+}
+
+/// A TCP proxy between the app and PostgreSQL that a test can cut and restore, to see what the
+/// app answers while its database is gone.
+pub struct CutProxy {
+    pub port: u16,
+    up: Arc<std::sync::atomic::AtomicBool>,
+    open: Arc<Mutex<Vec<std::net::TcpStream>>>,
+}
+
+impl CutProxy {
+    pub fn start(upstream: std::net::SocketAddr) -> CutProxy {
+        use std::sync::atomic::Ordering;
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind proxy");
+        let port = listener.local_addr().expect("addr").port();
+        let up = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let open: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
+        let (up2, open2) = (up.clone(), open.clone());
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if !up2.load(Ordering::SeqCst) {
+                    let _ = client.shutdown(std::net::Shutdown::Both);
+                    continue;
+                }
+                let Ok(server) = std::net::TcpStream::connect(upstream) else {
+                    continue;
+                };
+                if let Ok(mut list) = open2.lock() {
+                    for s in [&client, &server] {
+                        if let Ok(c) = s.try_clone() {
+                            list.push(c);
+                        }
+                    }
+                }
+                for (mut from, mut to) in [
+                    (client.try_clone(), server.try_clone()),
+                    (server.try_clone(), client.try_clone()),
+                ]
+                .into_iter()
+                .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        CutProxy { port, up, open }
+    }
+
+    /// Closes every open connection and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut list) = self.open.lock() {
+            for s in list.drain(..) {
+                let _ = s.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
 }
