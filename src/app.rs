@@ -9,7 +9,7 @@ use crate::auth::password::Hashers;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Settings;
 use crate::db::{self, DbConn, Pool};
-use crate::http::AppError;
+use crate::error::AppError;
 use crate::mail::Mailer;
 
 #[derive(Clone)]

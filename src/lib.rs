@@ -1,6 +1,7 @@
 //! registry: the training, accreditation and clinical-supervision registry for NHS Talking
 //! Therapies services. `main` and the tests build the same app from here.
 
+pub mod accounts;
 pub mod accreditation;
 pub mod app;
 pub mod audit;
@@ -9,6 +10,7 @@ pub mod calendar;
 pub mod competences;
 pub mod config;
 pub mod db;
+pub mod error;
 pub mod evidence;
 pub mod files;
 pub mod http;
@@ -204,7 +206,7 @@ pub fn build_app(
         )
         .service(
             web::scope("/api/v1")
-                .configure(auth::routes)
+                .configure(accounts::routes)
                 .configure(services::routes)
                 .configure(people::routes)
                 .configure(reference::routes)

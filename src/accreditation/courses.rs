@@ -328,7 +328,7 @@ pub async fn create_course(
                     entity_id: &course.id,
                     service_id: owner.as_deref(),
                     before: None,
-                    after: snapshot(&course),
+                    after: snapshot(&course)?,
                 },
                 now,
             )?;
@@ -438,8 +438,8 @@ pub async fn patch_course(
                     entity_type: "course",
                     entity_id: &id,
                     service_id: owner.as_deref(),
-                    before: snapshot(&b),
-                    after: snapshot(&a),
+                    before: snapshot(&b)?,
+                    after: snapshot(&a)?,
                 },
                 now,
             )?;

@@ -303,7 +303,7 @@ pub async fn create_cpd(
                     entity_id: &a.id,
                     service_id: service.as_deref(),
                     before: None,
-                    after: snapshot(&a),
+                    after: snapshot(&a)?,
                 },
                 now,
             )?;
@@ -398,8 +398,8 @@ pub async fn patch_cpd(
                     entity_type: "cpd_activity",
                     entity_id: &id,
                     service_id: service.as_deref(),
-                    before: snapshot(&before),
-                    after: snapshot(&a),
+                    before: snapshot(&before)?,
+                    after: snapshot(&a)?,
                 },
                 now,
             )?;
@@ -433,7 +433,7 @@ pub async fn delete_cpd(
                     entity_type: "cpd_activity",
                     entity_id: &id,
                     service_id: service.as_deref(),
-                    before: snapshot(&before),
+                    before: snapshot(&before)?,
                     after: None,
                 },
                 now(),

@@ -318,7 +318,7 @@ pub async fn create_accreditation(
                 ))
                 .execute(conn)?;
             let view = with_cpd(conn, vec![row], today)?.remove(0);
-            audit::record(conn, Change { actor_id: Some(&caller.id), action: "create", entity_type: "accreditation", entity_id: &view.id, service_id: service.as_deref(), before: None, after: snapshot(&view) }, now)?;
+            audit::record(conn, Change { actor_id: Some(&caller.id), action: "create", entity_type: "accreditation", entity_id: &view.id, service_id: service.as_deref(), before: None, after: snapshot(&view)? }, now)?;
             Ok(view)
         })
         .await?;
@@ -399,8 +399,8 @@ pub async fn verify(
                     entity_type: "accreditation",
                     entity_id: &id,
                     service_id: service.as_deref(),
-                    before: snapshot(&views[0]),
-                    after: snapshot(&after),
+                    before: snapshot(&views[0])?,
+                    after: snapshot(&after)?,
                 },
                 now,
             )?;

@@ -18,7 +18,7 @@ use validator::Validate;
 use crate::app::{now, AppState};
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_manage_people_of, Caller};
-use crate::auth::{require_admin, Auth};
+use crate::auth::{Admin, Auth};
 use crate::db::schema::{accreditation_bodies, credential_kinds, modalities};
 use crate::db::DbConn;
 use crate::http::page::whole;
@@ -178,10 +178,9 @@ pub async fn list_kinds(
 )]
 pub async fn create_kind(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     body: Json<NewCredentialKind>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let created = state
@@ -230,7 +229,7 @@ pub async fn create_kind(
                     entity_id: &kind.id,
                     service_id: None,
                     before: None,
-                    after: snapshot(&kind),
+                    after: snapshot(&kind)?,
                 },
                 now,
             )?;
@@ -251,12 +250,11 @@ pub async fn create_kind(
 )]
 pub async fn patch_kind(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     id: web::Path<String>,
     body: Json<CredentialKindPatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    require_admin(&caller)?;
     let p = body.0;
     validate(&p)?;
     let updated = state
@@ -295,8 +293,8 @@ pub async fn patch_kind(
                     entity_type: "credential_kind",
                     entity_id: &id,
                     service_id: None,
-                    before: snapshot(&before),
-                    after: snapshot(&after),
+                    before: snapshot(&before)?,
+                    after: snapshot(&after)?,
                 },
                 now,
             )?;
@@ -325,11 +323,10 @@ pub struct ModalityPatch {
 )]
 pub async fn patch_modality(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     code: web::Path<String>,
     body: Json<ModalityPatch>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&caller)?;
     let code = code.into_inner();
     let new_body = body.0.body;
     let updated = state
@@ -362,8 +359,8 @@ pub async fn patch_modality(
                     entity_type: "modality",
                     entity_id: &code,
                     service_id: None,
-                    before: snapshot(&before),
-                    after: snapshot(&after),
+                    before: snapshot(&before)?,
+                    after: snapshot(&after)?,
                 },
                 now(),
             )?;

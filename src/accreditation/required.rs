@@ -282,7 +282,7 @@ pub async fn create_required(
                     entity_id: &r.id,
                     service_id: Some(&r.service_id),
                     before: None,
-                    after: snapshot(&r),
+                    after: snapshot(&r)?,
                 },
                 now,
             )?;
@@ -324,7 +324,7 @@ pub async fn delete_required(
                     entity_type: "required_course",
                     entity_id: &id,
                     service_id: Some(&r.service_id),
-                    before: snapshot(&r),
+                    before: snapshot(&r)?,
                     after: None,
                 },
                 now(),

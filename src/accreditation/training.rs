@@ -208,7 +208,7 @@ pub async fn create_training(
                     entity_id: &record.id,
                     service_id: service.as_deref(),
                     before: None,
-                    after: snapshot(&record),
+                    after: snapshot(&record)?,
                 },
                 now,
             )?;
@@ -292,8 +292,8 @@ pub async fn patch_training(
                     entity_type: "training_record",
                     entity_id: &id,
                     service_id: service.as_deref(),
-                    before: snapshot(&before),
-                    after: snapshot(&r),
+                    before: snapshot(&before)?,
+                    after: snapshot(&r)?,
                 },
                 now,
             )?;

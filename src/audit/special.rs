@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::{record_all, AuditEvent, Change};
 use crate::db::DbConn;
-use crate::http::AppError;
+use crate::error::AppError;
 
 /// Keys of audited values that hold special-category data.
 pub const FIELDS: [&str; 2] = ["ethnicity", "languages"];

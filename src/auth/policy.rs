@@ -79,6 +79,11 @@ impl Caller {
     }
 }
 
+/// Admin-only routes (services, supervisor links, the registry-wide policy, ...).
+pub fn is_admin(caller: &Caller) -> bool {
+    caller.is_admin()
+}
+
 /// Which people a caller may list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PeopleScope {
@@ -142,6 +147,34 @@ pub fn audit_scope(caller: &Caller) -> Option<PeopleScope> {
         caller.service_id.clone().map(PeopleScope::Service)
     } else {
         None
+    }
+}
+
+/// How the audit trail shows special-category values (ethnicity, languages).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SpecialCategoryView {
+    Redact,
+    /// Shown, each reading recorded: admins only.
+    Reveal,
+}
+
+/// `?special_category=` as asked: `redact` (the default) for anyone who may read the trail,
+/// `reveal` for admins alone (403 for anyone else), anything else a 422.
+pub fn special_category_view(
+    caller: &Caller,
+    asked: Option<&str>,
+) -> Result<SpecialCategoryView, crate::error::AppError> {
+    use crate::error::AppError;
+    match asked {
+        None | Some("redact") => Ok(SpecialCategoryView::Redact),
+        Some("reveal") if caller.is_admin() => Ok(SpecialCategoryView::Reveal),
+        Some("reveal") => Err(AppError::Forbidden(
+            "only an admin may reveal special-category data".into(),
+        )),
+        Some(_) => Err(AppError::invalid(
+            "special_category",
+            "must be redact or reveal",
+        )),
     }
 }
 
@@ -403,6 +436,22 @@ mod tests {
         assert!(can_read_service_policy(&tl, "s1"));
         assert!(!can_read_service_policy(&tl, "s2"));
         assert!(can_read_service_policy(&a, "s2"));
+    }
+
+    #[test]
+    fn only_an_admin_reveals_special_category_data() {
+        let tl = caller(&[Role::TrainingLead], Some("s1"));
+        assert_eq!(
+            special_category_view(&tl, None).ok(),
+            Some(SpecialCategoryView::Redact)
+        );
+        assert!(special_category_view(&tl, Some("reveal")).is_err());
+        let a = caller(&[Role::Admin], None);
+        assert_eq!(
+            special_category_view(&a, Some("reveal")).ok(),
+            Some(SpecialCategoryView::Reveal)
+        );
+        assert!(special_category_view(&a, Some("show")).is_err());
     }
 
     #[test]

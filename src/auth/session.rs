@@ -7,7 +7,7 @@ use super::policy::{roles_from_text, Caller};
 use super::tokens::{digest, new_secret};
 use crate::db::schema::{invitations, refresh_tokens, sessions, users};
 use crate::db::DbConn;
-use crate::http::AppError;
+use crate::error::AppError;
 
 /// What login needs to know of an account, found by email.
 pub struct LoginCandidate {

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 
 use crate::db::schema::login_failures;
 use crate::db::DbConn;
-use crate::http::AppError;
+use crate::error::AppError;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {

@@ -14,7 +14,7 @@ use crate::db::schema::{
     users,
 };
 use crate::db::DbConn;
-use crate::http::AppError;
+use crate::error::AppError;
 
 /// Modality code -> accrediting body code.
 pub fn modality_bodies(conn: &mut DbConn) -> Result<Vec<(String, String)>, AppError> {

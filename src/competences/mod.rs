@@ -17,7 +17,7 @@ use validator::Validate;
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_manage_people_of, report_scope, Caller, PeopleScope, Role};
-use crate::auth::{require_admin, Auth};
+use crate::auth::{Admin, Auth};
 use crate::db::schema::{
     competencies, competency_assessments, competency_frameworks, framework_assessors, users,
 };
@@ -211,10 +211,9 @@ pub struct NamedAssessor {
 )]
 pub async fn create_framework(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     body: Json<NewFramework>,
 ) -> Result<HttpResponse, AppError> {
-    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let f = state
@@ -260,7 +259,7 @@ pub async fn create_framework(
                     entity_id: &f.id,
                     service_id: None,
                     before: None,
-                    after: snapshot(&f),
+                    after: snapshot(&f)?,
                 },
                 now,
             )?;
@@ -281,12 +280,11 @@ pub async fn create_framework(
 )]
 pub async fn add_competence(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     id: web::Path<String>,
     body: Json<NewCompetence>,
 ) -> Result<HttpResponse, AppError> {
     let framework = parse_id(&id)?;
-    require_admin(&caller)?;
     let b = body.0;
     validate(&b)?;
     let c = state
@@ -355,7 +353,7 @@ pub async fn add_competence(
                     entity_id: &c.id,
                     service_id: None,
                     before: None,
-                    after: snapshot(&c),
+                    after: snapshot(&c)?,
                 },
                 now,
             )?;
@@ -373,12 +371,11 @@ pub async fn add_competence(
 )]
 pub async fn patch_competence(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     id: web::Path<String>,
     body: Json<CompetencePatch>,
 ) -> Result<HttpResponse, AppError> {
     let id = parse_id(&id)?;
-    require_admin(&caller)?;
     let p = body.0;
     validate(&p)?;
     let c = state
@@ -419,8 +416,8 @@ pub async fn patch_competence(
                     entity_type: "competence",
                     entity_id: &id,
                     service_id: None,
-                    before: snapshot(&before),
-                    after: snapshot(&c),
+                    before: snapshot(&before)?,
+                    after: snapshot(&c)?,
                 },
                 now,
             )?;
@@ -439,12 +436,11 @@ pub async fn patch_competence(
 )]
 pub async fn name_assessor(
     state: web::Data<AppState>,
-    Auth(caller): Auth,
+    Admin(caller): Admin,
     id: web::Path<String>,
     body: Json<NamedAssessor>,
 ) -> Result<HttpResponse, AppError> {
     let framework = parse_id(&id)?;
-    require_admin(&caller)?;
     let user =
         parse_id(&body.0.user_id).map_err(|_| AppError::invalid("user_id", "no such person"))?;
     state
@@ -761,7 +757,7 @@ pub async fn assess(
                     entity_id: &a.id,
                     service_id: service.as_deref(),
                     before: None,
-                    after: snapshot(&a),
+                    after: snapshot(&a)?,
                 },
                 now,
             )?;

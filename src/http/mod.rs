@@ -3,7 +3,6 @@
 
 pub mod client;
 pub mod csv;
-mod error;
 pub mod input;
 pub mod page;
 pub mod wire;
@@ -20,7 +19,7 @@ use actix_web::{web, FromRequest, HttpRequest, Resource};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-pub use error::{AppError, FieldError, Problem};
+pub use crate::error::{AppError, FieldError, Problem};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;

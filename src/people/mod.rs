@@ -126,8 +126,8 @@ impl Person {
 /// How a person is written to the audit trail: every field, the special-category ones
 /// included so the history of a change is complete. `GET /audit/events` redacts those (see
 /// `audit::special`), and revealing them is itself audited.
-fn audited(p: &PersonWithModality) -> Option<serde_json::Value> {
-    serde_json::to_value(Person::view(p.clone(), true)).ok()
+fn audited(p: &PersonWithModality) -> Result<Option<serde_json::Value>, AppError> {
+    audit::snapshot(&Person::view(p.clone(), true))
 }
 
 fn one_line(field: &str) -> impl Fn(&String) -> Result<(), validator::ValidationError> + '_ {
@@ -419,7 +419,7 @@ pub fn create_account(
             entity_id: &row.id,
             service_id: row.service_id.as_deref(),
             before: None,
-            after: audited(&created),
+            after: audited(&created)?,
         },
         now,
     )?;
@@ -737,8 +737,8 @@ pub async fn patch_practitioner(
                     entity_type: "practitioner",
                     entity_id: &row.id,
                     service_id: row.service_id.as_deref(),
-                    before: audited(&before),
-                    after: audited(&after),
+                    before: audited(&before)?,
+                    after: audited(&after)?,
                 },
                 now,
             )?;
@@ -799,8 +799,8 @@ pub async fn deactivate_practitioner(
                     entity_type: "practitioner",
                     entity_id: &id,
                     service_id: before.0.service_id.as_deref(),
-                    before: audited(&before),
-                    after: audited(&after),
+                    before: audited(&before)?,
+                    after: audited(&after)?,
                 },
                 now,
             )

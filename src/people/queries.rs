@@ -6,8 +6,8 @@ use diesel::prelude::*;
 use crate::auth::policy::PeopleScope;
 use crate::db::schema::{courses, person_interests, practitioner_roles, training_records, users};
 use crate::db::DbConn;
+use crate::error::AppError;
 use crate::http::page::PageRequest;
-use crate::http::AppError;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 

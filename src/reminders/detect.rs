@@ -20,7 +20,7 @@ use crate::db::schema::{
     notification_preferences, required_courses, supervision_logs, users,
 };
 use crate::db::DbConn;
-use crate::http::AppError;
+use crate::error::AppError;
 use crate::supervision::queries::{compliance, load_policy, Subject, SUBJECT_COLUMNS};
 use crate::supervision::rules::{ComplianceStatus, Format, LogFact, LogStatus, SupervisionType};
 

@@ -14,7 +14,7 @@ use diesel::sql_types::{Bool, Date, Nullable, Text, Timestamp};
 use super::rules::{backoff_secs, digest_subject, Lapse};
 use crate::db::schema::{deliveries, notifications, users};
 use crate::db::{write_tx, DbConn};
-use crate::http::AppError;
+use crate::error::AppError;
 use crate::mail::{escape_html, Email};
 
 /// A claim older than this is taken to be from an instance that died while sending.

@@ -135,7 +135,7 @@ pub async fn create_service(
                     entity_id: &service.id,
                     service_id: Some(&service.id),
                     before: None,
-                    after: snapshot(&service),
+                    after: snapshot(&service)?,
                 },
                 now,
             )?;
@@ -215,8 +215,8 @@ pub async fn patch_service(
                     entity_type: "service",
                     entity_id: &id,
                     service_id: Some(&id),
-                    before: snapshot(&before),
-                    after: snapshot(&after),
+                    before: snapshot(&before)?,
+                    after: snapshot(&after)?,
                 },
                 now,
             )?;

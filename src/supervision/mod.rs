@@ -198,8 +198,8 @@ fn audit_log(
             entity_type: "supervision_log",
             entity_id: &id,
             service_id: service,
-            before: before.and_then(snapshot),
-            after: after.and_then(snapshot),
+            before: before.map(snapshot).transpose()?.flatten(),
+            after: after.map(snapshot).transpose()?.flatten(),
         },
         now(),
     )
@@ -585,16 +585,18 @@ fn sign_off_all(
     }
     let changes = checked
         .iter()
-        .map(|(before, after, service)| Change {
-            actor_id: Some(&caller.id),
-            action: review_action(LogStatus::SignedOff),
-            entity_type: "supervision_log",
-            entity_id: &after.id,
-            service_id: service.as_deref(),
-            before: snapshot(before),
-            after: snapshot(after),
+        .map(|(before, after, service)| {
+            Ok(Change {
+                actor_id: Some(&caller.id),
+                action: review_action(LogStatus::SignedOff),
+                entity_type: "supervision_log",
+                entity_id: &after.id,
+                service_id: service.as_deref(),
+                before: snapshot(before)?,
+                after: snapshot(after)?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, AppError>>()?;
     audit::record_all(conn, changes, now)?;
     Ok(checked.into_iter().map(|(_, after, _)| after).collect())
 }

@@ -13,8 +13,8 @@ use super::rules::{self, ComplianceStatus, Format, LogFact, LogStatus, Rule, Sup
 use crate::auth::policy::{roles_from_text, Caller, Role};
 use crate::db::schema::{supervision_logs, supervision_policy_rules, users};
 use crate::db::DbConn;
+use crate::error::AppError;
 use crate::http::page::PageRequest;
-use crate::http::AppError;
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
 #[diesel(table_name = supervision_logs)]

@@ -1,0 +1,319 @@
+//! Accounts: login with throttling, rotating refresh tokens, logout, invitations and `/me`.
+//! The rules they use (passwords, tokens, sessions, throttling) live in `auth`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::app::{now, AppState};
+use crate::audit::{self, Change};
+use crate::auth::policy::Role;
+use crate::auth::session::{self, Refresh};
+use crate::auth::{throttle, valid_password, Auth};
+use crate::error::AppError;
+use crate::http::client::client_addr;
+use crate::http::{resource, validate, Json};
+
+/// The one answer to any failed login, whether or not the email exists.
+pub const LOGIN_REFUSED: &str = "the email or password is not correct";
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct LoginRequest {
+    #[validate(length(min = 1, max = 320, message = "is required"))]
+    pub email: String,
+    #[validate(length(min = 1, max = 1024, message = "is required"))]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenPair {
+    pub access_token: String,
+    pub refresh_token: String,
+    /// Always "Bearer".
+    pub token_type: &'static str,
+    /// Seconds the access token lives.
+    pub expires_in: i64,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct RefreshRequest {
+    #[validate(length(min = 1, max = 200, message = "is required"))]
+    pub refresh_token: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct AcceptInviteRequest {
+    #[validate(length(min = 1, max = 200, message = "is required"))]
+    pub token: String,
+    #[validate(custom(function = "valid_password"))]
+    pub password: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub email: String,
+    pub full_name: String,
+    pub roles: Vec<Role>,
+    pub service_id: Option<String>,
+}
+
+fn token_pair(
+    state: &AppState,
+    user_id: &str,
+    session_id: &str,
+    refresh_token: String,
+) -> Result<TokenPair, AppError> {
+    let access_token = state
+        .tokens
+        .issue(user_id, session_id, chrono::Utc::now().timestamp())
+        .map_err(AppError::internal)?;
+    Ok(TokenPair {
+        access_token,
+        refresh_token,
+        token_type: "Bearer",
+        expires_in: state.tokens.access_ttl_secs,
+    })
+}
+
+fn limits(state: &AppState) -> throttle::Limits {
+    throttle::Limits {
+        per_account: state.settings.login_max_failures_per_account,
+        per_address: state.settings.login_max_failures_per_address,
+        window_secs: state.settings.login_window_secs,
+    }
+}
+
+/// Exchanges email and password for a token pair. Any wrong pair is the same 401; too many
+/// failures for the account or from the address answer 429 with `Retry-After`. The attempt is
+/// counted before the password is checked, so concurrent guesses cannot outrun the limit.
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    )
+)]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let email = body.email.trim().to_lowercase();
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    let account_key = throttle::account_key(&email);
+    let address_key = throttle::address_key(&address);
+    let limits = limits(&state);
+
+    let (k1, k2) = (account_key.clone(), address_key.clone());
+    let (attempts, candidate) = state
+        .write(move |conn| {
+            let ids = throttle::begin_attempt(
+                conn,
+                &[(&k1, limits.per_account), (&k2, limits.per_address)],
+                limits.window_secs,
+                now(),
+            )?;
+            Ok((ids, session::find_by_email(conn, &email)?))
+        })
+        .await?;
+    let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
+    let matches = match state.hashers.verify(body.password, stored).await {
+        Ok(m) => m,
+        Err(e) => {
+            // Not checked, so not a failure: the attempt is taken back.
+            state
+                .write(move |conn| throttle::forgive(conn, &attempts))
+                .await?;
+            return Err(e);
+        }
+    };
+
+    match candidate {
+        Some(c) if matches && c.active => {
+            let ttl = state.settings.refresh_token_ttl_days;
+            let user_id = c.user_id.clone();
+            let (session_id, refresh) = state
+                .write(move |conn| {
+                    throttle::clear(conn, &account_key)?;
+                    throttle::forgive(conn, &attempts)?;
+                    session::open(conn, &user_id, ttl, now())
+                })
+                .await?;
+            tracing::info!(user_id = %c.user_id, "login");
+            Ok(HttpResponse::Ok().json(token_pair(&state, &c.user_id, &session_id, refresh)?))
+        }
+        _ => {
+            tracing::info!(address = %address, "login refused");
+            Err(AppError::Unauthorized(LOGIN_REFUSED.into()))
+        }
+    }
+}
+
+/// Spends a refresh token for a new pair. A token used twice ends its whole session.
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem),
+    )
+)]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let ttl = state.settings.refresh_token_ttl_days;
+    let outcome = state
+        .write(move |conn| session::rotate(conn, &body.refresh_token, ttl, now()))
+        .await?;
+    match outcome {
+        Refresh::Rotated {
+            user_id,
+            session_id,
+            refresh_token,
+        } => Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh_token)?)),
+        Refresh::Reused { user_id } => {
+            state.callers.forget(&user_id);
+            Err(AppError::Unauthorized(
+                "this refresh token was already used; the session has been ended, log in again"
+                    .into(),
+            ))
+        }
+        Refresh::Refused => Err(AppError::Unauthorized(
+            "the refresh token is invalid or expired".into(),
+        )),
+    }
+}
+
+/// Ends the caller's session: its refresh tokens and access tokens stop working.
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    let sid = caller.session_id.clone();
+    state
+        .write(move |conn| session::revoke(conn, &sid, now()))
+        .await?;
+    state.callers.forget(&caller.id);
+    tracing::info!(user_id = %caller.id, "logout");
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Sets the password of an invited person, once, and logs them in. The invitation is looked up
+/// before the password is hashed, and tries are throttled per address like logins.
+#[utoipa::path(
+    post, path = "/api/v1/auth/accept-invite", tag = "auth",
+    request_body = AcceptInviteRequest,
+    responses(
+        (status = 200, body = TokenPair, description = "the password is set; the person is logged in"),
+        (status = 400, body = crate::http::Problem, description = "the invitation is unknown, used or expired"),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    )
+)]
+pub async fn accept_invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<AcceptInviteRequest>,
+) -> Result<HttpResponse, AppError> {
+    let body = body.0;
+    validate(&body)?;
+    let refused =
+        || AppError::BadRequest("this invitation is unknown, already used or expired".into());
+    let address_key =
+        throttle::token_address_key(&client_addr(&req, &state.settings.trusted_proxies));
+    let limits = limits(&state);
+    let token = body.token;
+    let probe = token.clone();
+    let (attempts, open) = state
+        .write(move |conn| {
+            let ids = throttle::begin_attempt(
+                conn,
+                &[(&address_key, limits.per_address)],
+                limits.window_secs,
+                now(),
+            )?;
+            Ok((ids, session::invitation_is_open(conn, &probe, now())?))
+        })
+        .await?;
+    if !open {
+        return Err(refused());
+    }
+    let hash = match state.hashers.hash(body.password).await {
+        Ok(h) => h,
+        Err(e) => {
+            state
+                .write(move |conn| throttle::forgive(conn, &attempts))
+                .await?;
+            return Err(e);
+        }
+    };
+    let ttl = state.settings.refresh_token_ttl_days;
+    let opened = state
+        .write(move |conn| {
+            let now = now();
+            let Some(user_id) = session::redeem_invitation(conn, &token, now)? else {
+                return Ok(None);
+            };
+            throttle::forgive(conn, &attempts)?;
+            crate::people::set_password(conn, &user_id, &hash, now)?;
+            audit::record(
+                conn,
+                Change {
+                    actor_id: Some(&user_id),
+                    action: "accept_invite",
+                    entity_type: "user",
+                    entity_id: &user_id,
+                    service_id: None,
+                    before: None,
+                    after: Some(serde_json::json!({"password": "set"})),
+                },
+                now,
+            )?;
+            let (session_id, refresh) = session::open(conn, &user_id, ttl, now)?;
+            Ok(Some((user_id, session_id, refresh)))
+        })
+        .await?;
+    let (user_id, session_id, refresh) = opened.ok_or_else(refused)?;
+    tracing::info!(user_id = %user_id, "invitation accepted");
+    Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh)?))
+}
+
+/// The caller.
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn me(Auth(caller): Auth) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        id: caller.id,
+        email: caller.email,
+        full_name: caller.full_name,
+        roles: caller.roles,
+        service_id: caller.service_id,
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/auth/login", "POST").route(web::post().to(login)))
+        .service(resource("/auth/refresh", "POST").route(web::post().to(refresh)))
+        .service(resource("/auth/logout", "POST").route(web::post().to(logout)))
+        .service(resource("/auth/accept-invite", "POST").route(web::post().to(accept_invite)))
+        .service(resource("/me", "GET").route(web::get().to(me)));
+}
