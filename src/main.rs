@@ -4,7 +4,7 @@ use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 use actix_web::web;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use registry::auth::policy::Role;
 use registry::config::{LogFormat, Settings};
 use registry::db::{self, DbUrl};
@@ -32,31 +32,7 @@ enum Command {
     ///
     /// An admin needs only an email. Anyone else is checked as `POST /api/v1/practitioners`
     /// checks them: a service, a practitioner role, a stage and a WTE.
-    CreateUser {
-        #[arg(long)]
-        email: String,
-        /// Default "Administrator" for an admin; required for anyone else.
-        #[arg(long)]
-        full_name: Option<String>,
-        /// Comma-separated: admin, training_lead, supervisor, practitioner.
-        #[arg(long, value_delimiter = ',', default_value = "admin")]
-        roles: Vec<String>,
-        /// The service (team) the user belongs to.
-        #[arg(long)]
-        service_id: Option<String>,
-        /// pwp, cbt_therapist, counsellor, couple_therapist, dit_practitioner or ipt_practitioner.
-        #[arg(long)]
-        practitioner_role: Option<String>,
-        /// trainee or qualified.
-        #[arg(long)]
-        stage: Option<String>,
-        /// Whole-time equivalent, 0.1 to 1.0.
-        #[arg(long)]
-        wte: Option<f64>,
-        /// Start in post, YYYY-MM-DD (default today).
-        #[arg(long)]
-        started_on: Option<String>,
-    },
+    CreateUser(NewUser),
     /// Reminders: `reminders run` scans for lapses and sends the emails now.
     Reminders {
         #[command(subcommand)]
@@ -98,28 +74,7 @@ fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
-        Command::CreateUser {
-            email,
-            full_name,
-            roles,
-            service_id,
-            practitioner_role,
-            stage,
-            wte,
-            started_on,
-        } => create_user(
-            &settings,
-            NewUser {
-                email,
-                full_name,
-                roles,
-                service_id,
-                practitioner_role,
-                stage,
-                wte,
-                started_on,
-            },
-        ),
+        Command::CreateUser(user) => create_user(&settings, user),
         Command::Reminders {
             action: RemindersAction::Run { dry_run },
         } => reminders(settings, dry_run),
@@ -226,14 +181,30 @@ fn read_password() -> Result<String, String> {
     }
 }
 
+#[derive(Args)]
 struct NewUser {
+    #[arg(long)]
     email: String,
+    /// Default "Administrator" for an admin; required for anyone else.
+    #[arg(long)]
     full_name: Option<String>,
+    /// Comma-separated: admin, training_lead, supervisor, practitioner.
+    #[arg(long, value_delimiter = ',', default_value = "admin")]
     roles: Vec<String>,
+    /// The service (team) the user belongs to.
+    #[arg(long)]
     service_id: Option<String>,
+    /// pwp, cbt_therapist, counsellor, couple_therapist, dit_practitioner or ipt_practitioner.
+    #[arg(long)]
     practitioner_role: Option<String>,
+    /// trainee or qualified.
+    #[arg(long)]
     stage: Option<String>,
+    /// Whole-time equivalent, 0.1 to 1.0.
+    #[arg(long)]
     wte: Option<f64>,
+    /// Start in post, YYYY-MM-DD (default today).
+    #[arg(long)]
     started_on: Option<String>,
 }
 

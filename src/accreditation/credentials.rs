@@ -355,12 +355,12 @@ pub async fn verify(
     let updated = state
         .write(move |conn| {
             let before = find(conn, &id)?.ok_or(AppError::NotFound)?;
-            let service = person_for(conn, &caller, &before.practitioner_id, Access::Manager)?;
-            if before.practitioner_id == caller.id {
-                return Err(AppError::Forbidden(
-                    "nobody verifies their own credential".into(),
-                ));
-            }
+            let service = person_for(
+                conn,
+                &caller,
+                &before.practitioner_id,
+                Access::ManagerNotOwner,
+            )?;
             if before.verified_at.is_some() {
                 return Err(AppError::Conflict(
                     "this credential is already verified".into(),

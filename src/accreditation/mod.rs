@@ -2,6 +2,9 @@
 //! training records, practitioners' accreditations with their verification, and CPD.
 
 pub mod courses;
+pub use crate::auth::policy::Access;
+use crate::auth::policy::{person_records, Decision};
+
 pub mod cpd;
 pub mod credentials;
 pub mod required;
@@ -17,23 +20,12 @@ use validator::Validate;
 
 use crate::app::{now, AppState};
 use crate::audit::{self, snapshot, Change};
-use crate::auth::policy::{can_manage_people_of, Caller};
+use crate::auth::policy::Caller;
 use crate::auth::{Admin, Auth};
 use crate::db::schema::{accreditation_bodies, credential_kinds, modalities};
 use crate::db::DbConn;
 use crate::http::page::whole;
 use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
-
-/// What a caller may do with one person's records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Access {
-    /// The person, their training lead, admins.
-    Read,
-    /// The person themselves, their training lead, admins.
-    OwnerOrManager,
-    /// Their training lead and admins only.
-    Manager,
-}
 
 /// The person's service, once the caller is allowed `need` on their records. Someone the caller
 /// may not see at all is a 404; seen but not allowed, a 403.
@@ -44,19 +36,10 @@ pub fn person_for(
     need: Access,
 ) -> Result<Option<String>, AppError> {
     let (row, _) = crate::people::queries::find(conn, person_id)?.ok_or(AppError::NotFound)?;
-    let is_self = caller.id == row.id;
-    let manages = can_manage_people_of(caller, row.service_id.as_deref());
-    if !(is_self || manages) {
-        return Err(AppError::NotFound);
-    }
-    let allowed = match need {
-        Access::Read | Access::OwnerOrManager => is_self || manages,
-        Access::Manager => manages,
-    };
-    if allowed {
-        Ok(row.service_id)
-    } else {
-        Err(AppError::forbidden())
+    match person_records(caller, &row.id, row.service_id.as_deref(), need) {
+        Decision::Allowed => Ok(row.service_id),
+        Decision::Forbidden(why) => Err(AppError::Forbidden(why.into())),
+        Decision::Hidden => Err(AppError::NotFound),
     }
 }
 

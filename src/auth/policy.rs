@@ -250,6 +250,216 @@ pub fn can_change_course(caller: &Caller, owner: Option<&str>, used_by: &[String
             && used_by.iter().all(|s| Some(s.as_str()) == owner))
 }
 
+/// What a caller may do with one person's records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// The person, their training lead, admins.
+    Read,
+    /// The person themselves, their training lead, admins.
+    OwnerOrManager,
+    /// Their training lead and admins only.
+    Manager,
+    /// Seen by the person, their lead and admins; written by the person alone (CPD).
+    Owner,
+    /// Their training lead and admins, but never the person themselves (verification).
+    ManagerNotOwner,
+}
+
+/// The answer to "may the caller do this with that person's records".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Allowed,
+    /// Seen, but not allowed this (403, with why).
+    Forbidden(&'static str),
+    /// Not to be seen at all: answered as an unknown id (404).
+    Hidden,
+}
+
+/// Access to a person's training, credential and CPD records.
+pub fn person_records(
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    need: Access,
+) -> Decision {
+    let is_self = caller.id == person_id;
+    let manages = can_manage_people_of(caller, person_service);
+    if !(is_self || manages) {
+        return Decision::Hidden;
+    }
+    match need {
+        Access::Read | Access::OwnerOrManager => Decision::Allowed,
+        Access::Manager if manages => Decision::Allowed,
+        Access::Manager => Decision::Forbidden("this is for the training lead or an admin"),
+        Access::Owner if is_self => Decision::Allowed,
+        Access::Owner => Decision::Forbidden("this is recorded by the practitioner themselves"),
+        Access::ManagerNotOwner if is_self => {
+            Decision::Forbidden("nobody verifies their own credential")
+        }
+        Access::ManagerNotOwner if manages => Decision::Allowed,
+        Access::ManagerNotOwner => Decision::Forbidden("this is for the training lead or an admin"),
+    }
+}
+
+/// A person's competences are seen by the person, their service's training lead, admins, and
+/// the supervisors of their service.
+pub fn can_view_competences(
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+) -> bool {
+    caller.id == person_id
+        || can_manage_people_of(caller, person_service)
+        || (caller.has(Role::Supervisor)
+            && person_service.is_some()
+            && caller.service_id.as_deref() == person_service)
+}
+
+/// Why the caller may not assess a person's competence, or `None` when they may: a training
+/// lead of the person's service or an admin; a supervisor who holds a current `met` for the
+/// competence (`holds_it`); or someone an admin named as a first assessor of the framework.
+/// Nobody assesses themselves.
+pub fn may_assess(
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    holds_it: bool,
+    named_first_assessor: bool,
+) -> Option<&'static str> {
+    if caller.id == person_id {
+        return Some("nobody assesses their own competence");
+    }
+    let is_supervisor = caller.has(Role::Supervisor);
+    if caller.is_admin()
+        || can_manage_people_of(caller, person_service)
+        || named_first_assessor
+        || (is_supervisor && holds_it)
+    {
+        return None;
+    }
+    if is_supervisor {
+        Some("a supervisor assesses only competences they hold a current sign-off for")
+    } else {
+        Some("only training leads and supervisors who hold this competence assess it")
+    }
+}
+
+/// Whether the caller is someone whose view of a person could depend on being named on their
+/// logs (a supervisor): only then is it worth looking the logs up.
+pub fn could_be_named(caller: &Caller) -> bool {
+    caller.has(Role::Supervisor)
+}
+
+/// Someone else's session is recorded only by a supervisor naming themselves; anyone else is
+/// refused (403) before any lookup, so nothing is learnt about the person named.
+pub fn may_record_for_others(caller: &Caller, supervisor_id: &str) -> bool {
+    caller.has(Role::Supervisor) && caller.id == supervisor_id
+}
+
+/// A submitted log is changed or withdrawn by its supervisee alone.
+pub fn can_change_log(caller: &Caller, supervisee_id: &str) -> bool {
+    caller.id == supervisee_id
+}
+
+/// A log is signed off or rejected by the supervisor it names alone.
+pub fn can_review_log(caller: &Caller, supervisor_id: &str) -> bool {
+    caller.id == supervisor_id
+}
+
+/// Which supervision logs a list may show.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogScope {
+    All,
+    /// Those naming the caller, and every log of this service's people (a training lead).
+    MineAndService(String),
+    /// Those naming the caller as supervisee or supervisor.
+    Mine,
+}
+
+pub fn log_scope(caller: &Caller) -> LogScope {
+    if caller.is_admin() {
+        return LogScope::All;
+    }
+    match (&caller.service_id, caller.has(Role::TrainingLead)) {
+        (Some(s), true) => LogScope::MineAndService(s.clone()),
+        _ => LogScope::Mine,
+    }
+}
+
+/// Special-category fields (ethnicity, languages) are shown to the person alone.
+pub fn sees_special_category(caller: &Caller, person_id: &str) -> bool {
+    caller.id == person_id
+}
+
+/// Why a deactivation is refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeactivationRefused {
+    /// Not the person's training lead or an admin, or an admin by a non-admin (403).
+    NotAllowed,
+    /// Nobody deactivates themselves (409: it conflicts with being signed in).
+    Yourself,
+}
+
+/// Only the person's training lead or an admin deactivates a person, an admin only an admin,
+/// and never oneself.
+pub fn may_deactivate(
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    person_is_admin: bool,
+) -> Result<(), DeactivationRefused> {
+    if !can_manage_people_of(caller, person_service) || (person_is_admin && !caller.is_admin()) {
+        return Err(DeactivationRefused::NotAllowed);
+    }
+    if caller.id == person_id {
+        return Err(DeactivationRefused::Yourself);
+    }
+    Ok(())
+}
+
+/// A session is logged for oneself, or by a supervisor naming themselves for someone else.
+pub fn may_start_log(caller: &Caller, supervisee_id: &str, supervisor_id: &str) -> bool {
+    caller.id == supervisee_id || may_record_for_others(caller, supervisor_id)
+}
+
+/// What a PATCH touches, by who may change it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Touches {
+    /// Fields a training lead or admin manages (email, name, service, role, stage, WTE, roles,
+    /// start date, active).
+    pub staff_fields: bool,
+    /// Specialist interests: the person or their managers.
+    pub profile_fields: bool,
+    /// Ethnicity and languages: special-category data, set by the person alone.
+    pub special_category: bool,
+    /// Whether the admin role is granted or taken away.
+    pub admin_role: bool,
+}
+
+/// Whether `caller` may make these changes to a person (`is_self`: the caller is the person;
+/// `manages_before`/`manages_after`: the caller manages the person's current and new service).
+pub fn may_patch(
+    caller: &Caller,
+    is_self: bool,
+    manages_before: bool,
+    manages_after: bool,
+    t: Touches,
+) -> bool {
+    if t.special_category && !is_self {
+        return false;
+    }
+    if t.profile_fields && !(is_self || manages_before) {
+        return false;
+    }
+    if t.staff_fields && !(manages_before && manages_after) {
+        return false;
+    }
+    if t.admin_role && !caller.has(Role::Admin) {
+        return false;
+    }
+    true
+}
+
 /// Whose compliance the caller may see: their own, their service's (training leads), anyone's
 /// (admins), and, for a supervisor, that of people who named them in the last 12 months.
 pub fn can_view_compliance(
@@ -300,165 +510,5 @@ pub fn report_scope(caller: &Caller) -> Option<PeopleScope> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn caller(roles: &[Role], service: Option<&str>) -> Caller {
-        Caller {
-            id: "me".into(),
-            email: "me@example.org".into(),
-            full_name: "Me".into(),
-            roles: roles.to_vec(),
-            service_id: service.map(str::to_string),
-            session_id: "s".into(),
-        }
-    }
-
-    #[test]
-    fn roles_round_trip_sorted() {
-        let text = roles_to_text(&[Role::Supervisor, Role::Admin, Role::Supervisor]);
-        assert_eq!(text, "admin,supervisor");
-        assert_eq!(roles_from_text(&text), vec![Role::Admin, Role::Supervisor]);
-    }
-
-    #[test]
-    fn a_practitioner_sees_only_themselves() {
-        let p = caller(&[Role::Practitioner], Some("s1"));
-        assert!(can_view_person(&p, "me", Some("s1")));
-        assert!(!can_view_person(&p, "other", Some("s1")));
-        assert_eq!(people_scope(&p), None);
-    }
-
-    #[test]
-    fn a_training_lead_manages_only_their_service() {
-        let tl = caller(&[Role::TrainingLead], Some("s1"));
-        assert!(can_manage_people_of(&tl, Some("s1")));
-        assert!(!can_manage_people_of(&tl, Some("s2")));
-        assert!(!can_manage_people_of(&tl, None));
-        assert!(can_view_person(&tl, "x", Some("s1")));
-        assert!(!can_view_person(&tl, "x", Some("s2")));
-        assert!(!can_grant(&tl, &[Role::Admin]));
-        assert!(can_grant(&tl, &[Role::Supervisor, Role::TrainingLead]));
-        assert!(!can_write_services(&tl));
-    }
-
-    #[test]
-    fn a_training_lead_without_a_service_leads_nothing() {
-        let tl = caller(&[Role::TrainingLead], None);
-        assert!(!can_manage_people_of(&tl, None));
-        assert_eq!(people_scope(&tl), None);
-        assert_eq!(audit_scope(&tl), None);
-    }
-
-    #[test]
-    fn logs_are_seen_by_the_two_people_named_and_the_service_lead() {
-        let p = caller(&[Role::Practitioner], Some("s1"));
-        assert!(can_view_log(&p, "me", "sup", Some("s1")));
-        assert!(!can_view_log(&p, "other", "sup", Some("s1")));
-        let tl = caller(&[Role::TrainingLead], Some("s1"));
-        assert!(can_view_log(&tl, "other", "sup", Some("s1")));
-        assert!(!can_view_log(&tl, "other", "sup", Some("s2")));
-        let sup = caller(&[Role::Supervisor], Some("s1"));
-        assert!(can_view_compliance(&sup, "x", Some("s2"), true));
-        assert!(!can_view_compliance(&sup, "x", Some("s1"), false));
-        assert_eq!(policy_target(&sup, None), None);
-    }
-
-    #[test]
-    fn a_supervisor_records_sessions_only_in_the_services_they_supervise_in() {
-        let sup = caller(&[Role::Supervisor], Some("s1"));
-        // Their own service, naming themselves.
-        assert!(can_record_log_for(&sup, "p", "me", Some("s1"), &[]));
-        // Another service: refused, unless an admin linked them to it.
-        assert!(!can_record_log_for(&sup, "p", "me", Some("s2"), &[]));
-        assert!(can_record_log_for(
-            &sup,
-            "p",
-            "me",
-            Some("s2"),
-            &["s2".into()]
-        ));
-        // Naming someone else as supervisor, or a person with no service: refused.
-        assert!(!can_record_log_for(&sup, "p", "other", Some("s1"), &[]));
-        assert!(!can_record_log_for(&sup, "p", "me", None, &[]));
-        // A practitioner records only their own sessions.
-        let p = caller(&[Role::Practitioner], Some("s1"));
-        assert!(can_record_log_for(&p, "me", "sup", Some("s1"), &[]));
-        assert!(!can_record_log_for(&p, "other", "me", Some("s1"), &[]));
-        assert!(supervises_in(Some("s1"), &[], Some("s1")));
-        assert!(!supervises_in(None, &[], Some("s1")));
-        assert!(!can_link_supervisor(&sup));
-        assert!(can_link_supervisor(&caller(&[Role::Admin], None)));
-    }
-
-    #[test]
-    fn a_lead_changes_only_their_own_unshared_courses() {
-        let tl = caller(&[Role::TrainingLead], Some("s1"));
-        assert!(can_create_course(&tl));
-        assert_eq!(course_owner(&tl), Some("s1".into()));
-        assert!(can_change_course(&tl, Some("s1"), &[]));
-        assert!(can_change_course(&tl, Some("s1"), &["s1".into()]));
-        assert!(!can_change_course(
-            &tl,
-            Some("s1"),
-            &["s1".into(), "s2".into()]
-        ));
-        assert!(!can_change_course(&tl, Some("s2"), &[]));
-        assert!(!can_change_course(&tl, None, &[]));
-        let a = caller(&[Role::Admin], None);
-        assert!(can_change_course(&a, None, &["s1".into(), "s2".into()]));
-        assert_eq!(course_owner(&a), None);
-        assert!(!can_create_course(&caller(&[Role::Supervisor], Some("s1"))));
-    }
-
-    #[test]
-    fn the_registry_wide_policy_is_the_admins_and_a_lead_writes_only_their_own() {
-        let tl = caller(&[Role::TrainingLead], Some("s1"));
-        assert_eq!(
-            policy_target(&tl, None),
-            Some(PolicyTarget::Service("s1".into()))
-        );
-        assert_eq!(
-            policy_target(&tl, Some("s1")),
-            Some(PolicyTarget::Service("s1".into()))
-        );
-        assert_eq!(policy_target(&tl, Some("s2")), None);
-        assert_eq!(
-            policy_target(&caller(&[Role::TrainingLead], None), None),
-            None
-        );
-        let a = caller(&[Role::Admin], None);
-        assert_eq!(policy_target(&a, None), Some(PolicyTarget::Registry));
-        assert_eq!(
-            policy_target(&a, Some("s2")),
-            Some(PolicyTarget::Service("s2".into()))
-        );
-        assert!(can_read_service_policy(&tl, "s1"));
-        assert!(!can_read_service_policy(&tl, "s2"));
-        assert!(can_read_service_policy(&a, "s2"));
-    }
-
-    #[test]
-    fn only_an_admin_reveals_special_category_data() {
-        let tl = caller(&[Role::TrainingLead], Some("s1"));
-        assert_eq!(
-            special_category_view(&tl, None).ok(),
-            Some(SpecialCategoryView::Redact)
-        );
-        assert!(special_category_view(&tl, Some("reveal")).is_err());
-        let a = caller(&[Role::Admin], None);
-        assert_eq!(
-            special_category_view(&a, Some("reveal")).ok(),
-            Some(SpecialCategoryView::Reveal)
-        );
-        assert!(special_category_view(&a, Some("show")).is_err());
-    }
-
-    #[test]
-    fn an_admin_may_do_everything() {
-        let a = caller(&[Role::Admin], None);
-        assert!(can_manage_people_of(&a, Some("any")));
-        assert!(can_grant(&a, &[Role::Admin]));
-        assert_eq!(audit_scope(&a), Some(PeopleScope::All));
-    }
-}
+#[path = "policy_tests.rs"]
+mod tests;

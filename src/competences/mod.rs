@@ -16,7 +16,8 @@ use validator::Validate;
 
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
-use crate::auth::policy::{can_manage_people_of, report_scope, Caller, PeopleScope, Role};
+use crate::auth::policy::{can_view_competences, may_assess};
+use crate::auth::policy::{report_scope, Caller, PeopleScope};
 use crate::auth::{Admin, Auth};
 use crate::db::schema::{
     competencies, competency_assessments, competency_frameworks, framework_assessors, users,
@@ -24,7 +25,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::http::page::{encode_cursor, whole, Page, PageRequest};
 use crate::http::{csv, parse_id, resource, validate, AppError, Json};
-use rules::{may_assess, CompetenceState, EvidenceMethod, Outcome};
+use rules::{CompetenceState, EvidenceMethod, Outcome};
 
 #[derive(Debug, Clone, Queryable, Selectable, Serialize, ToSchema)]
 #[diesel(table_name = competencies)]
@@ -557,11 +558,7 @@ fn competence_viewer(
     person: &str,
 ) -> Result<Option<String>, AppError> {
     let (row, _) = crate::people::queries::find(conn, person)?.ok_or(AppError::NotFound)?;
-    let same_service = row.service_id.is_some() && row.service_id == caller.service_id;
-    if caller.id == row.id
-        || can_manage_people_of(caller, row.service_id.as_deref())
-        || (caller.has(Role::Supervisor) && same_service)
-    {
+    if can_view_competences(caller, &row.id, row.service_id.as_deref()) {
         Ok(row.service_id)
     } else {
         Err(AppError::NotFound)
@@ -708,14 +705,8 @@ pub async fn assess(
                 .first(conn)
                 .optional()?;
             let holds = rules::current_met(own.as_ref().map(|(o, r)| (o.as_str(), *r)), today);
-            let leads = caller.is_admin() || can_manage_people_of(&caller, service.as_deref());
-            if let Some(why) = may_assess(
-                caller.id == id,
-                leads,
-                caller.has(Role::Supervisor),
-                holds,
-                named.is_some(),
-            ) {
+            if let Some(why) = may_assess(&caller, &id, service.as_deref(), holds, named.is_some())
+            {
                 return Err(AppError::Forbidden(why.into()));
             }
             let now = now();

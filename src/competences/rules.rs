@@ -78,29 +78,6 @@ pub fn current_met(latest: Option<(&str, Option<NaiveDate>)>, today: NaiveDate) 
     state(latest, today) == CompetenceState::Met
 }
 
-/// Why the caller may not assess, or `None` when they may: a training lead of the person's
-/// service or an admin; a supervisor who holds a current `met` for the competence; or someone an
-/// admin named as a first assessor of the framework. Nobody assesses themselves.
-pub fn may_assess(
-    is_self: bool,
-    leads_or_admin: bool,
-    is_supervisor: bool,
-    holds_it: bool,
-    named_first_assessor: bool,
-) -> Option<&'static str> {
-    if is_self {
-        return Some("nobody assesses their own competence");
-    }
-    if leads_or_admin || named_first_assessor || (is_supervisor && holds_it) {
-        return None;
-    }
-    if is_supervisor {
-        Some("a supervisor assesses only competences they hold a current sign-off for")
-    } else {
-        Some("only training leads and supervisors who hold this competence assess it")
-    }
-}
-
 /// What a supervisor has towards supervising one modality.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Standing {
@@ -156,22 +133,6 @@ mod tests {
             CompetenceState::NotYetMet
         );
         assert!(!current_met(Some(("met", Some(d("2026-03-01")))), today));
-    }
-
-    #[test]
-    fn who_may_assess() {
-        assert!(
-            may_assess(true, true, true, true, true).is_some(),
-            "never oneself"
-        );
-        assert!(may_assess(false, true, false, false, false).is_none());
-        assert!(may_assess(false, false, true, true, false).is_none());
-        assert!(may_assess(false, false, true, false, false).is_some());
-        assert!(may_assess(false, false, false, false, true).is_none());
-        assert!(
-            may_assess(false, false, false, true, false).is_some(),
-            "a practitioner does not assess"
-        );
     }
 
     #[test]

@@ -16,13 +16,15 @@ use crate::auth::policy::{
     can_grant, can_manage_people_of, can_view_person, people_scope, roles_from_text, roles_to_text,
     Caller, Role,
 };
+use crate::auth::policy::{
+    may_deactivate, may_patch, sees_special_category, DeactivationRefused, Touches,
+};
 use crate::auth::{session, valid_password, Auth};
 use crate::db::schema::users;
 use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
 use queries::{PeopleFilter, PersonRow, PersonWithModality};
-use rules::Touches;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -582,7 +584,7 @@ pub async fn get_practitioner(
     let id = parse_id(&id)?;
     let c = caller.clone();
     let found = state.db(move |conn| visible(conn, &c, &id)).await?;
-    let is_me = found.0.id == caller.id;
+    let is_me = sees_special_category(&caller, &found.0.id);
     Ok(HttpResponse::Ok().json(Person::view(found, is_me)))
 }
 
@@ -696,10 +698,10 @@ pub async fn patch_practitioner(
             let before = visible(conn, &c, &id)?;
             let mut row = before.0.clone();
             let touches = apply_patch(&mut row, patch)?;
-            let is_self = c.id == row.id;
+            let is_self = sees_special_category(&c, &row.id);
             let manages_before = can_manage_people_of(&c, before.0.service_id.as_deref());
             let manages_after = can_manage_people_of(&c, row.service_id.as_deref());
-            if !rules::may_patch(&c, is_self, manages_before, manages_after, touches) {
+            if !may_patch(&c, is_self, manages_before, manages_after, touches) {
                 return Err(AppError::forbidden());
             }
             if is_self && !row.active {
@@ -745,7 +747,7 @@ pub async fn patch_practitioner(
             Ok(after)
         })
         .await?;
-    let is_me = updated.0.id == caller.id;
+    let is_me = sees_special_category(&caller, &updated.0.id);
     state.callers.forget(&updated.0.id);
     Ok(HttpResponse::Ok().json(Person::view(updated, is_me)))
 }
@@ -770,13 +772,17 @@ pub async fn deactivate_practitioner(
     state
         .write(move |conn| {
             let before = visible(conn, &caller, &id)?;
-            if !can_manage_people_of(&caller, before.0.service_id.as_deref())
-                || (roles_from_text(&before.0.roles).contains(&Role::Admin) && !caller.is_admin())
-            {
-                return Err(AppError::forbidden());
-            }
-            if before.0.id == caller.id {
-                return Err(AppError::Conflict("you cannot deactivate yourself".into()));
+            match may_deactivate(
+                &caller,
+                &before.0.id,
+                before.0.service_id.as_deref(),
+                roles_from_text(&before.0.roles).contains(&Role::Admin),
+            ) {
+                Ok(()) => {}
+                Err(DeactivationRefused::Yourself) => {
+                    return Err(AppError::Conflict("you cannot deactivate yourself".into()))
+                }
+                Err(DeactivationRefused::NotAllowed) => return Err(AppError::forbidden()),
             }
             if !before.0.active {
                 return Ok(());

@@ -16,7 +16,8 @@ use validator::Validate;
 use crate::app::{now, today, AppState};
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{
-    can_record_log_for, can_view_log, roles_from_text, supervises_in, Caller, Role,
+    can_change_log, can_record_log_for, can_review_log, can_view_log, may_start_log,
+    roles_from_text, supervises_in, Caller, Role,
 };
 use crate::auth::Auth;
 use crate::db::DbConn;
@@ -228,7 +229,7 @@ pub async fn create_log(
         Some(s) => parse_id(s).map_err(|_| AppError::invalid("supervisee_id", "no such person"))?,
     };
     // Someone else's session is recorded only by the supervisor named on it.
-    if supervisee_id != caller.id && !(supervisor_id == caller.id && caller.has(Role::Supervisor)) {
+    if !may_start_log(&caller, &supervisee_id, &supervisor_id) {
         return Err(AppError::forbidden());
     }
     let created = state
@@ -396,7 +397,7 @@ pub async fn patch_log(
     let updated = state
         .write(move |conn| {
             let (before, service) = visible_log(conn, &caller, &id)?;
-            if before.supervisee_id != caller.id {
+            if !can_change_log(&caller, &before.supervisee_id) {
                 return Err(AppError::forbidden());
             }
             still_submitted(&before)?;
@@ -470,7 +471,7 @@ pub async fn withdraw_log(
     state
         .write(move |conn| {
             let (before, service) = visible_log(conn, &caller, &id)?;
-            if before.supervisee_id != caller.id {
+            if !can_change_log(&caller, &before.supervisee_id) {
                 return Err(AppError::forbidden());
             }
             still_submitted(&before)?;
@@ -507,7 +508,7 @@ fn reviewed(
     reason: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<SupervisionLog, AppError> {
-    if before.supervisor_id != caller.id {
+    if !can_review_log(caller, &before.supervisor_id) {
         return Err(AppError::Forbidden(
             "only the supervisor named on the log may sign it off or reject it".into(),
         ));

@@ -10,7 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::rules::{self, ComplianceStatus, Format, LogFact, LogStatus, Rule, SupervisionType};
-use crate::auth::policy::{roles_from_text, Caller, Role};
+use crate::auth::policy::{log_scope, roles_from_text, Caller, LogScope, Role};
 use crate::db::schema::{supervision_logs, supervision_policy_rules, users};
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -168,18 +168,17 @@ pub fn list_logs(
         .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
         .select(SupervisionLog::as_select())
         .into_boxed();
-    if !caller.is_admin() {
-        let me = caller.id.clone();
-        let mine = supervision_logs::supervisee_id
-            .eq(me.clone())
-            .or(supervision_logs::supervisor_id.eq(me));
-        q = match (&caller.service_id, caller.has(Role::TrainingLead)) {
-            (Some(service), true) => {
-                q.filter(mine.or(users::service_id.eq(service.clone()).assume_not_null()))
-            }
-            _ => q.filter(mine),
-        };
-    }
+    let me = caller.id.clone();
+    let mine = supervision_logs::supervisee_id
+        .eq(me.clone())
+        .or(supervision_logs::supervisor_id.eq(me));
+    q = match log_scope(caller) {
+        LogScope::All => q,
+        LogScope::MineAndService(service) => {
+            q.filter(mine.or(users::service_id.eq(service).assume_not_null()))
+        }
+        LogScope::Mine => q.filter(mine),
+    };
     if let Some(v) = &f.supervisee_id {
         q = q.filter(supervision_logs::supervisee_id.eq(v.clone()));
     }
@@ -213,12 +212,18 @@ pub fn may_view_compliance(
     person_service: Option<&str>,
     today: NaiveDate,
 ) -> Result<bool, AppError> {
-    use crate::auth::policy::can_view_compliance;
-    Ok(
-        can_view_compliance(caller, person_id, person_service, false)
-            || (caller.has(Role::Supervisor)
-                && named_since(conn, person_id, &caller.id, today - Duration::days(365))?),
-    )
+    use crate::auth::policy::{can_view_compliance, could_be_named};
+    if can_view_compliance(caller, person_id, person_service, false) {
+        return Ok(true);
+    }
+    let named = could_be_named(caller)
+        && named_since(conn, person_id, &caller.id, today - Duration::days(365))?;
+    Ok(can_view_compliance(
+        caller,
+        person_id,
+        person_service,
+        named,
+    ))
 }
 
 /// Whether `supervisee` named `supervisor` on a log held since `since`.
