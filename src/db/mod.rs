@@ -2,6 +2,7 @@
 //! scheme; the pool; migrations; and the transaction helper every write goes through.
 
 pub mod schema;
+pub mod types;
 
 use std::time::Duration;
 

@@ -26,6 +26,7 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::http::{parse_id, resource, AppError};
+use crate::supervision::rules::{Format as LogFormat, LogStatus, SupervisionType};
 use rules::{monthly, MonthTotal};
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -62,9 +63,9 @@ pub struct Session {
     #[schema(value_type = String, format = Date)]
     pub held_on: NaiveDate,
     pub duration_minutes: i32,
-    pub supervision_type: String,
+    pub supervision_type: SupervisionType,
     /// `individual` or `group`.
-    pub format: String,
+    pub format: LogFormat,
     pub group_size: Option<i32>,
     pub cases_discussed: Option<i32>,
     pub supervisor_id: String,
@@ -172,8 +173,8 @@ type SessionRow = (
     String,
     NaiveDate,
     i32,
-    String,
-    String,
+    SupervisionType,
+    LogFormat,
     Option<i32>,
     Option<i32>,
     String,
@@ -266,11 +267,11 @@ fn build(
         .map(|(code, name)| PackBody { code, name })
         .ok_or_else(|| AppError::invalid("body", "must be one of BPS, BABCP, BACP, BPC, IPTUK"))?;
 
-    let logs: Vec<(SessionRow, String)> = supervision_logs::table
+    let logs: Vec<(SessionRow, LogStatus)> = supervision_logs::table
         .filter(supervision_logs::supervisee_id.eq(id))
         .filter(supervision_logs::held_on.ge(from))
         .filter(supervision_logs::held_on.le(to))
-        .filter(supervision_logs::status.ne("rejected"))
+        .filter(supervision_logs::status.ne(LogStatus::Rejected))
         .order((supervision_logs::held_on.asc(), supervision_logs::id.asc()))
         .select((
             (
@@ -287,10 +288,13 @@ fn build(
             supervision_logs::status,
         ))
         .load(conn)?;
-    let awaiting_sign_off = logs.iter().filter(|(_, s)| s == "submitted").count() as i64;
+    let awaiting_sign_off = logs
+        .iter()
+        .filter(|(_, s)| *s == LogStatus::Submitted)
+        .count() as i64;
     let signed: Vec<SessionRow> = logs
         .into_iter()
-        .filter(|(_, s)| s == "signed_off")
+        .filter(|(_, s)| *s == LogStatus::SignedOff)
         .map(|(r, _)| r)
         .collect();
 

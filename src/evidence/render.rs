@@ -32,8 +32,8 @@ pub fn csv(p: &EvidencePack) -> String {
                 s("supervision"),
                 x.held_on.to_string(),
                 format!("{} cases discussed", x.cases_discussed.unwrap_or(0)),
-                x.supervision_type.clone(),
-                x.format.clone(),
+                x.supervision_type.as_str().to_string(),
+                x.format.as_str().to_string(),
                 x.duration_minutes.to_string(),
                 super::rules::hours(i64::from(x.duration_minutes)).to_string(),
                 x.supervisor_name.clone(),
@@ -227,10 +227,10 @@ pub fn html(p: &EvidencePack) -> String {
             .map(|s| {
                 vec![
                     s.held_on.to_string(),
-                    s.supervision_type.replace('_', " "),
+                    s.supervision_type.as_str().replace('_', " "),
                     match s.group_size {
-                        Some(n) => format!("{} ({n})", s.format),
-                        None => s.format.clone(),
+                        Some(n) => format!("{} ({n})", s.format.as_str()),
+                        None => s.format.as_str().to_string(),
                     },
                     s.duration_minutes.to_string(),
                     s.cases_discussed.map(|c| c.to_string()).unwrap_or_default(),

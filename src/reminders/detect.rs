@@ -139,7 +139,7 @@ fn supervision(
                             is_supervisor,
                         )
                         .into_iter()
-                        .filter_map(|r| r.rule())
+                        .map(|r| r.rule())
                         .find(|r| r.supervision_type == item.supervision_type);
                         let Some(rule) = rule else { continue };
                         let since = overdue_since(

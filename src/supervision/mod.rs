@@ -164,12 +164,12 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
             ));
         }
     }
-    match (log.format.as_str(), log.group_size) {
-        ("group", None) => errors.push(FieldError::new(
+    match (log.format, log.group_size) {
+        (Format::Group, None) => errors.push(FieldError::new(
             "group_size",
             "is required for a group session",
         )),
-        ("individual", Some(_)) => errors.push(FieldError::new(
+        (Format::Individual, Some(_)) => errors.push(FieldError::new(
             "group_size",
             "applies to group sessions only",
         )),
@@ -255,12 +255,12 @@ pub async fn create_log(
                 supervisor_id,
                 held_on: body.held_on,
                 duration_minutes: body.duration_minutes,
-                supervision_type: body.supervision_type.as_str().into(),
-                format: body.format.as_str().into(),
+                supervision_type: body.supervision_type,
+                format: body.format,
                 group_size: body.group_size,
                 cases_discussed: body.cases_discussed,
                 notes: body.notes,
-                status: LogStatus::Submitted.as_str().into(),
+                status: LogStatus::Submitted,
                 rejection_reason: None,
                 reviewed_at: None,
                 created_by: caller.id.clone(),
@@ -296,18 +296,19 @@ pub async fn list_logs(
 ) -> Result<HttpResponse, AppError> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
-    if let Some(s) = &q.status {
-        if LogStatus::parse(s).is_none() {
-            return Err(AppError::invalid(
-                "status",
-                "must be submitted, signed_off or rejected",
-            ));
-        }
-    }
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| {
+            LogStatus::parse(s).ok_or_else(|| {
+                AppError::invalid("status", "must be submitted, signed_off or rejected")
+            })
+        })
+        .transpose()?;
     let filter = LogFilter {
         supervisee_id: q.supervisee_id,
         supervisor_id: q.supervisor_id,
-        status: q.status,
+        status,
         from: q.from,
         to: q.to,
     };
@@ -338,16 +339,15 @@ fn visible_log(
 }
 
 fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
-    match log.status.as_str() {
-        "submitted" => Ok(()),
-        "signed_off" => Err(AppError::Conflict(
+    match log.status {
+        LogStatus::Submitted => Ok(()),
+        LogStatus::SignedOff => Err(AppError::Conflict(
             "this log is signed off and can no longer change; record a correction as a new log"
                 .into(),
         )),
-        _ => Err(AppError::Conflict(format!(
-            "this log is {} and can no longer change",
-            log.status
-        ))),
+        LogStatus::Rejected => Err(AppError::Conflict(
+            "this log is rejected and can no longer change".into(),
+        )),
     }
 }
 
@@ -412,10 +412,10 @@ pub async fn patch_log(
                 log.duration_minutes = v;
             }
             if let Some(v) = p.supervision_type {
-                log.supervision_type = v.as_str().into();
+                log.supervision_type = v;
             }
             if let Some(v) = p.format {
-                log.format = v.as_str().into();
+                log.format = v;
                 if v == Format::Individual {
                     log.group_size = None;
                 }
@@ -431,7 +431,7 @@ pub async fn patch_log(
             }
             check_log(conn, &log, today())?;
             log.updated_at = now();
-            if !queries::update_log(conn, &log, LogStatus::Submitted.as_str())? {
+            if !queries::update_log(conn, &log, LogStatus::Submitted)? {
                 return Err(AppError::Conflict(
                     "this log was signed off or rejected meanwhile".into(),
                 ));
@@ -515,7 +515,7 @@ fn reviewed(
     }
     still_submitted(before)?;
     let mut log = before.clone();
-    log.status = outcome.as_str().into();
+    log.status = outcome;
     log.rejection_reason = reason.map(str::to_string);
     log.reviewed_at = Some(now);
     log.updated_at = now;
@@ -540,7 +540,7 @@ fn review(
 ) -> Result<SupervisionLog, AppError> {
     let (before, service) = visible_log(conn, caller, id)?;
     let log = reviewed(caller, &before, outcome, reason, now())?;
-    if !queries::update_log(conn, &log, LogStatus::Submitted.as_str())? {
+    if !queries::update_log(conn, &log, LogStatus::Submitted)? {
         return Err(AppError::Conflict("this log changed meanwhile".into()));
     }
     audit_log(

@@ -13,7 +13,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::queries::{load_policy, PolicyRow};
-use super::rules::{Format, SupervisionType};
+use super::rules::{Format, Formats, SupervisionType};
 use crate::app::{now, AppState};
 use crate::audit::{self, Change};
 use crate::auth::policy::{can_read_service_policy, policy_target, Caller, PolicyTarget};
@@ -103,8 +103,7 @@ fn view(row: &PolicyRow) -> PolicyRule {
     PolicyRule {
         practitioner_role: row.practitioner_role.clone(),
         stage: row.stage.clone(),
-        supervision_type: SupervisionType::parse(&row.supervision_type)
-            .unwrap_or(SupervisionType::Clinical),
+        supervision_type: row.supervision_type,
         min_minutes: row.min_minutes,
         window_days: row.window_days,
         formats: row.formats(),
@@ -302,16 +301,15 @@ fn insert_rules(
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
     for (i, r) in rules.iter().enumerate() {
-        let formats: Vec<&str> = r.formats.iter().map(|f| f.as_str()).collect();
         diesel::insert_into(supervision_policy_rules::table)
             .values((
                 supervision_policy_rules::id.eq(uuid::Uuid::now_v7().to_string()),
                 supervision_policy_rules::practitioner_role.eq(&r.practitioner_role),
                 supervision_policy_rules::stage.eq(&r.stage),
-                supervision_policy_rules::supervision_type.eq(r.supervision_type.as_str()),
+                supervision_policy_rules::supervision_type.eq(r.supervision_type),
                 supervision_policy_rules::min_minutes.eq(r.min_minutes),
                 supervision_policy_rules::window_days.eq(r.window_days),
-                supervision_policy_rules::formats.eq(formats.join(",")),
+                supervision_policy_rules::formats.eq(Formats(r.formats.clone())),
                 supervision_policy_rules::max_group_size.eq(r.max_group_size),
                 supervision_policy_rules::source.eq(r.source.trim()),
                 supervision_policy_rules::position.eq(i as i32 + 1),

@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::rules::{self, ComplianceStatus, Format, LogFact, LogStatus, Rule, SupervisionType};
+use super::rules::{
+    self, ComplianceStatus, Format, Formats, LogFact, LogStatus, Rule, SupervisionType,
+};
 use crate::auth::policy::{log_scope, roles_from_text, Caller, LogScope, Role};
 use crate::db::schema::{supervision_logs, supervision_policy_rules, users};
 use crate::db::DbConn;
@@ -25,16 +27,13 @@ pub struct SupervisionLog {
     #[schema(value_type = String, format = Date)]
     pub held_on: NaiveDate,
     pub duration_minutes: i32,
-    /// `case_management`, `clinical_skills`, `clinical` or `supervision_of_supervision`.
-    pub supervision_type: String,
-    /// `individual` or `group`.
-    pub format: String,
+    pub supervision_type: SupervisionType,
+    pub format: Format,
     pub group_size: Option<i32>,
     pub cases_discussed: Option<i32>,
     /// Free text. No patient-identifiable data belongs here.
     pub notes: Option<String>,
-    /// `submitted`, `signed_off` or `rejected`.
-    pub status: String,
+    pub status: LogStatus,
     pub rejection_reason: Option<String>,
     /// When the supervisor signed off or rejected it.
     #[serde(serialize_with = "crate::app::instant::option::serialize")]
@@ -123,7 +122,7 @@ pub fn insert_log(conn: &mut DbConn, log: &SupervisionLog) -> Result<(), AppErro
 pub fn update_log(
     conn: &mut DbConn,
     log: &SupervisionLog,
-    expected_status: &str,
+    expected_status: LogStatus,
 ) -> Result<bool, AppError> {
     let n = diesel::update(
         supervision_logs::table
@@ -152,7 +151,7 @@ pub fn update_log(
 pub struct LogFilter {
     pub supervisee_id: Option<String>,
     pub supervisor_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<LogStatus>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
 }
@@ -250,10 +249,10 @@ pub struct PolicyRow {
     pub id: String,
     pub practitioner_role: String,
     pub stage: Option<String>,
-    pub supervision_type: String,
+    pub supervision_type: SupervisionType,
     pub min_minutes: i32,
     pub window_days: i32,
-    pub formats: String,
+    pub formats: Formats,
     pub max_group_size: Option<i32>,
     pub source: String,
     pub position: i32,
@@ -265,21 +264,18 @@ pub struct PolicyRow {
 
 impl PolicyRow {
     pub fn formats(&self) -> Vec<Format> {
-        self.formats
-            .split(',')
-            .filter_map(|f| Format::parse(f.trim()))
-            .collect()
+        self.formats.0.clone()
     }
 
-    /// The rule this row states; `None` for a row naming an unknown type.
-    pub fn rule(&self) -> Option<Rule> {
-        Some(Rule {
-            supervision_type: SupervisionType::parse(&self.supervision_type)?,
+    /// The rule this row states.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            supervision_type: self.supervision_type,
             min_minutes: self.min_minutes,
             window_days: self.window_days,
             formats: self.formats(),
             max_group_size: self.max_group_size,
-        })
+        }
     }
 }
 
@@ -306,14 +302,14 @@ pub fn rows_for<'a>(
             )
         })
         .collect();
-    let overridden: std::collections::HashSet<&str> = applying
+    let overridden: std::collections::HashSet<SupervisionType> = applying
         .iter()
         .filter(|r| r.service_id.is_some())
-        .map(|r| r.supervision_type.as_str())
+        .map(|r| r.supervision_type)
         .collect();
     applying
         .into_iter()
-        .filter(|r| r.service_id.is_some() || !overridden.contains(r.supervision_type.as_str()))
+        .filter(|r| r.service_id.is_some() || !overridden.contains(&r.supervision_type))
         .collect()
 }
 
@@ -387,26 +383,22 @@ pub struct ComplianceItem {
     pub status: ComplianceStatus,
 }
 
-type LogFactRow = (String, NaiveDate, i32, String, String, Option<i32>, String);
-type LatestRow = (String, String, String, Option<i32>, Option<NaiveDate>);
-
-fn fact(
-    t: &str,
-    f: &str,
-    group_size: Option<i32>,
-    status: &str,
-    held_on: NaiveDate,
-    minutes: i32,
-) -> Option<LogFact> {
-    Some(LogFact {
-        held_on,
-        minutes,
-        supervision_type: SupervisionType::parse(t)?,
-        format: Format::parse(f)?,
-        group_size,
-        status: LogStatus::parse(status)?,
-    })
-}
+type LogFactRow = (
+    String,
+    NaiveDate,
+    i32,
+    SupervisionType,
+    Format,
+    Option<i32>,
+    LogStatus,
+);
+type LatestRow = (
+    String,
+    SupervisionType,
+    Format,
+    Option<i32>,
+    Option<NaiveDate>,
+);
 
 /// Compliance of each subject on `today`, in three queries whatever their number: the logs of
 /// the widest window, and the latest session per kind (for `last_held_on` before the window).
@@ -425,7 +417,7 @@ pub fn compliance(
     let since = today - Duration::days(i64::from(widest));
     let window_rows: Vec<LogFactRow> = supervision_logs::table
         .filter(supervision_logs::supervisee_id.eq_any(&ids))
-        .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+        .filter(supervision_logs::status.ne(LogStatus::Rejected))
         .filter(supervision_logs::held_on.gt(since))
         .filter(supervision_logs::held_on.le(today))
         .select((
@@ -440,7 +432,7 @@ pub fn compliance(
         .load(conn)?;
     let latest_rows: Vec<LatestRow> = supervision_logs::table
         .filter(supervision_logs::supervisee_id.eq_any(&ids))
-        .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+        .filter(supervision_logs::status.ne(LogStatus::Rejected))
         .filter(supervision_logs::held_on.le(today))
         .group_by((
             supervision_logs::supervisee_id,
@@ -459,16 +451,26 @@ pub fn compliance(
 
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, held_on, minutes, t, f, size, status) in &window_rows {
-        if let Some(l) = fact(t, f, *size, status, *held_on, *minutes) {
-            window.entry(who.as_str()).or_default().push(l);
-        }
+        window.entry(who.as_str()).or_default().push(LogFact {
+            held_on: *held_on,
+            minutes: *minutes,
+            supervision_type: *t,
+            format: *f,
+            group_size: *size,
+            status: *status,
+        });
     }
     let mut latest: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, t, f, size, held_on) in &latest_rows {
-        if let Some(l) =
-            held_on.and_then(|d| fact(t, f, *size, LogStatus::SignedOff.as_str(), d, 0))
-        {
-            latest.entry(who.as_str()).or_default().push(l);
+        if let Some(d) = held_on {
+            latest.entry(who.as_str()).or_default().push(LogFact {
+                held_on: *d,
+                minutes: 0,
+                supervision_type: *t,
+                format: *f,
+                group_size: *size,
+                status: LogStatus::SignedOff,
+            });
         }
     }
     for s in subjects {
@@ -483,7 +485,7 @@ pub fn compliance(
             s.stage.as_deref(),
             is_supervisor,
         ) {
-            let Some(rule) = row.rule() else { continue };
+            let rule = row.rule();
             let c = rules::evaluate(&rule, s.wte.unwrap_or(1.0), s.started_on, logs, today);
             let before_window = kinds
                 .iter()

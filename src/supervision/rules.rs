@@ -18,7 +18,20 @@ use utoipa::ToSchema;
 /// Days ahead that make a person `due_soon`.
 pub const DUE_SOON_DAYS: i64 = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum SupervisionType {
     CaseManagement,
@@ -49,7 +62,20 @@ impl SupervisionType {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Format {
     Individual,
@@ -73,7 +99,20 @@ impl Format {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum LogStatus {
     Submitted,
@@ -99,6 +138,51 @@ impl LogStatus {
         }
     }
 }
+
+macro_rules! text_enum {
+    ($ty:ty, $what:literal) => {
+        impl crate::db::types::TextColumn for $ty {
+            const WHAT: &'static str = $what;
+            fn to_text(&self) -> String {
+                self.as_str().to_string()
+            }
+            fn from_text(s: &str) -> Option<Self> {
+                <$ty>::parse(s)
+            }
+        }
+        crate::text_column!($ty);
+    };
+}
+text_enum!(SupervisionType, "supervision type");
+text_enum!(Format, "supervision format");
+text_enum!(LogStatus, "supervision log status");
+
+/// The formats a policy rule allows, stored as `individual,group`.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Serialize, ToSchema, diesel::AsExpression, diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(transparent)]
+pub struct Formats(pub Vec<Format>);
+
+impl crate::db::types::TextColumn for Formats {
+    const WHAT: &'static str = "list of supervision formats";
+    fn to_text(&self) -> String {
+        self.0
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+    fn from_text(s: &str) -> Option<Self> {
+        s.split(',')
+            .map(|f| Format::parse(f.trim()))
+            .collect::<Option<Vec<_>>>()
+            .filter(|v| !v.is_empty())
+            .map(Formats)
+    }
+}
+crate::text_column!(Formats);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]

@@ -194,7 +194,59 @@ fn registered_routes() -> Vec<(String, String)> {
 both!(
     every_route_is_documented_and_every_documented_path_is_routed,
     a_failing_eligibility_check_stops_the_log,
+    typed_columns_refuse_unknown_values_and_never_default,
 );
+
+/// A status the code does not know cannot be stored; and one that got in anyway (the guard
+/// dropped) is an error answered as a 500, never read as some default.
+async fn typed_columns_refuse_unknown_values_and_never_default(t: TestApp) {
+    let s = t.service("North").await;
+    let (sup, _) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+    t.train_supervisor(&sup, "li_cbt", "BPS").await;
+    let (_, pwp) = t.person(&s, "pwp@registry.test", &["practitioner"]).await;
+    let today = chrono::Utc::now().date_naive().to_string();
+    let log = t
+        .post(
+            "/api/v1/supervision-logs",
+            &pwp,
+            json!({"supervisor_id": sup, "held_on": today, "duration_minutes": 60,
+                   "supervision_type": "case_management", "format": "individual"}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let id = log["id"].as_str().unwrap();
+    for bad in [
+        "UPDATE supervision_logs SET status = 'approved'",
+        "UPDATE supervision_logs SET supervision_type = 'peer'",
+        "UPDATE supervision_logs SET format = 'triad'",
+        "UPDATE courses SET kind = 'webinar'",
+        "UPDATE users SET stage = 'senior'",
+    ] {
+        assert!(t.try_sql(bad).is_err(), "{bad} was stored");
+    }
+    let drop = match t.backend {
+        Backend::Sqlite => "DROP TRIGGER supervision_logs_check_update",
+        Backend::Postgres => {
+            "ALTER TABLE supervision_logs DROP CONSTRAINT supervision_logs_supervision_type_check"
+        }
+    };
+    t.sql(drop);
+    t.sql("UPDATE supervision_logs SET supervision_type = 'peer'");
+    t.get(&format!("/api/v1/supervision-logs/{id}"), &pwp)
+        .await
+        .problem(500);
+    let me = t.get("/api/v1/me", &pwp).await.expect(200).json();
+    t.get(
+        &format!(
+            "/api/v1/practitioners/{}/supervision-compliance",
+            me["id"].as_str().unwrap()
+        ),
+        &pwp,
+    )
+    .await
+    .problem(500);
+}
 
 /// The supervisor-eligibility check used to drop any error but a verdict: on SQLite the log was
 /// then accepted unchecked, on PostgreSQL the aborted transaction failed later elsewhere. A

@@ -556,6 +556,13 @@ impl TestApp {
         conn.batch_execute(statement).expect("sql");
     }
 
+    /// Runs SQL directly, answering the database's refusal instead of panicking.
+    pub fn try_sql(&self, statement: &str) -> Result<(), String> {
+        use diesel::connection::SimpleConnection;
+        let mut conn = self.state.pool.get().expect("conn");
+        conn.batch_execute(statement).map_err(|e| e.to_string())
+    }
+
     pub fn count(&self, table_where: &str) -> i64 {
         #[derive(diesel::QueryableByName)]
         struct N {

@@ -1,0 +1,11 @@
+ALTER TABLE deliveries DROP CONSTRAINT deliveries_status_check;
+ALTER TABLE competency_assessments DROP CONSTRAINT competency_assessments_outcome_check;
+ALTER TABLE training_records DROP CONSTRAINT training_records_status_check;
+ALTER TABLE courses DROP CONSTRAINT courses_kind_check;
+ALTER TABLE users DROP CONSTRAINT users_stage_check;
+ALTER TABLE supervision_policy_rules DROP CONSTRAINT supervision_policy_rules_stage_check;
+ALTER TABLE supervision_policy_rules DROP CONSTRAINT supervision_policy_rules_formats_check;
+ALTER TABLE supervision_policy_rules DROP CONSTRAINT supervision_policy_rules_supervision_type_check;
+ALTER TABLE supervision_logs DROP CONSTRAINT supervision_logs_status_check;
+ALTER TABLE supervision_logs DROP CONSTRAINT supervision_logs_format_check;
+ALTER TABLE supervision_logs DROP CONSTRAINT supervision_logs_supervision_type_check;

@@ -1,0 +1,14 @@
+DROP TRIGGER deliveries_check_update;
+DROP TRIGGER deliveries_check_insert;
+DROP TRIGGER competency_assessments_check_update;
+DROP TRIGGER competency_assessments_check_insert;
+DROP TRIGGER training_records_check_update;
+DROP TRIGGER training_records_check_insert;
+DROP TRIGGER courses_check_update;
+DROP TRIGGER courses_check_insert;
+DROP TRIGGER users_check_update;
+DROP TRIGGER users_check_insert;
+DROP TRIGGER supervision_policy_rules_check_update;
+DROP TRIGGER supervision_policy_rules_check_insert;
+DROP TRIGGER supervision_logs_check_update;
+DROP TRIGGER supervision_logs_check_insert;

@@ -1,0 +1,70 @@
+//! Typed text columns: enums (and lists of them) stored as text on both backends. A stored
+//! value that does not parse is a deserialisation error (logged, answered 500), never a silent
+//! default; the migrations' CHECK constraints (triggers on SQLite) keep such values out.
+
+/// A value stored as one text column.
+pub trait TextColumn: Sized {
+    /// What the column holds, for the error about a value that does not parse.
+    const WHAT: &'static str;
+    fn to_text(&self) -> String;
+    fn from_text(s: &str) -> Option<Self>;
+}
+
+/// Implements diesel's `ToSql`/`FromSql<Text>` for a [`TextColumn`] type on PostgreSQL, SQLite
+/// and the multi-backend connection. The type also derives `AsExpression` and `FromSqlRow` with
+/// `#[diesel(sql_type = diesel::sql_types::Text)]`.
+#[macro_export]
+macro_rules! text_column {
+    ($ty:ty) => {
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $ty {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                use std::io::Write;
+                out.write_all($crate::db::types::TextColumn::to_text(self).as_bytes())?;
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::sqlite::Sqlite> for $ty {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::sqlite::Sqlite>,
+            ) -> diesel::serialize::Result {
+                out.set_value($crate::db::types::TextColumn::to_text(self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, $crate::db::MultiBackend> for $ty {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, $crate::db::MultiBackend>,
+            ) -> diesel::serialize::Result {
+                out.set_value((diesel::sql_types::Text, self));
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        impl<DB: diesel::backend::Backend> diesel::deserialize::FromSql<diesel::sql_types::Text, DB>
+            for $ty
+        where
+            String: diesel::deserialize::FromSql<diesel::sql_types::Text, DB>,
+        {
+            fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
+                let s = <String as diesel::deserialize::FromSql<
+                            diesel::sql_types::Text,
+                            DB,
+                        >>::from_sql(bytes)?;
+                <$ty as $crate::db::types::TextColumn>::from_text(&s).ok_or_else(|| {
+                    format!(
+                        "the database holds {s:?}, which is not a known {}",
+                        <$ty as $crate::db::types::TextColumn>::WHAT
+                    )
+                    .into()
+                })
+            }
+        }
+    };
+}
