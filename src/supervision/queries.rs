@@ -185,7 +185,7 @@ pub fn list_logs(
         q = q.filter(supervision_logs::supervisor_id.eq(v.clone()));
     }
     if let Some(v) = &f.status {
-        q = q.filter(supervision_logs::status.eq(v.clone()));
+        q = q.filter(supervision_logs::status.eq(*v));
     }
     if let Some(v) = f.from {
         q = q.filter(supervision_logs::held_on.ge(v));
