@@ -5,8 +5,21 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
 )]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Admin,
@@ -36,6 +49,17 @@ impl Role {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
     }
 }
+
+impl crate::db::types::TextColumn for Role {
+    const WHAT: &'static str = "role";
+    fn to_text(&self) -> String {
+        self.as_str().to_string()
+    }
+    fn from_text(s: &str) -> Option<Self> {
+        Role::parse(s)
+    }
+}
+crate::text_column!(Role);
 
 /// Roles as stored: a sorted, comma-separated list.
 pub fn roles_to_text(roles: &[Role]) -> String {

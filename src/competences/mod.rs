@@ -813,7 +813,9 @@ pub async fn supervisors(
             }
             let mut s = users::table
                 .filter(users::active.eq(true))
-                .filter(users::roles.like("%supervisor%"))
+                .filter(users::id.eq_any(crate::people::queries::holders_of(
+                    crate::auth::policy::Role::Supervisor,
+                )))
                 .select((users::id, users::full_name, users::service_id))
                 .into_boxed();
             if let PeopleScope::Service(id) = &scope {

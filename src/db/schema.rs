@@ -156,6 +156,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_roles (user_id, role) {
+        user_id -> Text,
+        role -> Text,
+    }
+}
+
+diesel::table! {
     supervisor_services (supervisor_id, service_id) {
         supervisor_id -> Text,
         service_id -> Text,
@@ -328,6 +335,7 @@ diesel::joinable!(practitioner_roles -> modalities (modality_code));
 diesel::joinable!(users -> services (service_id));
 diesel::joinable!(users -> practitioner_roles (practitioner_role));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(invitations -> users (user_id));
 
@@ -364,6 +372,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     supervision_policy_rules,
     supervisor_services,
+    user_roles,
     supervision_logs,
     credential_kinds,
     cpd_rules,

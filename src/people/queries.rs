@@ -3,8 +3,10 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::auth::policy::PeopleScope;
-use crate::db::schema::{courses, person_interests, practitioner_roles, training_records, users};
+use crate::auth::policy::{roles_from_text, PeopleScope, Role};
+use crate::db::schema::{
+    courses, person_interests, practitioner_roles, training_records, user_roles, users,
+};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::http::page::PageRequest;
@@ -175,7 +177,30 @@ pub fn insert(
             users::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;
+    sync_roles(conn, &row.id, &row.roles)
+}
+
+/// Writes a person's roles as rows too, in the caller's transaction, for indexed lookups.
+fn sync_roles(conn: &mut DbConn, user_id: &str, roles: &str) -> Result<(), AppError> {
+    diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+    for role in roles_from_text(roles) {
+        diesel::insert_into(user_roles::table)
+            .values((user_roles::user_id.eq(user_id), user_roles::role.eq(role)))
+            .execute(conn)?;
+    }
     Ok(())
+}
+
+/// The ids of people holding `role`, as a subquery.
+pub fn holders_of(
+    role: Role,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<user_roles::table, diesel::dsl::Eq<user_roles::role, Role>>,
+    user_roles::user_id,
+> {
+    user_roles::table
+        .filter(user_roles::role.eq(role))
+        .select(user_roles::user_id)
 }
 
 /// Writes every changeable column of `row`.
@@ -199,7 +224,7 @@ pub fn update(conn: &mut DbConn, row: &PersonRow) -> Result<(), AppError> {
             users::updated_at.eq(row.updated_at),
         ))
         .execute(conn)?;
-    Ok(())
+    sync_roles(conn, &row.id, &row.roles)
 }
 
 /// How an interest is matched: trimmed, any case.
@@ -245,7 +270,7 @@ pub fn has_password(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 
 pub fn admin_exists(conn: &mut DbConn) -> Result<bool, AppError> {
     let found: Option<String> = users::table
-        .filter(users::roles.like("%admin%"))
+        .filter(users::id.eq_any(holders_of(Role::Admin)))
         .filter(users::active.eq(true))
         .select(users::id)
         .first(conn)

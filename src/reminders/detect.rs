@@ -39,7 +39,7 @@ fn kind_label(t: SupervisionType) -> &'static str {
 fn leads(conn: &mut DbConn) -> Result<HashMap<String, Vec<String>>, AppError> {
     let rows: Vec<(String, Option<String>, String)> = users::table
         .filter(users::active.eq(true))
-        .filter(users::roles.like("%training_lead%"))
+        .filter(users::id.eq_any(crate::people::queries::holders_of(Role::TrainingLead)))
         .select((users::id, users::service_id, users::roles))
         .load(conn)?;
     let mut out: HashMap<String, Vec<String>> = HashMap::new();

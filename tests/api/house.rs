@@ -222,9 +222,26 @@ async fn typed_columns_refuse_unknown_values_and_never_default(t: TestApp) {
         "UPDATE supervision_logs SET format = 'triad'",
         "UPDATE courses SET kind = 'webinar'",
         "UPDATE users SET stage = 'senior'",
+        "UPDATE users SET roles = 'admin,superuser'",
+        "INSERT INTO user_roles (user_id, role) SELECT id, 'superuser' FROM users",
     ] {
         assert!(t.try_sql(bad).is_err(), "{bad} was stored");
     }
+    // Roles are rows too, written with the list: a lead made a supervisor is found as one.
+    let me = t.get("/api/v1/me", &pwp).await.expect(200).json();
+    let pid = me["id"].as_str().unwrap().to_string();
+    t.patch(
+        &format!("/api/v1/practitioners/{pid}"),
+        &t.admin,
+        json!({"roles": ["practitioner", "supervisor"]}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(
+        t.count(&format!("user_roles WHERE user_id = '{pid}'")),
+        2,
+        "the role rows follow the list"
+    );
     let drop = match t.backend {
         Backend::Sqlite => "DROP TRIGGER supervision_logs_check_update",
         Backend::Postgres => {

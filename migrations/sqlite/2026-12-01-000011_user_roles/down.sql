@@ -1,0 +1,3 @@
+DROP TRIGGER users_roles_check_update;
+DROP TRIGGER users_roles_check_insert;
+DROP TABLE user_roles;
