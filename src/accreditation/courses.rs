@@ -17,7 +17,19 @@ use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum CourseKind {
     PractitionerTraining,
@@ -33,7 +45,19 @@ impl CourseKind {
             CourseKind::Cpd => "cpd",
         }
     }
+
+    pub fn parse(s: &str) -> Option<CourseKind> {
+        [
+            CourseKind::PractitionerTraining,
+            CourseKind::SupervisorTraining,
+            CourseKind::Cpd,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == s)
+    }
 }
+
+crate::text_enum!(CourseKind, "course kind");
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = courses)]
@@ -43,7 +67,7 @@ pub struct CourseRow {
     pub provider: String,
     pub modality_code: String,
     pub body_code: String,
-    pub kind: String,
+    pub kind: CourseKind,
     pub accredited_from: NaiveDate,
     pub accredited_until: NaiveDate,
     pub created_at: NaiveDateTime,
@@ -60,7 +84,7 @@ pub struct Course {
     pub modality: String,
     pub body: String,
     /// `practitioner_training`, `supervisor_training` or `cpd`.
-    pub kind: String,
+    pub kind: CourseKind,
     #[schema(value_type = String, format = Date)]
     pub accredited_from: NaiveDate,
     #[schema(value_type = String, format = Date)]
@@ -294,7 +318,7 @@ pub async fn create_course(
                 provider: b.provider.trim().to_string(),
                 modality_code: b.modality,
                 body_code: b.body,
-                kind: b.kind.as_str().into(),
+                kind: b.kind,
                 accredited_from: b.accredited_from,
                 accredited_until: b.accredited_until,
                 created_at: now,
@@ -400,7 +424,7 @@ pub async fn patch_course(
                 row.body_code = v;
             }
             if let Some(v) = p.kind {
-                row.kind = v.as_str().into();
+                row.kind = v;
             }
             if let Some(v) = p.accredited_from {
                 row.accredited_from = v;

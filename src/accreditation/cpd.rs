@@ -228,7 +228,7 @@ fn check_course(conn: &mut DbConn, course_id: Option<&str>) -> Result<Option<Str
     };
     let id = parse_id(raw).map_err(|_| AppError::invalid("course_id", "no such course"))?;
     match super::courses::find(conn, &id)? {
-        Some(c) if c.kind == "cpd" => Ok(Some(id)),
+        Some(c) if c.kind == super::courses::CourseKind::Cpd => Ok(Some(id)),
         Some(_) => Err(AppError::invalid("course_id", "is not a cpd course")),
         None => Err(AppError::invalid("course_id", "no such course")),
     }

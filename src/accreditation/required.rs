@@ -109,7 +109,7 @@ fn lacking(
         .collect();
     let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
     let done: HashSet<(String, String)> = training_records::table
-        .filter(training_records::status.eq("completed"))
+        .filter(training_records::status.eq(crate::accreditation::rules::TrainingStatus::Completed))
         .filter(training_records::course_id.eq_any(&course_ids))
         .filter(training_records::practitioner_id.eq_any(&ids))
         .select((
@@ -382,7 +382,7 @@ fn course_audit(
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let counts: Vec<(String, Option<bool>, i64)> = training_records::table
         .filter(training_records::course_id.eq_any(&ids))
-        .filter(training_records::status.eq("completed"))
+        .filter(training_records::status.eq(crate::accreditation::rules::TrainingStatus::Completed))
         .group_by((
             training_records::course_id,
             training_records::course_accredited_at_completion,
@@ -481,7 +481,7 @@ pub async fn courses_report(
                     c.title.clone(),
                     c.modality.clone(),
                     c.body.clone(),
-                    c.kind.clone(),
+                    c.kind.as_str().to_string(),
                     c.accredited_until.to_string(),
                     c.status.as_str().to_string(),
                     a.completions.to_string(),

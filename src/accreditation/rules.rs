@@ -75,7 +75,19 @@ pub fn credential_status(
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum TrainingStatus {
     Enrolled,
@@ -83,6 +95,8 @@ pub enum TrainingStatus {
     Completed,
     Withdrawn,
 }
+
+crate::text_enum!(TrainingStatus, "training status");
 
 impl TrainingStatus {
     pub fn as_str(self) -> &'static str {

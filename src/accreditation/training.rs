@@ -23,8 +23,7 @@ pub struct TrainingRecord {
     pub id: String,
     pub practitioner_id: String,
     pub course_id: String,
-    /// `enrolled`, `in_progress`, `completed` or `withdrawn`.
-    pub status: String,
+    pub status: TrainingStatus,
     #[schema(value_type = Option<String>, format = Date)]
     pub started_on: Option<NaiveDate>,
     #[schema(value_type = Option<String>, format = Date)]
@@ -192,7 +191,7 @@ pub async fn create_training(
                 practitioner_id: id,
                 course_accredited_at_completion: accredited_at(conn, &course_id, b.completed_on)?,
                 course_id,
-                status: b.status.as_str().into(),
+                status: b.status,
                 started_on: b.started_on,
                 completed_on: b.completed_on,
                 created_at: now,
@@ -246,8 +245,7 @@ pub async fn patch_training(
                 .optional()?
                 .ok_or(AppError::NotFound)?;
             let service = person_for(conn, &caller, &before.practitioner_id, Access::Manager)?;
-            let from = TrainingStatus::parse(&before.status)
-                .ok_or_else(|| AppError::internal("unknown training status"))?;
+            let from = before.status;
             let to = p.status.unwrap_or(from);
             if !can_move(from, to)
                 || matches!(from, TrainingStatus::Completed | TrainingStatus::Withdrawn)
@@ -260,7 +258,7 @@ pub async fn patch_training(
                 )));
             }
             let mut r = before.clone();
-            r.status = to.as_str().into();
+            r.status = to;
             if p.started_on.is_some() {
                 r.started_on = p.started_on;
             }

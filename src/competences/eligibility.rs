@@ -41,8 +41,8 @@ pub fn standing(
     let trained: HashSet<(String, String)> = training_records::table
         .inner_join(courses::table)
         .filter(training_records::practitioner_id.eq_any(people))
-        .filter(training_records::status.eq("completed"))
-        .filter(courses::kind.eq("supervisor_training"))
+        .filter(training_records::status.eq(crate::accreditation::rules::TrainingStatus::Completed))
+        .filter(courses::kind.eq(crate::accreditation::courses::CourseKind::SupervisorTraining))
         .select((training_records::practitioner_id, courses::modality_code))
         .load::<(String, String)>(conn)?
         .into_iter()

@@ -54,9 +54,9 @@ macro_rules! text_column {
         {
             fn from_sql(bytes: DB::RawValue<'_>) -> diesel::deserialize::Result<Self> {
                 let s = <String as diesel::deserialize::FromSql<
-                                    diesel::sql_types::Text,
-                                    DB,
-                                >>::from_sql(bytes)?;
+                                            diesel::sql_types::Text,
+                                            DB,
+                                        >>::from_sql(bytes)?;
                 <$ty as $crate::db::types::TextColumn>::from_text(&s).ok_or_else(|| {
                     format!(
                         "the database holds {s:?}, which is not a known {}",
@@ -66,5 +66,22 @@ macro_rules! text_column {
                 })
             }
         }
+    };
+}
+
+/// A [`TextColumn`] for an enum with `as_str` and `parse`, and its diesel impls.
+#[macro_export]
+macro_rules! text_enum {
+    ($ty:ty, $what:literal) => {
+        impl $crate::db::types::TextColumn for $ty {
+            const WHAT: &'static str = $what;
+            fn to_text(&self) -> String {
+                self.as_str().to_string()
+            }
+            fn from_text(s: &str) -> Option<Self> {
+                <$ty>::parse(s)
+            }
+        }
+        $crate::text_column!($ty);
     };
 }

@@ -91,8 +91,12 @@ pub fn list(
         let trained = training_records::table
             .inner_join(courses::table)
             .filter(courses::modality_code.eq(m.clone()))
-            .filter(courses::kind.eq("practitioner_training"))
-            .filter(training_records::status.eq("completed"))
+            .filter(
+                courses::kind.eq(crate::accreditation::courses::CourseKind::PractitionerTraining),
+            )
+            .filter(
+                training_records::status.eq(crate::accreditation::rules::TrainingStatus::Completed),
+            )
             .select(training_records::practitioner_id);
         q = q.filter(
             practitioner_roles::modality_code

@@ -209,7 +209,7 @@ pub struct Notification {
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
     pub delivery_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<outbox::DeliveryStatus>,
     pub attempts: Option<i32>,
     pub last_error: Option<String>,
 }
@@ -228,15 +228,15 @@ pub async fn list_notifications(
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
-    if q.status
+    let status = q
+        .status
         .as_deref()
-        .is_some_and(|s| !["pending", "sending", "sent", "failed", "dead"].contains(&s))
-    {
-        return Err(AppError::invalid(
-            "status",
-            "must be pending, sending, sent, failed or dead",
-        ));
-    }
+        .map(|s| {
+            outbox::DeliveryStatus::parse(s).ok_or_else(|| {
+                AppError::invalid("status", "must be pending, sending, sent, failed or dead")
+            })
+        })
+        .transpose()?;
     let p = page.clone();
     let rows = state
         .db(move |conn| {
@@ -261,7 +261,7 @@ pub async fn list_notifications(
             if let PeopleScope::Service(id) = &scope {
                 s = s.filter(users::service_id.eq(id.clone()));
             }
-            if let Some(v) = q.status {
+            if let Some(v) = status {
                 s = s.filter(deliveries::status.eq(v));
             }
             if let Some(v) = q.recipient_id {

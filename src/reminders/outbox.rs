@@ -17,6 +17,54 @@ use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
 use crate::mail::{escape_html, Email};
 
+/// Where a delivery stands.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
+#[serde(rename_all = "snake_case")]
+pub enum DeliveryStatus {
+    Pending,
+    Sending,
+    Sent,
+    Failed,
+    Dead,
+}
+
+impl DeliveryStatus {
+    pub const ALL: [DeliveryStatus; 5] = [
+        DeliveryStatus::Pending,
+        DeliveryStatus::Sending,
+        DeliveryStatus::Sent,
+        DeliveryStatus::Failed,
+        DeliveryStatus::Dead,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeliveryStatus::Pending => "pending",
+            DeliveryStatus::Sending => "sending",
+            DeliveryStatus::Sent => "sent",
+            DeliveryStatus::Failed => "failed",
+            DeliveryStatus::Dead => "dead",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<DeliveryStatus> {
+        DeliveryStatus::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+crate::text_enum!(DeliveryStatus, "delivery status");
+
 /// A claim older than this is taken to be from an instance that died while sending.
 const STALE_CLAIM_MINUTES: i64 = 10;
 
@@ -29,7 +77,7 @@ pub struct Delivery {
     pub subject: String,
     pub body_text: String,
     pub body_html: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
 }
 
@@ -168,7 +216,7 @@ pub fn queue(
                     deliveries::subject.eq(&subject),
                     deliveries::body_text.eq(&text),
                     deliveries::body_html.eq(&html),
-                    deliveries::status.eq("pending"),
+                    deliveries::status.eq(DeliveryStatus::Pending),
                     deliveries::attempts.eq(0),
                     deliveries::next_attempt_at.eq(now),
                     deliveries::created_at.eq(now),
@@ -215,7 +263,7 @@ pub fn claim(conn: &mut DbConn, limit: i64, now: NaiveDateTime) -> Result<Vec<De
         }
         diesel::update(deliveries::table.filter(deliveries::id.eq_any(&ids)))
             .set((
-                deliveries::status.eq("sending"),
+                deliveries::status.eq(DeliveryStatus::Sending),
                 deliveries::claimed_at.eq(now),
                 deliveries::updated_at.eq(now),
             ))
@@ -231,7 +279,7 @@ pub fn claim(conn: &mut DbConn, limit: i64, now: NaiveDateTime) -> Result<Vec<De
 pub fn retry_now(conn: &mut DbConn, now: NaiveDateTime) -> Result<usize, AppError> {
     Ok(diesel::update(
         deliveries::table
-            .filter(deliveries::status.eq("failed"))
+            .filter(deliveries::status.eq(DeliveryStatus::Failed))
             .filter(deliveries::next_attempt_at.gt(now)),
     )
     .set(deliveries::next_attempt_at.eq(now))
@@ -250,11 +298,11 @@ pub fn record(
     let attempts = d.attempts + 1;
     let target = deliveries::table
         .filter(deliveries::id.eq(&d.id))
-        .filter(deliveries::status.eq("sending"));
+        .filter(deliveries::status.eq(DeliveryStatus::Sending));
     match outcome {
         Ok(()) => diesel::update(target)
             .set((
-                deliveries::status.eq("sent"),
+                deliveries::status.eq(DeliveryStatus::Sent),
                 deliveries::attempts.eq(attempts),
                 deliveries::sent_at.eq(now),
                 deliveries::last_error.eq(None::<String>),
@@ -263,9 +311,9 @@ pub fn record(
             .execute(conn)?,
         Err(e) => {
             let status = if attempts >= max_attempts {
-                "dead"
+                DeliveryStatus::Dead
             } else {
-                "failed"
+                DeliveryStatus::Failed
             };
             let next = now + Duration::seconds(backoff_secs(backoff_base, attempts - 1));
             diesel::update(target)

@@ -139,23 +139,9 @@ impl LogStatus {
     }
 }
 
-macro_rules! text_enum {
-    ($ty:ty, $what:literal) => {
-        impl crate::db::types::TextColumn for $ty {
-            const WHAT: &'static str = $what;
-            fn to_text(&self) -> String {
-                self.as_str().to_string()
-            }
-            fn from_text(s: &str) -> Option<Self> {
-                <$ty>::parse(s)
-            }
-        }
-        crate::text_column!($ty);
-    };
-}
-text_enum!(SupervisionType, "supervision type");
-text_enum!(Format, "supervision format");
-text_enum!(LogStatus, "supervision log status");
+crate::text_enum!(SupervisionType, "supervision type");
+crate::text_enum!(Format, "supervision format");
+crate::text_enum!(LogStatus, "supervision log status");
 
 /// The formats a policy rule allows, stored as `individual,group`.
 #[derive(
