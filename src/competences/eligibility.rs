@@ -49,23 +49,25 @@ pub fn standing(
         .collect();
     // Latest assessment of each person for each application competence, oldest first so the
     // last one written into the map wins.
-    let assessed: Vec<(String, String, String, Option<NaiveDate>)> = competency_assessments::table
-        .inner_join(competencies::table)
-        .filter(competency_assessments::practitioner_id.eq_any(people))
-        .filter(competencies::modality_code.is_not_null())
-        .filter(competencies::retired_at.is_null())
-        .order((
-            competency_assessments::assessed_on.asc(),
-            competency_assessments::id.asc(),
-        ))
-        .select((
-            competency_assessments::practitioner_id,
-            competencies::modality_code.assume_not_null(),
-            competency_assessments::outcome,
-            competency_assessments::review_due_on,
-        ))
-        .load(conn)?;
-    let mut latest: HashMap<(String, String), (String, Option<NaiveDate>)> = HashMap::new();
+    let assessed: Vec<(String, String, super::rules::Outcome, Option<NaiveDate>)> =
+        competency_assessments::table
+            .inner_join(competencies::table)
+            .filter(competency_assessments::practitioner_id.eq_any(people))
+            .filter(competencies::modality_code.is_not_null())
+            .filter(competencies::retired_at.is_null())
+            .order((
+                competency_assessments::assessed_on.asc(),
+                competency_assessments::id.asc(),
+            ))
+            .select((
+                competency_assessments::practitioner_id,
+                competencies::modality_code.assume_not_null(),
+                competency_assessments::outcome,
+                competency_assessments::review_due_on,
+            ))
+            .load(conn)?;
+    let mut latest: HashMap<(String, String), (super::rules::Outcome, Option<NaiveDate>)> =
+        HashMap::new();
     for (who, modality, outcome, review) in assessed {
         latest.insert((who, modality), (outcome, review));
     }
@@ -91,7 +93,7 @@ pub fn standing(
                 trained: trained.contains(&key),
                 competent: latest
                     .get(&key)
-                    .is_some_and(|(o, r)| current_met(Some((o.as_str(), *r)), today)),
+                    .is_some_and(|(o, r)| current_met(Some((*o, *r)), today)),
                 credentials_expired: any_current.get(&(p.to_string(), body.clone()))
                     == Some(&false),
             };

@@ -490,8 +490,7 @@ pub struct Assessment {
     pub id: String,
     pub practitioner_id: String,
     pub competency_id: String,
-    /// `met` or `not_yet_met`.
-    pub outcome: String,
+    pub outcome: Outcome,
     pub evidence: String,
     /// `direct_observation`, `recording`, `supervisor_report`, `portfolio` or `unspecified`.
     pub evidence_method: String,
@@ -532,7 +531,7 @@ pub struct PersonCompetence {
     pub title: String,
     pub state: CompetenceState,
     /// The current (latest) sign-off's outcome, assessor and dates; null when not assessed.
-    pub outcome: Option<String>,
+    pub outcome: Option<Outcome>,
     pub assessed_by: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub assessed_on: Option<NaiveDate>,
@@ -610,9 +609,7 @@ pub async fn person_competences(
                     }
                     let current = history.first().cloned();
                     let st = rules::state(
-                        current
-                            .as_ref()
-                            .map(|a| (a.outcome.as_str(), a.review_due_on)),
+                        current.as_ref().map(|a| (a.outcome, a.review_due_on)),
                         today,
                     );
                     Some(PersonCompetence {
@@ -622,7 +619,7 @@ pub async fn person_competences(
                         domain: c.domain,
                         title: c.title,
                         state: st,
-                        outcome: current.as_ref().map(|a| a.outcome.clone()),
+                        outcome: current.as_ref().map(|a| a.outcome),
                         assessed_by: current.as_ref().map(|a| a.assessed_by.clone()),
                         assessed_on: current.as_ref().map(|a| a.assessed_on),
                         review_due_on: current.as_ref().and_then(|a| a.review_due_on),
@@ -685,7 +682,7 @@ pub async fn assess(
                     "this competence is retired",
                 ));
             }
-            let own: Option<(String, Option<NaiveDate>)> = competency_assessments::table
+            let own: Option<(Outcome, Option<NaiveDate>)> = competency_assessments::table
                 .filter(competency_assessments::practitioner_id.eq(&caller.id))
                 .filter(competency_assessments::competency_id.eq(&competence_id))
                 .order((
@@ -704,7 +701,7 @@ pub async fn assess(
                 .select(framework_assessors::id)
                 .first(conn)
                 .optional()?;
-            let holds = rules::current_met(own.as_ref().map(|(o, r)| (o.as_str(), *r)), today);
+            let holds = rules::current_met(own, today);
             if let Some(why) = may_assess(&caller, &id, service.as_deref(), holds, named.is_some())
             {
                 return Err(AppError::Forbidden(why.into()));
@@ -714,7 +711,7 @@ pub async fn assess(
                 id: uuid::Uuid::now_v7().to_string(),
                 practitioner_id: id,
                 competency_id: competence_id,
-                outcome: b.outcome.as_str().into(),
+                outcome: b.outcome,
                 evidence: b.evidence,
                 evidence_method: b
                     .evidence_method
@@ -878,7 +875,7 @@ pub struct CompetenceReportRow {
     pub code: String,
     pub title: String,
     pub state: CompetenceState,
-    pub outcome: String,
+    pub outcome: Outcome,
     pub assessed_by: String,
     #[schema(value_type = String, format = Date)]
     pub assessed_on: NaiveDate,
@@ -936,7 +933,7 @@ fn report_page(
         mine.sort_by(|a, b| a.competency_id.cmp(&b.competency_id));
         for a in mine {
             let c = &comps[&a.competency_id];
-            let st = rules::state(Some((a.outcome.as_str(), a.review_due_on)), today);
+            let st = rules::state(Some((a.outcome, a.review_due_on)), today);
             if q.state.as_deref().is_some_and(|w| w != st.as_str()) {
                 continue;
             }
@@ -1017,7 +1014,7 @@ pub async fn competencies_report(
                         r.code.clone(),
                         r.title.clone(),
                         r.state.as_str().to_string(),
-                        r.outcome.clone(),
+                        r.outcome.as_str().to_string(),
                         r.assessed_by.clone(),
                         r.assessed_on.to_string(),
                         r.review_due_on.map(|d| d.to_string()).unwrap_or_default(),

@@ -5,7 +5,19 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Serialize,
+    Deserialize,
+    ToSchema,
+    diesel::AsExpression,
+    diesel::FromSqlRow,
+)]
+#[diesel(sql_type = diesel::sql_types::Text)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Met,
@@ -19,7 +31,14 @@ impl Outcome {
             Outcome::NotYetMet => "not_yet_met",
         }
     }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Met, Outcome::NotYetMet]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
 }
+crate::text_enum!(Outcome, "competence outcome");
 
 /// How an assessment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -64,17 +83,17 @@ impl CompetenceState {
 }
 
 /// The state given the latest assessment (outcome and review date), on `today`.
-pub fn state(latest: Option<(&str, Option<NaiveDate>)>, today: NaiveDate) -> CompetenceState {
+pub fn state(latest: Option<(Outcome, Option<NaiveDate>)>, today: NaiveDate) -> CompetenceState {
     match latest {
         None => CompetenceState::NotAssessed,
         Some((_, Some(review))) if review < today => CompetenceState::ReviewOverdue,
-        Some(("met", _)) => CompetenceState::Met,
-        Some(_) => CompetenceState::NotYetMet,
+        Some((Outcome::Met, _)) => CompetenceState::Met,
+        Some((Outcome::NotYetMet, _)) => CompetenceState::NotYetMet,
     }
 }
 
 /// Whether a latest assessment is a current `met` (met, and not past its review).
-pub fn current_met(latest: Option<(&str, Option<NaiveDate>)>, today: NaiveDate) -> bool {
+pub fn current_met(latest: Option<(Outcome, Option<NaiveDate>)>, today: NaiveDate) -> bool {
     state(latest, today) == CompetenceState::Met
 }
 
@@ -120,19 +139,25 @@ mod tests {
         let today = d("2026-03-15");
         assert_eq!(state(None, today), CompetenceState::NotAssessed);
         assert_eq!(
-            state(Some(("met", Some(d("2026-09-01")))), today),
+            state(Some((Outcome::Met, Some(d("2026-09-01")))), today),
             CompetenceState::Met
         );
-        assert_eq!(state(Some(("met", None)), today), CompetenceState::Met);
         assert_eq!(
-            state(Some(("met", Some(d("2026-03-14")))), today),
+            state(Some((Outcome::Met, None)), today),
+            CompetenceState::Met
+        );
+        assert_eq!(
+            state(Some((Outcome::Met, Some(d("2026-03-14")))), today),
             CompetenceState::ReviewOverdue
         );
         assert_eq!(
-            state(Some(("not_yet_met", None)), today),
+            state(Some((Outcome::NotYetMet, None)), today),
             CompetenceState::NotYetMet
         );
-        assert!(!current_met(Some(("met", Some(d("2026-03-01")))), today));
+        assert!(!current_met(
+            Some((Outcome::Met, Some(d("2026-03-01")))),
+            today
+        ));
     }
 
     #[test]

@@ -117,8 +117,7 @@ pub struct SignOff {
     pub code: String,
     pub title: String,
     pub domain: String,
-    /// `met` or `not_yet_met`.
-    pub outcome: String,
+    pub outcome: crate::competences::rules::Outcome,
     pub evidence: String,
     pub evidence_method: String,
     pub assessed_by: String,
@@ -186,7 +185,7 @@ type SignOffRow = (
     String,
     String,
     String,
-    String,
+    crate::competences::rules::Outcome,
     String,
     String,
     String,

@@ -112,7 +112,7 @@ pub fn csv(p: &EvidencePack) -> String {
                 String::new(),
                 String::new(),
                 c.assessed_by_name.clone(),
-                c.outcome.clone(),
+                c.outcome.as_str().to_string(),
                 c.competency_id.clone(),
                 c.evidence.clone(),
             ],
@@ -331,7 +331,7 @@ pub fn html(p: &EvidencePack) -> String {
                 vec![
                     c.assessed_on.to_string(),
                     format!("{} {}", c.code, c.title),
-                    c.outcome.replace('_', " "),
+                    c.outcome.as_str().replace('_', " "),
                     format!("{} ({})", c.evidence, c.evidence_method.replace('_', " ")),
                     c.assessed_by_name.clone(),
                     c.review_due_on.map(|d| d.to_string()).unwrap_or_default(),
