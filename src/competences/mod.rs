@@ -946,7 +946,7 @@ fn report_page(
                 code: c.code.clone(),
                 title: c.title.clone(),
                 state: st,
-                outcome: a.outcome.clone(),
+                outcome: a.outcome,
                 assessed_by: a.assessed_by.clone(),
                 assessed_on: a.assessed_on,
                 review_due_on: a.review_due_on,
