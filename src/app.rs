@@ -22,6 +22,30 @@ pub struct AppState {
     pub callers: Arc<CallerCache>,
     /// The bounded password-hashing pool.
     pub hashers: Hashers,
+    /// What time it is: read once per use case and passed down, so a write, its
+    /// `updated_at` and its audit event carry one instant, and a test can pin "today".
+    pub clock: Clock,
+}
+
+/// The system clock, or a fixed instant (tests).
+#[derive(Clone, Copy, Debug)]
+pub enum Clock {
+    System,
+    Fixed(chrono::NaiveDateTime),
+}
+
+impl Clock {
+    /// Now, in UTC, to the microsecond (both backends keep that exactly).
+    pub fn now(&self) -> chrono::NaiveDateTime {
+        match self {
+            Clock::System => now(),
+            Clock::Fixed(at) => *at,
+        }
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.now().date()
+    }
 }
 
 impl AppState {

@@ -78,6 +78,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         settings: Arc::new(settings),
         mailer,
         hashers,
+        clock: app::Clock::System,
     };
     bootstrap_admin(&state)?;
     Ok(state)

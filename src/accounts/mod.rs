@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::policy::Role;
 use crate::auth::session::{self, Refresh};
@@ -103,6 +103,7 @@ pub async fn login(
     req: HttpRequest,
     body: Json<LoginRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let email = body.email.trim().to_lowercase();
@@ -118,7 +119,7 @@ pub async fn login(
                 conn,
                 &[(&k1, limits.per_account), (&k2, limits.per_address)],
                 limits.window_secs,
-                now(),
+                now,
             )?;
             Ok((ids, session::find_by_email(conn, &email)?))
         })
@@ -143,7 +144,7 @@ pub async fn login(
                 .write(move |conn| {
                     throttle::clear(conn, &account_key)?;
                     throttle::forgive(conn, &attempts)?;
-                    session::open(conn, &user_id, ttl, now())
+                    session::open(conn, &user_id, ttl, now)
                 })
                 .await?;
             tracing::info!(user_id = %c.user_id, "login");
@@ -170,11 +171,12 @@ pub async fn refresh(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let ttl = state.settings.refresh_token_ttl_days;
     let outcome = state
-        .write(move |conn| session::rotate(conn, &body.refresh_token, ttl, now()))
+        .write(move |conn| session::rotate(conn, &body.refresh_token, ttl, now))
         .await?;
     match outcome {
         Refresh::Rotated {
@@ -205,9 +207,10 @@ pub async fn logout(
     state: web::Data<AppState>,
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let sid = caller.session_id.clone();
     state
-        .write(move |conn| session::revoke(conn, &sid, now()))
+        .write(move |conn| session::revoke(conn, &sid, now))
         .await?;
     state.callers.forget(&caller.id);
     tracing::info!(user_id = %caller.id, "logout");
@@ -231,6 +234,7 @@ pub async fn accept_invite(
     req: HttpRequest,
     body: Json<AcceptInviteRequest>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let refused =
@@ -246,9 +250,9 @@ pub async fn accept_invite(
                 conn,
                 &[(&address_key, limits.per_address)],
                 limits.window_secs,
-                now(),
+                now,
             )?;
-            Ok((ids, session::invitation_is_open(conn, &probe, now())?))
+            Ok((ids, session::invitation_is_open(conn, &probe, now)?))
         })
         .await?;
     if !open {
@@ -266,7 +270,6 @@ pub async fn accept_invite(
     let ttl = state.settings.refresh_token_ttl_days;
     let opened = state
         .write(move |conn| {
-            let now = now();
             let Some(user_id) = session::redeem_invitation(conn, &token, now)? else {
                 return Ok(None);
             };

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::rules::{course_status, CourseStatus, EXPIRING_DAYS};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_change_course, can_create_course, course_owner, Caller};
 use crate::auth::Auth;
@@ -257,10 +257,11 @@ pub async fn list_courses(
     _auth: Auth,
     q: web::Query<CourseQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
     let status = q.status.as_deref().map(status_filter).transpose()?;
-    let today = today();
+    let today = now.date();
     let p = page.clone();
     let rows = state
         .db(move |conn| {
@@ -306,12 +307,12 @@ pub async fn create_course(
     Auth(caller): Auth,
     body: Json<NewCourse>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     writer(&caller)?;
     let b = body.0;
     validate(&b)?;
     let created = state
         .write(move |conn| {
-            let now = now();
             let row = CourseRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 title: b.title.trim().to_string(),
@@ -342,7 +343,7 @@ pub async fn create_course(
                 ))
                 .execute(conn)?;
             let owner = row.service_id.clone();
-            let course = Course::view(row, today());
+            let course = Course::view(row, now.date());
             audit::record(
                 conn,
                 Change {
@@ -373,12 +374,13 @@ pub async fn get_course(
     _auth: Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let row = state
         .db(move |conn| find(conn, &id))
         .await?
         .ok_or(AppError::NotFound)?;
-    Ok(HttpResponse::Ok().json(Course::view(row, today())))
+    Ok(HttpResponse::Ok().json(Course::view(row, now.date())))
 }
 
 #[utoipa::path(
@@ -396,6 +398,7 @@ pub async fn patch_course(
     id: web::Path<String>,
     body: Json<CoursePatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     writer(&caller)?;
     let p = body.0;
@@ -433,7 +436,6 @@ pub async fn patch_course(
                 row.accredited_until = v;
             }
             check(conn, &row)?;
-            let now = now();
             row.updated_at = now;
             diesel::update(courses::table.find(&id))
                 .set((
@@ -447,7 +449,7 @@ pub async fn patch_course(
                     courses::updated_at.eq(now),
                 ))
                 .execute(conn)?;
-            let today = today();
+            let today = now.date();
             // Used by other services: recorded as shared, so every lead's trail shows it.
             let owner = row
                 .service_id

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::rules::{CpdFact, CpdRule};
 use super::{person_for, Access};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::Auth;
 use crate::db::schema::{cpd_activities, cpd_rules};
@@ -250,17 +250,17 @@ pub async fn create_cpd(
     id: web::Path<String>,
     body: Json<NewCpd>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
-    if b.held_on > today() {
+    if b.held_on > now.date() {
         return Err(AppError::invalid("held_on", "cannot be in the future"));
     }
     let created = state
         .write(move |conn| {
             let service = person_for(conn, &caller, &id, Access::Owner)?;
             let course_id = check_course(conn, b.course_id.as_deref())?;
-            let now = now();
             let a = CpdActivity {
                 id: uuid::Uuid::now_v7().to_string(),
                 practitioner_id: id,
@@ -339,10 +339,11 @@ pub async fn patch_cpd(
     id: web::Path<String>,
     body: Json<CpdPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let p = body.0;
     validate(&p)?;
-    if p.held_on.is_some_and(|d| d > today()) {
+    if p.held_on.is_some_and(|d| d > now.date()) {
         return Err(AppError::invalid("held_on", "cannot be in the future"));
     }
     let updated = state
@@ -367,7 +368,6 @@ pub async fn patch_cpd(
             if p.reflective_statement.is_some() {
                 a.reflective_statement = p.reflective_statement;
             }
-            let now = now();
             a.updated_at = now;
             diesel::update(cpd_activities::table.find(&id))
                 .set((
@@ -410,6 +410,7 @@ pub async fn delete_cpd(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     state
         .write(move |conn| {
@@ -426,7 +427,7 @@ pub async fn delete_cpd(
                     before: snapshot(&before)?,
                     after: None,
                 },
-                now(),
+                now,
             )
         })
         .await?;

@@ -13,7 +13,7 @@ use validator::Validate;
 use super::cpd::{facts, load_rules, rule_for};
 use super::rules::{cpd_check, credential_status, CpdCheck, CredentialStatus, EXPIRING_DAYS};
 use super::{find_kind, person_for, Access};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{report_scope, PeopleScope};
 use crate::auth::Auth;
@@ -207,10 +207,11 @@ pub async fn list_accreditations(
     id: web::Path<String>,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();
-    let today = today();
+    let today = now.date();
     let page_out = state
         .db(move |conn| {
             person_for(conn, &caller, &id, Access::Read)?;
@@ -252,10 +253,11 @@ pub async fn create_accreditation(
     id: web::Path<String>,
     body: Json<NewAccreditation>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
-    let today = today();
+    let today = now.date();
     let created = state
         .write(move |conn| {
             let service = person_for(conn, &caller, &id, Access::OwnerOrManager)?;
@@ -288,7 +290,6 @@ pub async fn create_accreditation(
                     )));
                 }
             }
-            let now = now();
             let row = AccreditationRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 practitioner_id: id,
@@ -342,6 +343,7 @@ pub async fn verify(
     id: web::Path<String>,
     body: Json<Verification>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
@@ -351,7 +353,7 @@ pub async fn verify(
             "must be true: a verification cannot be undone, record a new period instead",
         ));
     }
-    let today = today();
+    let today = now.date();
     let updated = state
         .write(move |conn| {
             let before = find(conn, &id)?.ok_or(AppError::NotFound)?;
@@ -366,7 +368,6 @@ pub async fn verify(
                     "this credential is already verified".into(),
                 ));
             }
-            let now = now();
             let mut row = before.clone();
             row.verified_by = Some(caller.id.clone());
             row.verified_at = Some(now);
@@ -593,10 +594,11 @@ pub async fn accreditation_report(
     Auth(caller): Auth,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
     let status = q.status.as_deref().map(status_of).transpose()?;
-    let today = today();
+    let today = now.date();
     if csv::wanted(&req) {
         return csv::stream(
             &state,

@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::Caller;
 use crate::auth::{Admin, Auth};
@@ -164,6 +164,7 @@ pub async fn create_kind(
     Admin(caller): Admin,
     body: Json<NewCredentialKind>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let b = body.0;
     validate(&b)?;
     let created = state
@@ -180,7 +181,6 @@ pub async fn create_kind(
                     b.body, b.code
                 )));
             }
-            let now = now();
             let kind = CredentialKind {
                 id: uuid::Uuid::now_v7().to_string(),
                 body_code: b.body,
@@ -237,6 +237,7 @@ pub async fn patch_kind(
     id: web::Path<String>,
     body: Json<CredentialKindPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let p = body.0;
     validate(&p)?;
@@ -258,7 +259,6 @@ pub async fn patch_kind(
             if let Some(v) = p.reminder_offsets {
                 after.reminder_offsets = offsets_text(&v);
             }
-            let now = now();
             after.updated_at = now;
             diesel::update(credential_kinds::table.find(&id))
                 .set((
@@ -310,6 +310,7 @@ pub async fn patch_modality(
     code: web::Path<String>,
     body: Json<ModalityPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let code = code.into_inner();
     let new_body = body.0.body;
     let updated = state
@@ -345,7 +346,7 @@ pub async fn patch_modality(
                     before: snapshot(&before)?,
                     after: snapshot(&after)?,
                 },
-                now(),
+                now,
             )?;
             Ok(after)
         })

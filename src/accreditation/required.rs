@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use super::courses::{Course, CourseRow};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_manage_people_of, report_scope, PeopleScope};
 use crate::auth::Auth;
@@ -216,6 +216,7 @@ pub async fn create_required(
     Auth(caller): Auth,
     body: Json<NewRequiredCourse>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let b = body.0;
     validate(&b)?;
     let service_id =
@@ -254,7 +255,6 @@ pub async fn create_required(
                     "this course is already required here".into(),
                 ));
             }
-            let now = now();
             let r = RequiredCourse {
                 id: uuid::Uuid::now_v7().to_string(),
                 service_id,
@@ -303,6 +303,7 @@ pub async fn delete_required(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     state
         .write(move |conn| {
@@ -327,7 +328,7 @@ pub async fn delete_required(
                     before: snapshot(&r)?,
                     after: None,
                 },
-                now(),
+                now,
             )
         })
         .await?;
@@ -366,6 +367,7 @@ fn course_audit(
     conn: &mut DbConn,
     scope: &PeopleScope,
     page: &PageRequest,
+    today: chrono::NaiveDate,
 ) -> Result<(Vec<CourseAudit>, Option<String>), AppError> {
     let mut s = courses::table.select(CourseRow::as_select()).into_boxed();
     if let Some(after) = &page.after {
@@ -402,7 +404,6 @@ fn course_audit(
     }
     let reqs: Vec<RequiredCourse> = reqs_q.order(required_courses::id.asc()).load(conn)?;
     let mut lacking = lacking(conn, &reqs, None)?;
-    let today = today();
     let out = rows
         .into_iter()
         .map(|r| {
@@ -452,6 +453,7 @@ pub async fn courses_report(
     Auth(caller): Auth,
     q: web::Query<CourseReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let today = state.clock.today();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     if csv::wanted(&req) {
         return csv::stream(
@@ -473,7 +475,7 @@ pub async fn courses_report(
                 "lacking",
             ],
             500,
-            move |conn, page| course_audit(conn, &scope, page),
+            move |conn, page| course_audit(conn, &scope, page, today),
             |out, a| {
                 let c = &a.course;
                 let base = [
@@ -509,7 +511,9 @@ pub async fn courses_report(
     }
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();
-    let (rows, next) = state.db(move |conn| course_audit(conn, &scope, &p)).await?;
+    let (rows, next) = state
+        .db(move |conn| course_audit(conn, &scope, &p, today))
+        .await?;
     Ok(HttpResponse::Ok().json(Page {
         items: rows,
         next_cursor: next.as_deref().map(crate::http::page::encode_cursor),

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use super::rules::{can_move, check_training_dates, TrainingStatus};
 use super::{person_for, Access};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::Auth;
 use crate::db::schema::training_records;
@@ -170,6 +170,7 @@ pub async fn create_training(
     id: web::Path<String>,
     body: Json<NewTraining>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
@@ -181,11 +182,10 @@ pub async fn create_training(
             if super::courses::find(conn, &course_id)?.is_none() {
                 return Err(AppError::invalid("course_id", "no such course"));
             }
-            let errors = check_training_dates(b.status, b.started_on, b.completed_on, today());
+            let errors = check_training_dates(b.status, b.started_on, b.completed_on, now.date());
             if !errors.is_empty() {
                 return Err(AppError::Validation(errors));
             }
-            let now = now();
             let record = TrainingRecord {
                 id: uuid::Uuid::now_v7().to_string(),
                 practitioner_id: id,
@@ -233,6 +233,7 @@ pub async fn patch_training(
     id: web::Path<String>,
     body: Json<TrainingPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let p = body.0;
     validate(&p)?;
@@ -265,12 +266,11 @@ pub async fn patch_training(
             if p.completed_on.is_some() {
                 r.completed_on = p.completed_on;
             }
-            let errors = check_training_dates(to, r.started_on, r.completed_on, today());
+            let errors = check_training_dates(to, r.started_on, r.completed_on, now.date());
             if !errors.is_empty() {
                 return Err(AppError::Validation(errors));
             }
             r.course_accredited_at_completion = accredited_at(conn, &r.course_id, r.completed_on)?;
-            let now = now();
             r.updated_at = now;
             diesel::update(training_records::table.find(&id))
                 .set((

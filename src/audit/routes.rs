@@ -4,7 +4,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::queries::{batch, verify, AuditEvent, AuditQuery, Verification};
 use super::special;
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::auth::policy::{audit_scope, special_category_view, SpecialCategoryView};
 use crate::auth::Auth;
 use crate::error::AppError;
@@ -44,6 +44,7 @@ pub async fn list_events(
     Auth(caller): Auth,
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = audit_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
     let view = special_category_view(&caller, q.special_category.as_deref())?;
@@ -71,7 +72,7 @@ pub async fn list_events(
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();
     let read = move |conn: &mut crate::db::DbConn| {
-        super::read_events(conn, &caller.id, &scope, &q, &p, view, now())
+        super::read_events(conn, &caller.id, &scope, &q, &p, view, now)
     };
     let rows = match view {
         SpecialCategoryView::Reveal => state.write(read).await?,

@@ -16,7 +16,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::tokens::{digest, new_secret};
 use crate::auth::Auth;
@@ -48,9 +48,9 @@ async fn issue(
     rotate: bool,
 ) -> Result<Feed, AppError> {
     let tokens = state.tokens.clone();
+    let now = state.clock.now();
     let (secret, created_at) = state
         .write(move |conn| {
-            let now = now();
             let found: Option<(String, String, chrono::NaiveDateTime)> = calendar_feeds::table
                 .find(&user_id)
                 .select((
@@ -258,12 +258,13 @@ pub async fn feed(
     state: web::Data<AppState>,
     file: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let secret = file
         .strip_suffix(".ics")
         .filter(|s| !s.is_empty() && s.len() <= 128)
         .ok_or(AppError::NotFound)?
         .to_string();
-    let today = today();
+    let today = now.date();
     let (name, events) = state
         .db(move |conn| {
             let owner: Option<(String, String)> = calendar_feeds::table
@@ -277,7 +278,7 @@ pub async fn feed(
             Ok((name, events(conn, &id, today)?))
         })
         .await?;
-    let body = ics::calendar(&format!("Registry: {name}"), &events, now());
+    let body = ics::calendar(&format!("Registry: {name}"), &events, now);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))

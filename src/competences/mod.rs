@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{can_view_competences, may_assess};
 use crate::auth::policy::{report_scope, Caller, PeopleScope};
@@ -215,11 +215,11 @@ pub async fn create_framework(
     Admin(caller): Admin,
     body: Json<NewFramework>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let b = body.0;
     validate(&b)?;
     let f = state
         .write(move |conn| {
-            let now = now();
             let f = FrameworkRow {
                 id: uuid::Uuid::now_v7().to_string(),
                 code: b.code.trim().into(),
@@ -285,6 +285,7 @@ pub async fn add_competence(
     id: web::Path<String>,
     body: Json<NewCompetence>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let framework = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
@@ -319,7 +320,6 @@ pub async fn add_competence(
                     b.code.trim()
                 )));
             }
-            let now = now();
             let c = Competence {
                 id: uuid::Uuid::now_v7().to_string(),
                 framework_id: framework,
@@ -376,6 +376,7 @@ pub async fn patch_competence(
     id: web::Path<String>,
     body: Json<CompetencePatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let p = body.0;
     validate(&p)?;
@@ -387,7 +388,6 @@ pub async fn patch_competence(
                 .first(conn)
                 .optional()?
                 .ok_or(AppError::NotFound)?;
-            let now = now();
             let mut c = before.clone();
             if let Some(t) = p.title {
                 c.title = t.trim().into();
@@ -441,6 +441,7 @@ pub async fn name_assessor(
     id: web::Path<String>,
     body: Json<NamedAssessor>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let framework = parse_id(&id)?;
     let user =
         parse_id(&body.0.user_id).map_err(|_| AppError::invalid("user_id", "no such person"))?;
@@ -455,7 +456,6 @@ pub async fn name_assessor(
             if crate::people::queries::find(conn, &user)?.is_none() {
                 return Err(AppError::invalid("user_id", "no such person"));
             }
-            let now = now();
             let row_id = uuid::Uuid::now_v7().to_string();
             diesel::insert_into(framework_assessors::table)
                 .values((
@@ -587,8 +587,9 @@ pub async fn person_competences(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
-    let today = today();
+    let today = now.date();
     let out = state
         .db(move |conn| {
             competence_viewer(conn, &caller, &id)?;
@@ -651,12 +652,13 @@ pub async fn assess(
     id: web::Path<String>,
     body: Json<NewAssessment>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let b = body.0;
     validate(&b)?;
     let competence_id = parse_id(&b.competency_id)
         .map_err(|_| AppError::invalid("competency_id", "no such competence"))?;
-    let today = today();
+    let today = now.date();
     let assessed_on = b.assessed_on.unwrap_or(today);
     if assessed_on > today {
         return Err(AppError::invalid("assessed_on", "cannot be in the future"));
@@ -706,7 +708,6 @@ pub async fn assess(
             {
                 return Err(AppError::Forbidden(why.into()));
             }
-            let now = now();
             let a = Assessment {
                 id: uuid::Uuid::now_v7().to_string(),
                 practitioner_id: id,
@@ -791,10 +792,11 @@ pub async fn supervisors(
     Auth(caller): Auth,
     q: web::Query<SupervisorQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
-    let today = today();
+    let today = now.date();
     let p = page.clone();
     let rows = state
         .db(move |conn| {
@@ -972,6 +974,7 @@ pub async fn competencies_report(
     Auth(caller): Auth,
     q: web::Query<CompetenceReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
     if q.state
@@ -983,7 +986,7 @@ pub async fn competencies_report(
             "must be met, not_yet_met or review_overdue",
         ));
     }
-    let today = today();
+    let today = now.date();
     if csv::wanted(&req) {
         return csv::stream(
             &state,

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::accreditation::cpd::{facts, load_rules, rule_for, CpdActivity};
 use crate::accreditation::credentials::{with_cpd, Accreditation, AccreditationRow};
 use crate::accreditation::rules::{cpd_check, CpdCheck};
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::auth::Auth;
 use crate::db::schema::{
     accreditation_bodies, accreditations, competencies, competency_assessments, cpd_activities,
@@ -213,8 +213,9 @@ fn build(
     caller: &crate::auth::policy::Caller,
     id: &str,
     q: &PackQuery,
-    today: NaiveDate,
+    now: NaiveDateTime,
 ) -> Result<EvidencePack, AppError> {
+    let today = now.date();
     let person: PersonFacts = users::table
         .left_join(services::table)
         .left_join(practitioner_roles::table.left_join(modalities::table))
@@ -404,7 +405,7 @@ fn build(
         from,
         to,
         months,
-        generated_at: now(),
+        generated_at: now,
         supervision: SupervisionSection {
             total_sessions: sessions.len() as i64,
             total_minutes,
@@ -519,6 +520,7 @@ pub async fn evidence_pack(
     id: web::Path<String>,
     q: web::Query<PackQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let q = q.into_inner();
     if q.months.is_some_and(|m| !(1..=60).contains(&m)) {
@@ -526,7 +528,7 @@ pub async fn evidence_pack(
     }
     let format = format_of(&req);
     let pack = state
-        .db(move |conn| build(conn, &caller, &id, &q, today()))
+        .db(move |conn| build(conn, &caller, &id, &q, now))
         .await?;
     let filename = format!(
         "evidence-{}-{}-{}",

@@ -494,6 +494,7 @@ pub async fn create_practitioner(
     Auth(caller): Auth,
     body: Json<NewPractitioner>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let service_id = crate::http::parse_id(&body.service_id)
@@ -508,7 +509,6 @@ pub async fn create_practitioner(
     let invite_ttl = state.settings.invitation_ttl_days;
     let (created, invitation) = state
         .write(move |conn| {
-            let now = now();
             let created = create_person(conn, Some(&caller.id), body, hash.as_deref(), now)?;
             let invitation = match hash {
                 Some(_) => None,
@@ -689,6 +689,7 @@ pub async fn patch_practitioner(
     id: web::Path<String>,
     body: Json<PractitionerPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let patch = body.0;
     validate(&patch)?;
@@ -721,7 +722,6 @@ pub async fn patch_practitioner(
                     row.email
                 )));
             }
-            let now = now();
             row.updated_at = now;
             queries::update(conn, &row)?;
             if row.specialist_interests != before.0.specialist_interests {
@@ -767,6 +767,7 @@ pub async fn deactivate_practitioner(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let target = id.clone();
     state
@@ -787,7 +788,6 @@ pub async fn deactivate_practitioner(
             if !before.0.active {
                 return Ok(());
             }
-            let now = now();
             diesel::update(users::table.find(&id))
                 .set((
                     users::active.eq(false),
@@ -831,6 +831,7 @@ pub async fn reinvite(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let ttl = state.settings.invitation_ttl_days;
     let (person, secret, expires_at) = state
@@ -842,7 +843,6 @@ pub async fn reinvite(
             if !found.0.active || queries::has_password(conn, &id)? {
                 return Err(AppError::Conflict("this person has already set a password or is deactivated".into()));
             }
-            let now = now();
             let (secret, expires_at) = session::invite(conn, &id, ttl, now)?;
             audit::record(
                 conn,

@@ -12,7 +12,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::policy::{report_scope, PeopleScope};
 use crate::auth::Auth;
@@ -47,7 +47,7 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
     let base = state.settings.reminder_backoff_secs;
     // Only what was due when this run began: a failure rescheduled during the run waits for
     // the next one, even with no back-off.
-    let started = now();
+    let started = state.clock.now();
     loop {
         let batch = state
             .db(move |conn| outbox::claim(conn, CLAIM_BATCH, started))
@@ -64,8 +64,10 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
                 if let Err(e) = &outcome {
                     tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
                 }
+                // The attempt's own time, for its back-off.
+                let at = state.clock.now();
                 state
-                    .write(move |conn| outbox::record(conn, &d, outcome, max, base, now()))
+                    .write(move |conn| outbox::record(conn, &d, outcome, max, base, at))
                     .await?;
                 Ok(ok)
             })
@@ -95,17 +97,20 @@ pub enum Trigger {
 
 /// The scan and delivery.
 pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppError> {
+    let now = state.clock.now();
     let link = state.settings.public_url.clone();
     let started = std::time::Instant::now();
     let (detected, queued) = state
         .db(move |conn| {
-            let lapses = detect::detect(conn, today(), now())?;
-            let queued = outbox::queue(conn, &lapses, link.as_deref(), now())?;
+            let lapses = detect::detect(conn, now.date(), now)?;
+            let queued = outbox::queue(conn, &lapses, link.as_deref(), now)?;
             Ok((lapses.len(), queued))
         })
         .await?;
     if trigger == Trigger::Now {
-        state.write(|conn| outbox::retry_now(conn, now())).await?;
+        state
+            .write(move |conn| outbox::retry_now(conn, now))
+            .await?;
     }
     let scan_ms = started.elapsed().as_millis() as u64;
     let (sent, failed) = deliver(state).await?;
@@ -132,9 +137,10 @@ pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppErr
 
 /// What a run would queue, writing and sending nothing.
 pub async fn dry_run(state: &AppState) -> Result<Vec<(String, String, String)>, AppError> {
+    let now = state.clock.now();
     state
-        .db(|conn| {
-            let lapses = detect::detect(conn, today(), now())?;
+        .db(move |conn| {
+            let lapses = detect::detect(conn, now.date(), now)?;
             Ok(outbox::unseen(conn, &lapses)?
                 .into_iter()
                 .map(|l| {
@@ -336,6 +342,7 @@ pub async fn put_preferences(
     Auth(caller): Auth,
     body: Json<Preferences>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let mut disabled = body.0.disabled;
     disabled.sort();
     disabled.dedup();
@@ -360,7 +367,6 @@ pub async fn put_preferences(
         .join(",");
     state
         .write(move |conn| {
-            let now = now();
             let before: Option<String> = notification_preferences::table
                 .find(&caller.id)
                 .select(notification_preferences::disabled_kinds)

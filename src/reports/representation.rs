@@ -15,7 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::suppression::{suppress, Cell, THRESHOLD};
 use super::workforce::in_post;
 use super::{for_each_practitioner, service_in_scope, service_names, PostRow};
-use crate::app::{today, AppState};
+use crate::app::AppState;
 use crate::auth::policy::report_scope;
 use crate::auth::Auth;
 use crate::http::{csv, AppError};
@@ -309,9 +309,9 @@ fn label(d: Dimension, v: &str) -> String {
 fn build(
     conn: &mut crate::db::DbConn,
     only: Option<String>,
+    today: chrono::NaiveDate,
 ) -> Result<RepresentationReport, AppError> {
     let names = service_names(conn)?;
-    let today = today();
     let mut counts = Counts::default();
     for_each_practitioner(conn, None, (today, today), |p| {
         if in_post(p, today) {
@@ -366,7 +366,8 @@ pub async fn report(
 ) -> Result<HttpResponse, AppError> {
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let only = service_in_scope(scope, q.into_inner().service_id)?;
-    let report = state.db(move |conn| build(conn, only)).await?;
+    let today = state.clock.today();
+    let report = state.db(move |conn| build(conn, only, today)).await?;
     if !csv::wanted(&req) {
         return Ok(HttpResponse::Ok().json(report));
     }

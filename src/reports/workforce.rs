@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{for_each_practitioner, role_modalities, service_in_scope, service_names, PostRow};
-use crate::app::{today, AppState};
+use crate::app::AppState;
 use crate::auth::policy::report_scope;
 use crate::auth::Auth;
 use crate::http::{csv, AppError};
@@ -233,9 +233,10 @@ pub async fn report(
     Auth(caller): Auth,
     q: web::Query<WorkforceQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
-    let (from, to) = period(q.from, q.to, today())?;
+    let (from, to) = period(q.from, q.to, now.date())?;
     let service = service_in_scope(scope, q.service_id)?;
     let report = state
         .db(move |conn| build(conn, service.as_deref(), from, to))

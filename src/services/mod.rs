@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::can_write_services;
 use crate::auth::Auth;
@@ -102,6 +102,7 @@ pub async fn create_service(
     Auth(caller): Auth,
     body: Json<NewService>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     if !can_write_services(&caller) {
         return Err(AppError::forbidden());
     }
@@ -109,7 +110,6 @@ pub async fn create_service(
     validate(&body)?;
     let created = state
         .write(move |conn| {
-            let now = now();
             let service = Service {
                 id: uuid::Uuid::now_v7().to_string(),
                 name: body.name.trim().to_string(),
@@ -179,6 +179,7 @@ pub async fn patch_service(
     id: web::Path<String>,
     body: Json<ServicePatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     if !can_write_services(&caller) {
         return Err(AppError::forbidden());
@@ -198,7 +199,6 @@ pub async fn patch_service(
             if after.name == before.name && after.provider == before.provider {
                 return Ok(before);
             }
-            let now = now();
             after.updated_at = now;
             diesel::update(services::table.find(&id))
                 .set((

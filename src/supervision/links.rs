@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::policy::{can_link_supervisor, roles_from_text, Caller, Role};
 use crate::auth::Auth;
@@ -155,11 +155,12 @@ pub async fn put_services(
     path: web::Path<String>,
     body: Json<SupervisedServices>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let id = parse_id(&path)?;
     let service_ids = state
-        .write(move |conn| set_services(conn, &caller, &id, body.service_ids, now()))
+        .write(move |conn| set_services(conn, &caller, &id, body.service_ids, now))
         .await?;
     Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
 }

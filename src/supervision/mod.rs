@@ -13,7 +13,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::app::{now, today, AppState};
+use crate::app::AppState;
 use crate::audit::{self, snapshot, Change};
 use crate::auth::policy::{
     can_change_log, can_record_log_for, can_review_log, can_view_log, may_start_log,
@@ -189,6 +189,7 @@ fn audit_log(
     before: Option<&SupervisionLog>,
     after: Option<&SupervisionLog>,
     service: Option<&str>,
+    now: NaiveDateTime,
 ) -> Result<(), AppError> {
     let id = after.or(before).map(|l| l.id.clone()).unwrap_or_default();
     audit::record(
@@ -202,7 +203,7 @@ fn audit_log(
             before: before.map(snapshot).transpose()?.flatten(),
             after: after.map(snapshot).transpose()?.flatten(),
         },
-        now(),
+        now,
     )
 }
 
@@ -220,6 +221,7 @@ pub async fn create_log(
     Auth(caller): Auth,
     body: Json<NewLog>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let supervisor_id = parse_id(&body.supervisor_id)
@@ -248,7 +250,6 @@ pub async fn create_log(
                     )
                 })
                 .ok_or_else(|| AppError::invalid("supervisee_id", "no such active person"))?;
-            let now = now();
             let log = SupervisionLog {
                 id: uuid::Uuid::now_v7().to_string(),
                 supervisee_id,
@@ -267,7 +268,7 @@ pub async fn create_log(
                 created_at: now,
                 updated_at: now,
             };
-            check_log(conn, &log, today())?;
+            check_log(conn, &log, now.date())?;
             queries::insert_log(conn, &log)?;
             audit_log(
                 conn,
@@ -276,6 +277,7 @@ pub async fn create_log(
                 None,
                 Some(&log),
                 supervisee.0.service_id.as_deref(),
+                now,
             )?;
             Ok(log)
         })
@@ -385,6 +387,7 @@ pub async fn patch_log(
     id: web::Path<String>,
     body: Json<LogPatch>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let p = body.0;
     validate(&p)?;
@@ -429,8 +432,8 @@ pub async fn patch_log(
             if p.notes.is_some() {
                 log.notes = p.notes;
             }
-            check_log(conn, &log, today())?;
-            log.updated_at = now();
+            check_log(conn, &log, now.date())?;
+            log.updated_at = now;
             if !queries::update_log(conn, &log, LogStatus::Submitted)? {
                 return Err(AppError::Conflict(
                     "this log was signed off or rejected meanwhile".into(),
@@ -443,6 +446,7 @@ pub async fn patch_log(
                 Some(&before),
                 Some(&log),
                 service.as_deref(),
+                now,
             )?;
             Ok(log)
         })
@@ -465,6 +469,7 @@ pub async fn withdraw_log(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     use crate::db::schema::supervision_logs;
     use diesel::prelude::*;
     let id = parse_id(&id)?;
@@ -493,6 +498,7 @@ pub async fn withdraw_log(
                 Some(&before),
                 None,
                 service.as_deref(),
+                now,
             )
         })
         .await?;
@@ -537,9 +543,10 @@ fn review(
     id: &str,
     outcome: LogStatus,
     reason: Option<&str>,
+    now: NaiveDateTime,
 ) -> Result<SupervisionLog, AppError> {
     let (before, service) = visible_log(conn, caller, id)?;
-    let log = reviewed(caller, &before, outcome, reason, now())?;
+    let log = reviewed(caller, &before, outcome, reason, now)?;
     if !queries::update_log(conn, &log, LogStatus::Submitted)? {
         return Err(AppError::Conflict("this log changed meanwhile".into()));
     }
@@ -550,6 +557,7 @@ fn review(
         Some(&before),
         Some(&log),
         service.as_deref(),
+        now,
     )?;
     Ok(log)
 }
@@ -560,13 +568,13 @@ fn sign_off_all(
     conn: &mut DbConn,
     caller: &Caller,
     ids: &[String],
+    now: NaiveDateTime,
 ) -> Result<Vec<SupervisionLog>, AppError> {
     let mut found: std::collections::HashMap<String, (SupervisionLog, Option<String>)> =
         queries::find_logs(conn, ids)?
             .into_iter()
             .map(|(log, service)| (log.id.clone(), (log, service)))
             .collect();
-    let now = now();
     let mut checked = Vec::with_capacity(ids.len());
     for id in ids {
         let (before, service) = found.remove(id).ok_or(AppError::NotFound)?;
@@ -617,9 +625,10 @@ pub async fn sign_off(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let log = state
-        .write(move |conn| review(conn, &caller, &id, LogStatus::SignedOff, None))
+        .write(move |conn| review(conn, &caller, &id, LogStatus::SignedOff, None, now))
         .await?;
     Ok(HttpResponse::Ok().json(log))
 }
@@ -639,12 +648,13 @@ pub async fn reject(
     id: web::Path<String>,
     body: Json<Rejection>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
     let body = body.0;
     validate(&body)?;
     let reason = body.reason.trim().to_string();
     let log = state
-        .write(move |conn| review(conn, &caller, &id, LogStatus::Rejected, Some(&reason)))
+        .write(move |conn| review(conn, &caller, &id, LogStatus::Rejected, Some(&reason), now))
         .await?;
     Ok(HttpResponse::Ok().json(log))
 }
@@ -663,6 +673,7 @@ pub async fn sign_off_many(
     Auth(caller): Auth,
     body: Json<BulkSignOff>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let body = body.0;
     validate(&body)?;
     let mut ids = Vec::with_capacity(body.ids.len());
@@ -674,7 +685,7 @@ pub async fn sign_off_many(
         ids.push(id);
     }
     let signed = state
-        .write(move |conn| sign_off_all(conn, &caller, &ids))
+        .write(move |conn| sign_off_all(conn, &caller, &ids, now))
         .await?;
     Ok(HttpResponse::Ok().json(crate::http::page::whole(signed)))
 }
@@ -691,8 +702,9 @@ pub async fn person_compliance(
     Auth(caller): Auth,
     id: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let id = parse_id(&id)?;
-    let today = today();
+    let today = now.date();
     let report = state
         .db(move |conn| {
             let subject = queries::subject(conn, &id)?.ok_or(AppError::NotFound)?;

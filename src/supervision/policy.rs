@@ -14,7 +14,7 @@ use validator::Validate;
 
 use super::queries::{load_policy, PolicyRow};
 use super::rules::{Format, Formats, SupervisionType};
-use crate::app::{now, AppState};
+use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::policy::{can_read_service_policy, policy_target, Caller, PolicyTarget};
 use crate::auth::Auth;
@@ -392,6 +392,7 @@ pub async fn put_policy(
     q: web::Query<PolicyQuery>,
     body: Json<Policy>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let policy = body.0;
     let service = named_service(q.into_inner().service_id, policy.service_id.as_deref())?;
     let target = resolve(&caller, service)?;
@@ -401,7 +402,7 @@ pub async fn put_policy(
         Err(other) => return Err(other),
     };
     let saved = state
-        .write(move |conn| replace(conn, &caller, &target, policy, field_errors, now()))
+        .write(move |conn| replace(conn, &caller, &target, policy, field_errors, now))
         .await?;
     Ok(HttpResponse::Ok().json(saved))
 }
@@ -420,6 +421,7 @@ pub async fn delete_policy(
     Auth(caller): Auth,
     q: web::Query<PolicyQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let service = named_service(q.into_inner().service_id, None)?;
     let PolicyTarget::Service(service) = resolve(&caller, service)? else {
         return Err(AppError::invalid(
@@ -431,7 +433,7 @@ pub async fn delete_policy(
         .write(move |conn| {
             crate::services::find(conn, &service)?
                 .ok_or_else(|| AppError::invalid("service_id", "no such service"))?;
-            clear_service(conn, &caller, &service, now())
+            clear_service(conn, &caller, &service, now)
         })
         .await?;
     Ok(HttpResponse::Ok().json(cleared))

@@ -9,7 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::queries::{self, ComplianceItem, Subject, SUBJECT_COLUMNS};
 use super::rules::ComplianceStatus;
-use crate::app::{today, AppState};
+use crate::app::AppState;
 use crate::auth::policy::{report_scope, PeopleScope};
 use crate::auth::Auth;
 use crate::db::schema::users;
@@ -185,6 +185,7 @@ pub async fn supervision_compliance_report(
     Auth(caller): Auth,
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
+    let now = state.clock.now();
     let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
     let q = q.into_inner();
     if q.status.as_deref().is_some_and(|s| status_of(s).is_none()) {
@@ -193,7 +194,7 @@ pub async fn supervision_compliance_report(
             "must be compliant, due_soon or overdue",
         ));
     }
-    let today = today();
+    let today = now.date();
     if csv::wanted(&req) {
         return csv::stream(
             &state,

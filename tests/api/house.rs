@@ -106,6 +106,69 @@ fn both_backends_end_with_the_same_tables_columns_and_nullability() {
     );
 }
 
+/// The clock in the app state: a test pins "today", and a write, its `updated_at` and its
+/// audit event carry the one instant the use case read.
+#[actix_web::test]
+async fn the_clock_is_read_once_and_can_be_pinned() {
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 6, 15)
+        .unwrap()
+        .and_hms_micro_opt(9, 30, 0, 123_456)
+        .unwrap();
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(t) = TestApp::start_at(backend, at).await else {
+            continue;
+        };
+        let s = t.service("North").await;
+        let (sup, _) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+        t.train_supervisor(&sup, "li_cbt", "BPS").await;
+        let (me, pwp) = t.person(&s, "pwp@registry.test", &["practitioner"]).await;
+        // Tomorrow, as the pinned clock has it, is in the future.
+        let p = t
+            .post(
+                "/api/v1/supervision-logs",
+                &pwp,
+                json!({"supervisor_id": sup, "held_on": "2026-06-16", "duration_minutes": 60,
+                       "supervision_type": "case_management", "format": "individual"}),
+            )
+            .await
+            .problem(422);
+        assert_eq!(p["errors"][0]["field"], "held_on");
+        let log = t
+            .post(
+                "/api/v1/supervision-logs",
+                &pwp,
+                json!({"supervisor_id": sup, "held_on": "2026-06-15", "duration_minutes": 60,
+                       "supervision_type": "case_management", "format": "individual"}),
+            )
+            .await
+            .expect(201)
+            .json();
+        assert_eq!(log["created_at"], "2026-06-15T09:30:00.123456Z");
+        assert_eq!(log["created_at"], log["updated_at"]);
+        let events = t
+            .get(
+                &format!(
+                    "/api/v1/audit/events?entity_id={}",
+                    log["id"].as_str().unwrap()
+                ),
+                &t.admin,
+            )
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(events["items"][0]["at"], log["created_at"]);
+        let c = t
+            .get(
+                &format!("/api/v1/practitioners/{me}/supervision-compliance"),
+                &pwp,
+            )
+            .await
+            .expect(200)
+            .json();
+        assert_eq!(c["as_of"], "2026-06-15");
+    }
+}
+
 #[actix_web::test]
 async fn requests_answer_503_while_the_database_is_gone_and_recover() {
     let url = pg_admin_url();

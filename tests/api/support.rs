@@ -329,6 +329,15 @@ impl Res {
     }
 }
 
+thread_local! {
+    /// The instant `start_at` pins the next app's clock to.
+    static PINNED: std::cell::Cell<Option<chrono::NaiveDateTime>> = const { std::cell::Cell::new(None) };
+}
+
+fn settings_clock(_: &Settings) -> Option<chrono::NaiveDateTime> {
+    PINNED.with(|p| p.get())
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub state: web::Data<AppState>,
@@ -349,6 +358,14 @@ impl TestApp {
     ) -> Option<TestApp> {
         let (db, url) = TestDb::create(backend)?;
         Self::start_db(backend, db, url, tweak).await
+    }
+
+    /// An app whose clock stands still at `at`, so a test can pin "today".
+    pub async fn start_at(backend: Backend, at: chrono::NaiveDateTime) -> Option<TestApp> {
+        PINNED.with(|p| p.set(Some(at)));
+        let t = Self::start(backend).await;
+        PINNED.with(|p| p.set(None));
+        t
     }
 
     /// An app on a fresh database reached at `url` instead (through a proxy, say).
@@ -388,10 +405,14 @@ impl TestApp {
             ..Settings::default()
         };
         tweak(&mut settings);
-        let state = web::block(move || registry::build_state(settings))
+        let clock = settings_clock(&settings);
+        let mut state = web::block(move || registry::build_state(settings))
             .await
             .expect("blocking")
             .expect("the app starts");
+        if let Some(at) = clock {
+            state.clock = registry::app::Clock::Fixed(at);
+        }
         let mut t = TestApp {
             backend,
             state: web::Data::new(state),
