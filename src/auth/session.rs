@@ -200,8 +200,12 @@ pub fn revoke_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Resul
 }
 
 /// A new invitation for the user, replacing any still open; returns the secret to send.
+/// Opens a new invitation (earlier ones stop working): answers its id and expiry. The token is
+/// derived from the id and a random nonce (`TokenKeys::invitation_secret`), so it is never
+/// stored; the outbox renders it into the email at send time.
 pub fn invite(
     conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
     user_id: &str,
     ttl_days: i64,
     now: NaiveDateTime,
@@ -213,18 +217,40 @@ pub fn invite(
     )
     .set(invitations::used_at.eq(now))
     .execute(conn)?;
-    let secret = new_secret();
+    let id = uuid::Uuid::now_v7().to_string();
+    let nonce = new_secret();
+    let secret = keys.invitation_secret(&id, &nonce);
     let expires_at = now + chrono::Duration::days(ttl_days);
     diesel::insert_into(invitations::table)
         .values((
-            invitations::id.eq(uuid::Uuid::now_v7().to_string()),
+            invitations::id.eq(&id),
             invitations::user_id.eq(user_id),
             invitations::token_hash.eq(digest(&secret)),
+            invitations::nonce.eq(&nonce),
             invitations::expires_at.eq(expires_at),
             invitations::created_at.eq(now),
         ))
         .execute(conn)?;
-    Ok((secret, expires_at))
+    Ok((id, expires_at))
+}
+
+/// The link token of an invitation still open at `now`, derived again from its nonce.
+pub fn invitation_token(
+    conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
+    invitation_id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    let nonce: Option<Option<String>> = invitations::table
+        .filter(invitations::id.eq(invitation_id))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .select(invitations::nonce)
+        .first(conn)
+        .optional()?;
+    Ok(nonce
+        .flatten()
+        .map(|n| keys.invitation_secret(invitation_id, &n)))
 }
 
 /// Redeems an invitation once: returns the invited user's id, or `None` when the token is

@@ -96,6 +96,15 @@ impl TokenKeys {
     }
 }
 
+impl TokenKeys {
+    /// An invitation's token: HMAC-SHA256 of the invitation id and its nonce under the feed
+    /// key, with a label of its own so it can never equal a feed secret. Never stored: rendered
+    /// into the email when it is sent; only its digest is kept, to redeem it.
+    pub fn invitation_secret(&self, invitation_id: &str, nonce: &str) -> String {
+        self.feed_secret(&format!("invitation\0{invitation_id}"), nonce)
+    }
+}
+
 /// A new random secret, URL-safe (256 bits).
 pub fn new_secret() -> String {
     let mut bytes = [0u8; 32];

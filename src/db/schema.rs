@@ -92,6 +92,7 @@ diesel::table! {
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
+        nonce -> Nullable<Text>,
     }
 }
 
@@ -298,6 +299,7 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        invitation_id -> Nullable<Text>,
     }
 }
 
@@ -335,6 +337,7 @@ diesel::joinable!(practitioner_roles -> modalities (modality_code));
 diesel::joinable!(users -> services (service_id));
 diesel::joinable!(users -> practitioner_roles (practitioner_role));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(deliveries -> invitations (invitation_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
 diesel::joinable!(invitations -> users (user_id));

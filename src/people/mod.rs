@@ -452,32 +452,42 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, hash: &str) -> Result<bool, 
     })
 }
 
+/// Opens an invitation and queues its email in the outbox, in the caller's transaction:
+/// answers the delivery to send once the transaction commits, and the expiry.
+fn queue_invitation(
+    conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
+    person: &PersonRow,
+    ttl_days: i64,
+    now: NaiveDateTime,
+) -> Result<(String, NaiveDateTime), AppError> {
+    let (invitation, expires_at) = session::invite(conn, keys, &person.id, ttl_days, now)?;
+    let email = crate::mail::invitation(
+        &person.email,
+        &person.full_name,
+        crate::reminders::outbox::INVITATION_LINK,
+        &expires_at,
+    );
+    let delivery =
+        crate::reminders::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
+    Ok((delivery, expires_at))
+}
+
+/// Sends a queued invitation at once; if that fails the outbox retries it on its schedule.
 async fn send_invitation(
     state: &AppState,
     person: &Person,
-    secret: &str,
+    delivery: String,
     expires_at: NaiveDateTime,
 ) -> InvitationSent {
-    let link = format!(
-        "{}/accept-invite?token={secret}",
-        state.settings.public_base_url()
-    );
-    let sent = state
-        .mailer
-        .send(&crate::mail::invitation(
-            &person.email,
-            &person.full_name,
-            &link,
-            &expires_at,
-        ))
-        .await;
-    if let Err(e) = &sent {
-        tracing::warn!(person_id = %person.id, error = %e, "invitation email not sent");
-    }
-    InvitationSent {
-        sent: sent.is_ok(),
-        expires_at,
-    }
+    let sent = match crate::reminders::deliver_now(state, delivery).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            tracing::warn!(person_id = %person.id, error = %e, "invitation not sent; the outbox will retry it");
+            false
+        }
+    };
+    InvitationSent { sent, expires_at }
 }
 
 #[utoipa::path(
@@ -507,19 +517,20 @@ pub async fn create_practitioner(
         None => None,
     };
     let invite_ttl = state.settings.invitation_ttl_days;
+    let keys = state.tokens.clone();
     let (created, invitation) = state
         .write(move |conn| {
             let created = create_person(conn, Some(&caller.id), body, hash.as_deref(), now)?;
             let invitation = match hash {
                 Some(_) => None,
-                None => Some(session::invite(conn, &created.0.id, invite_ttl, now)?),
+                None => Some(queue_invitation(conn, &keys, &created.0, invite_ttl, now)?),
             };
             Ok((created, invitation))
         })
         .await?;
     let mut person = Person::view(created, false);
-    if let Some((secret, expires_at)) = invitation {
-        person.invitation = Some(send_invitation(&state, &person, &secret, expires_at).await);
+    if let Some((delivery, expires_at)) = invitation {
+        person.invitation = Some(send_invitation(&state, &person, delivery, expires_at).await);
     }
     Ok(HttpResponse::Created().json(person))
 }
@@ -834,7 +845,8 @@ pub async fn reinvite(
     let now = state.clock.now();
     let id = parse_id(&id)?;
     let ttl = state.settings.invitation_ttl_days;
-    let (person, secret, expires_at) = state
+    let keys = state.tokens.clone();
+    let (person, delivery, expires_at) = state
         .write(move |conn| {
             let found = visible(conn, &caller, &id)?;
             if !can_manage_people_of(&caller, found.0.service_id.as_deref()) {
@@ -843,7 +855,7 @@ pub async fn reinvite(
             if !found.0.active || queries::has_password(conn, &id)? {
                 return Err(AppError::Conflict("this person has already set a password or is deactivated".into()));
             }
-            let (secret, expires_at) = session::invite(conn, &id, ttl, now)?;
+            let (delivery, expires_at) = queue_invitation(conn, &keys, &found.0, ttl, now)?;
             audit::record(
                 conn,
                 Change {
@@ -857,10 +869,10 @@ pub async fn reinvite(
                 },
                 now,
             )?;
-            Ok((Person::view(found, false), secret, expires_at))
+            Ok((Person::view(found, false), delivery, expires_at))
         })
         .await?;
-    Ok(HttpResponse::Ok().json(send_invitation(&state, &person, &secret, expires_at).await))
+    Ok(HttpResponse::Ok().json(send_invitation(&state, &person, delivery, expires_at).await))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -58,19 +58,7 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
         // A few messages in flight at once: each SMTP exchange waits on the network far more
         // than on this process.
         let results: Vec<Result<bool, AppError>> = futures_util::stream::iter(batch)
-            .map(|d| async move {
-                let outcome = state.mailer.send(&d.email()).await;
-                let ok = outcome.is_ok();
-                if let Err(e) = &outcome {
-                    tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
-                }
-                // The attempt's own time, for its back-off.
-                let at = state.clock.now();
-                state
-                    .write(move |conn| outbox::record(conn, &d, outcome, max, base, at))
-                    .await?;
-                Ok(ok)
-            })
+            .map(|d| send_one(state, d, max, base))
             .buffer_unordered(SENDS_IN_FLIGHT)
             .collect()
             .await;
@@ -83,6 +71,58 @@ pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
         }
     }
     Ok((sent, failed))
+}
+
+/// Sends one claimed delivery (rendering an invitation's link first) and records the outcome;
+/// answers whether it went out. An invitation no longer open is recorded as dead, unsent.
+async fn send_one(
+    state: &AppState,
+    d: outbox::Delivery,
+    max: i32,
+    base: i64,
+) -> Result<bool, AppError> {
+    let at = state.clock.now();
+    let keys = state.tokens.clone();
+    let public = state.settings.public_base_url();
+    let (email, d) = state
+        .db(move |conn| Ok((outbox::render(conn, &keys, &public, &d, at)?, d)))
+        .await?;
+    let outcome = match &email {
+        Some(email) => state.mailer.send(email).await,
+        None => Err("the invitation was used, replaced or has expired; not sent".to_string()),
+    };
+    let ok = outcome.is_ok();
+    if let Err(e) = &outcome {
+        tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
+    }
+    // The attempt's own time, for its back-off; a message that must not go out is dead now.
+    let at = state.clock.now();
+    let max = if email.is_none() { 1 } else { max };
+    state
+        .write(move |conn| outbox::record(conn, &d, outcome, max, base, at))
+        .await?;
+    Ok(ok)
+}
+
+/// Sends one delivery now if it is still waiting (an invitation, just queued): through the
+/// outbox, so a failure is retried on the schedule and a dead one is listed.
+pub async fn deliver_now(state: &AppState, delivery_id: String) -> Result<bool, AppError> {
+    let at = state.clock.now();
+    let claimed = state
+        .db(move |conn| outbox::claim_one(conn, &delivery_id, at))
+        .await?;
+    match claimed {
+        Some(d) => {
+            send_one(
+                state,
+                d,
+                state.settings.reminder_max_attempts,
+                state.settings.reminder_backoff_secs,
+            )
+            .await
+        }
+        None => Ok(false),
+    }
 }
 
 /// Whether failed deliveries wait out their back-off.

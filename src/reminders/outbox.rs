@@ -79,6 +79,106 @@ pub struct Delivery {
     pub body_html: String,
     pub status: DeliveryStatus,
     pub attempts: i32,
+    /// An invitation's delivery: its link is rendered at send time (see [`render`]).
+    pub invitation_id: Option<String>,
+}
+
+/// Where an invitation's link goes in its stored message, until it is sent.
+pub const INVITATION_LINK: &str = "{{invitation_link}}";
+
+/// Queues an invitation email as one delivery (with a notification row, so `GET
+/// /notifications` lists it), in the caller's transaction. The message is stored with
+/// [`INVITATION_LINK`] in place of the link: the token is never written down.
+pub fn queue_invitation(
+    conn: &mut DbConn,
+    invitation_id: &str,
+    recipient_id: &str,
+    email: &Email,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let delivery = uuid::Uuid::now_v7().to_string();
+    diesel::insert_into(deliveries::table)
+        .values((
+            deliveries::id.eq(&delivery),
+            deliveries::recipient_id.eq(recipient_id),
+            deliveries::recipient_email.eq(&email.to),
+            deliveries::subject.eq(&email.subject),
+            deliveries::body_text.eq(&email.text),
+            deliveries::body_html.eq(&email.html),
+            deliveries::status.eq(DeliveryStatus::Pending),
+            deliveries::attempts.eq(0),
+            deliveries::next_attempt_at.eq(now),
+            deliveries::invitation_id.eq(invitation_id),
+            deliveries::created_at.eq(now),
+            deliveries::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    diesel::insert_into(notifications::table)
+        .values((
+            notifications::id.eq(uuid::Uuid::now_v7().to_string()),
+            notifications::recipient_id.eq(recipient_id),
+            notifications::dedupe_key.eq(format!("invitation:{invitation_id}")),
+            notifications::kind.eq("invitation"),
+            notifications::urgent.eq(true),
+            notifications::subject_id.eq(Some(recipient_id)),
+            notifications::summary.eq("An invitation to set a password"),
+            notifications::due_on.eq(None::<chrono::NaiveDate>),
+            notifications::delivery_id.eq(Some(&delivery)),
+            notifications::created_at.eq(now),
+        ))
+        .execute(conn)?;
+    Ok(delivery)
+}
+
+/// The message to send for a delivery: as stored, or for an invitation with its link rendered
+/// from the invitation's nonce. `None`: an invitation that was used, replaced or has expired
+/// meanwhile, which is not sent.
+pub fn render(
+    conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
+    base_url: &str,
+    d: &Delivery,
+    now: NaiveDateTime,
+) -> Result<Option<Email>, AppError> {
+    let mut email = d.email();
+    if let Some(invitation) = &d.invitation_id {
+        let Some(token) = crate::auth::session::invitation_token(conn, keys, invitation, now)?
+        else {
+            return Ok(None);
+        };
+        let link = format!("{base_url}/accept-invite?token={token}");
+        email.text = email.text.replace(INVITATION_LINK, &link);
+        email.html = email.html.replace(INVITATION_LINK, &escape_html(&link));
+    }
+    Ok(Some(email))
+}
+
+/// Claims one delivery by id if it is waiting (pending or failed), for sending at once.
+pub fn claim_one(
+    conn: &mut DbConn,
+    id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<Delivery>, AppError> {
+    write_tx(conn, |conn| {
+        let n =
+            diesel::update(deliveries::table.filter(deliveries::id.eq(id)).filter(
+                deliveries::status.eq_any([DeliveryStatus::Pending, DeliveryStatus::Failed]),
+            ))
+            .set((
+                deliveries::status.eq(DeliveryStatus::Sending),
+                deliveries::claimed_at.eq(now),
+                deliveries::updated_at.eq(now),
+            ))
+            .execute(conn)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        Ok(deliveries::table
+            .find(id)
+            .select(Delivery::as_select())
+            .first(conn)
+            .optional()?)
+    })
 }
 
 impl Delivery {

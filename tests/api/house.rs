@@ -258,7 +258,104 @@ both!(
     every_route_is_documented_and_every_documented_path_is_routed,
     a_failing_eligibility_check_stops_the_log,
     typed_columns_refuse_unknown_values_and_never_default,
+    invitations_go_through_the_outbox_and_their_token_is_never_stored,
 );
+
+/// An invitation is a delivery of the outbox: listed, retried when the mail server is down,
+/// and its link's token rendered only into the message sent, never written to the database.
+async fn invitations_go_through_the_outbox_and_their_token_is_never_stored(t: TestApp) {
+    let s = t.service("North").await;
+    let created = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "invited@registry.test", "full_name": "Invited Person", "service_id": s,
+                   "practitioner_role": "pwp", "stage": "trainee", "wte": 1.0}),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(created["invitation"]["sent"], true);
+    let mail = t.smtp.wait_for(1).await;
+    let data = mail[0].data.replace("=\r\n", "").replace("=3D", "=");
+    let start = data.find("token=").expect("a link") + "token=".len();
+    let token: String = data[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+    assert!(token.len() >= 40);
+    // Nowhere in the database: not in the outbox, not in the invitations.
+    for table in ["deliveries", "invitations", "notifications", "audit_events"] {
+        let n = match table {
+            "deliveries" => t.count(&format!(
+                "deliveries WHERE body_text LIKE '%{token}%' OR body_html LIKE '%{token}%'"
+            )),
+            "invitations" => t.count(&format!(
+                "invitations WHERE token_hash = '{token}' OR nonce = '{token}'"
+            )),
+            "notifications" => t.count(&format!("notifications WHERE summary LIKE '%{token}%'")),
+            _ => t.count(&format!("audit_events WHERE after_value LIKE '%{token}%'")),
+        };
+        assert_eq!(n, 0, "the token is stored in {table}");
+    }
+    let listed = t
+        .get("/api/v1/notifications?status=sent", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        listed["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["kind"] == "invitation"),
+        "{listed}"
+    );
+    // The emailed token redeems.
+    t.call(
+        actix_web::http::Method::POST,
+        "/api/v1/auth/accept-invite",
+        None,
+        Some(json!({"token": token, "password": PASSWORD})),
+    )
+    .await
+    .expect(200);
+}
+
+/// With the mail server down the invitation waits in the outbox as failed, to be retried.
+#[actix_web::test]
+async fn an_invitation_that_cannot_be_sent_waits_in_the_outbox() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let Some(t) = TestApp::start_with(Backend::Sqlite, |s| {
+        s.smtp_url = Some(format!("smtp://127.0.0.1:{port}"));
+    })
+    .await
+    else {
+        return;
+    };
+    let s = t.service("North").await;
+    let created = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "invited@registry.test", "full_name": "Invited Person", "service_id": s,
+                   "practitioner_role": "pwp", "stage": "trainee", "wte": 1.0}),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(created["invitation"]["sent"], false);
+    let failed = t
+        .get("/api/v1/notifications?status=failed", &t.admin)
+        .await
+        .expect(200)
+        .json();
+    let item = &failed["items"][0];
+    assert_eq!(item["kind"], "invitation");
+    assert_eq!(item["attempts"], 1);
+}
 
 /// A status the code does not know cannot be stored; and one that got in anyway (the guard
 /// dropped) is an error answered as a 500, never read as some default.
