@@ -497,17 +497,11 @@ fn report_page(
     if let Some(after) = &page.after {
         s = s.filter(accreditations::id.gt(after.clone()));
     }
-    let mut rows: Vec<(AccreditationRow, String, Option<String>)> = s
+    let rows: Vec<(AccreditationRow, String, Option<String>)> = s
         .order(accreditations::id.asc())
         .limit(page.fetch())
         .load(conn)?;
-    let more = rows.len() as i64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let next = if more {
-        rows.last().map(|r| r.0.id.clone())
-    } else {
-        None
-    };
+    let (rows, next) = page.split(rows, |r| &r.0.id);
     let people: Vec<(String, Option<String>)> =
         rows.iter().map(|r| (r.1.clone(), r.2.clone())).collect();
     let views = with_cpd(conn, rows.into_iter().map(|r| r.0).collect(), today)?;

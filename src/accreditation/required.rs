@@ -373,14 +373,8 @@ fn course_audit(
     if let Some(after) = &page.after {
         s = s.filter(courses::id.gt(after.clone()));
     }
-    let mut rows: Vec<CourseRow> = s.order(courses::id.asc()).limit(page.fetch()).load(conn)?;
-    let more = rows.len() as i64 > page.limit;
-    rows.truncate(page.limit as usize);
-    let next = if more {
-        rows.last().map(|r| r.id.clone())
-    } else {
-        None
-    };
+    let rows: Vec<CourseRow> = s.order(courses::id.asc()).limit(page.fetch()).load(conn)?;
+    let (rows, next) = page.split(rows, |r| &r.id);
     let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
     let counts: Vec<(String, Option<bool>, i64)> = training_records::table
         .filter(training_records::course_id.eq_any(&ids))

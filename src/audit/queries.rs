@@ -231,9 +231,5 @@ pub fn batch(
     q: &AuditQuery,
     p: &PageRequest,
 ) -> Result<(Vec<AuditEvent>, Option<String>), AppError> {
-    let mut rows = list(conn, scope, q, p)?;
-    let more = rows.len() as i64 > p.limit;
-    rows.truncate(p.limit as usize);
-    let next = more.then(|| rows.last().map(|e| e.id.clone())).flatten();
-    Ok((rows, next))
+    Ok(p.split(list(conn, scope, q, p)?, |e| &e.id))
 }

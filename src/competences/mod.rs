@@ -906,15 +906,9 @@ fn report_page(
     if let Some(after) = &page.after {
         s = s.filter(users::id.gt(after.clone()));
     }
-    let mut people: Vec<(String, String, Option<String>)> =
+    let people: Vec<(String, String, Option<String>)> =
         s.order(users::id.asc()).limit(page.fetch()).load(conn)?;
-    let more = people.len() as i64 > page.limit;
-    people.truncate(page.limit as usize);
-    let next = if more {
-        people.last().map(|p| p.0.clone())
-    } else {
-        None
-    };
+    let (people, next) = page.split(people, |p| &p.0);
     let ids: Vec<&str> = people.iter().map(|p| p.0.as_str()).collect();
     let comps: HashMap<String, Competence> = load_competences(conn, q.framework_id.as_deref())?
         .into_iter()

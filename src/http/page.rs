@@ -54,6 +54,23 @@ impl PageRequest {
     pub fn fetch(&self) -> i64 {
         self.limit + 1
     }
+
+    /// Splits up to [`fetch`](Self::fetch) rows into the page and the id of its last row when
+    /// another page follows: the one place lists and exports page.
+    pub fn split<T>(
+        &self,
+        mut rows: Vec<T>,
+        id_of: impl Fn(&T) -> &str,
+    ) -> (Vec<T>, Option<String>) {
+        let more = rows.len() as i64 > self.limit;
+        rows.truncate(self.limit as usize);
+        let next = if more {
+            rows.last().map(|last| id_of(last).to_string())
+        } else {
+            None
+        };
+        (rows, next)
+    }
 }
 
 /// The cursor that continues after the record with this id.
@@ -77,18 +94,11 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds the page from up to `limit + 1` rows fetched in id order.
-    pub fn from_rows(mut rows: Vec<T>, req: &PageRequest, id_of: impl Fn(&T) -> &str) -> Page<T> {
-        let more = rows.len() as i64 > req.limit;
-        rows.truncate(req.limit as usize);
-        let next_cursor = if more {
-            rows.last()
-                .map(|last| URL_SAFE_NO_PAD.encode(id_of(last).as_bytes()))
-        } else {
-            None
-        };
+    pub fn from_rows(rows: Vec<T>, req: &PageRequest, id_of: impl Fn(&T) -> &str) -> Page<T> {
+        let (items, next) = req.split(rows, id_of);
         Page {
-            items: rows,
-            next_cursor,
+            items,
+            next_cursor: next.map(|id| encode_cursor(&id)),
         }
     }
 

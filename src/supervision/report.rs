@@ -87,14 +87,7 @@ fn rows(
     page: &PageRequest,
     today: NaiveDate,
 ) -> Result<(Vec<ReportRow>, Option<String>), AppError> {
-    let mut people = subjects(conn, scope, q, page)?;
-    let more = people.len() as i64 > page.limit;
-    people.truncate(page.limit as usize);
-    let next = if more {
-        people.last().map(|p| p.id.clone())
-    } else {
-        None
-    };
+    let (people, next) = page.split(subjects(conn, scope, q, page)?, |p| &p.id);
     let policy = queries::load_policy(conn)?;
     let mut by_person = queries::compliance(conn, &policy, &people, today)?;
     let wanted = q.status.as_deref().and_then(status_of);
