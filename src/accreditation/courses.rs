@@ -17,47 +17,13 @@ use crate::db::DbConn;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum CourseKind {
-    PractitionerTraining,
-    SupervisorTraining,
-    Cpd,
-}
-
-impl CourseKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CourseKind::PractitionerTraining => "practitioner_training",
-            CourseKind::SupervisorTraining => "supervisor_training",
-            CourseKind::Cpd => "cpd",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<CourseKind> {
-        [
-            CourseKind::PractitionerTraining,
-            CourseKind::SupervisorTraining,
-            CourseKind::Cpd,
-        ]
-        .into_iter()
-        .find(|k| k.as_str() == s)
+crate::db_enum! {
+    pub enum CourseKind("course kind") {
+        PractitionerTraining => "practitioner_training",
+        SupervisorTraining => "supervisor_training",
+        Cpd => "cpd",
     }
 }
-
-crate::text_enum!(CourseKind, "course kind");
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = courses)]

@@ -75,48 +75,12 @@ pub fn credential_status(
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum TrainingStatus {
-    Enrolled,
-    InProgress,
-    Completed,
-    Withdrawn,
-}
-
-crate::text_enum!(TrainingStatus, "training status");
-
-impl TrainingStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TrainingStatus::Enrolled => "enrolled",
-            TrainingStatus::InProgress => "in_progress",
-            TrainingStatus::Completed => "completed",
-            TrainingStatus::Withdrawn => "withdrawn",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<TrainingStatus> {
-        [
-            TrainingStatus::Enrolled,
-            TrainingStatus::InProgress,
-            TrainingStatus::Completed,
-            TrainingStatus::Withdrawn,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == s)
+crate::db_enum! {
+    pub enum TrainingStatus("training status") {
+        Enrolled => "enrolled",
+        InProgress => "in_progress",
+        Completed => "completed",
+        Withdrawn => "withdrawn",
     }
 }
 

@@ -1,65 +1,14 @@
 //! Who may do what: every permission rule of the API lives here, as plain functions of the
 //! caller and the record, so each can be read in one place and tested without a database.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    TrainingLead,
-    Supervisor,
-    Practitioner,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [
-        Role::Admin,
-        Role::TrainingLead,
-        Role::Supervisor,
-        Role::Practitioner,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::TrainingLead => "training_lead",
-            Role::Supervisor => "supervisor",
-            Role::Practitioner => "practitioner",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
+crate::db_enum! {
+    pub enum Role("role") {
+        Admin => "admin",
+        TrainingLead => "training_lead",
+        Supervisor => "supervisor",
+        Practitioner => "practitioner",
     }
 }
-
-impl crate::db::types::TextColumn for Role {
-    const WHAT: &'static str = "role";
-    fn to_text(&self) -> String {
-        self.as_str().to_string()
-    }
-    fn from_text(s: &str) -> Option<Self> {
-        Role::parse(s)
-    }
-}
-crate::text_column!(Role);
 
 /// Roles as stored: a sorted, comma-separated list.
 pub fn roles_to_text(roles: &[Role]) -> String {

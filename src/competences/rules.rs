@@ -5,40 +5,12 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Met,
-    NotYetMet,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Met => "met",
-            Outcome::NotYetMet => "not_yet_met",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        [Outcome::Met, Outcome::NotYetMet]
-            .into_iter()
-            .find(|o| o.as_str() == s)
+crate::db_enum! {
+    pub enum Outcome("competence outcome") {
+        Met => "met",
+        NotYetMet => "not_yet_met",
     }
 }
-crate::text_enum!(Outcome, "competence outcome");
 
 /// How an assessment was made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -18,130 +18,29 @@ use utoipa::ToSchema;
 /// Days ahead that make a person `due_soon`.
 pub const DUE_SOON_DAYS: i64 = 2;
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum SupervisionType {
-    CaseManagement,
-    ClinicalSkills,
-    Clinical,
-    SupervisionOfSupervision,
-}
-
-impl SupervisionType {
-    pub const ALL: [SupervisionType; 4] = [
-        SupervisionType::CaseManagement,
-        SupervisionType::ClinicalSkills,
-        SupervisionType::Clinical,
-        SupervisionType::SupervisionOfSupervision,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SupervisionType::CaseManagement => "case_management",
-            SupervisionType::ClinicalSkills => "clinical_skills",
-            SupervisionType::Clinical => "clinical",
-            SupervisionType::SupervisionOfSupervision => "supervision_of_supervision",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SupervisionType> {
-        SupervisionType::ALL.into_iter().find(|t| t.as_str() == s)
+crate::db_enum! {
+    pub enum SupervisionType("supervision type") {
+        CaseManagement => "case_management",
+        ClinicalSkills => "clinical_skills",
+        Clinical => "clinical",
+        SupervisionOfSupervision => "supervision_of_supervision",
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    Individual,
-    Group,
-}
-
-impl Format {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Format::Individual => "individual",
-            Format::Group => "group",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "individual" => Some(Format::Individual),
-            "group" => Some(Format::Group),
-            _ => None,
-        }
+crate::db_enum! {
+    pub enum Format("supervision format") {
+        Individual => "individual",
+        Group => "group",
     }
 }
 
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    ToSchema,
-    diesel::AsExpression,
-    diesel::FromSqlRow,
-)]
-#[diesel(sql_type = diesel::sql_types::Text)]
-#[serde(rename_all = "snake_case")]
-pub enum LogStatus {
-    Submitted,
-    SignedOff,
-    Rejected,
-}
-
-impl LogStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            LogStatus::Submitted => "submitted",
-            LogStatus::SignedOff => "signed_off",
-            LogStatus::Rejected => "rejected",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<LogStatus> {
-        match s {
-            "submitted" => Some(LogStatus::Submitted),
-            "signed_off" => Some(LogStatus::SignedOff),
-            "rejected" => Some(LogStatus::Rejected),
-            _ => None,
-        }
+crate::db_enum! {
+    pub enum LogStatus("supervision log status") {
+        Submitted => "submitted",
+        SignedOff => "signed_off",
+        Rejected => "rejected",
     }
 }
-
-crate::text_enum!(SupervisionType, "supervision type");
-crate::text_enum!(Format, "supervision format");
-crate::text_enum!(LogStatus, "supervision log status");
 
 /// The formats a policy rule allows, stored as `individual,group`.
 #[derive(
