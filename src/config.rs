@@ -10,7 +10,8 @@ use crate::db::DbUrl;
 
 #[derive(Clone)]
 pub struct Settings {
-    pub database_url: String,
+    /// Parsed once, here: every other part of the registry takes the backend from this.
+    pub database_url: DbUrl,
     pub bind: String,
     pub data_dir: PathBuf,
     pub jwt_secret: Option<String>,
@@ -50,10 +51,7 @@ pub enum LogFormat {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field(
-                "database",
-                &DbUrl::parse(&self.database_url).map(|u| u.redacted()).ok(),
-            )
+            .field("database", &self.database_url.redacted())
             .field("bind", &self.bind)
             .field("data_dir", &self.data_dir)
             .field("jwt_secret", &self.jwt_secret.as_ref().map(|_| "<set>"))
@@ -71,7 +69,7 @@ impl std::fmt::Debug for Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            database_url: "sqlite://data/registry.db".into(),
+            database_url: DbUrl::Sqlite("data/registry.db".into()),
             bind: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("data"),
             jwt_secret: None,
@@ -176,7 +174,7 @@ impl Settings {
                     .map_err(|e| bad(&path.display().to_string(), e.to_string()))?;
                 let file: FileSettings = toml::from_str(&text)
                     .map_err(|e| bad(&path.display().to_string(), e.message().to_string()))?;
-                s.apply_file(file);
+                s.apply_file(file)?;
             }
         }
         s.apply_env(env)?;
@@ -192,7 +190,10 @@ impl Settings {
         })
     }
 
-    fn apply_file(&mut self, f: FileSettings) {
+    fn apply_file(&mut self, f: FileSettings) -> Result<(), SettingError> {
+        if let Some(v) = &f.database_url {
+            self.database_url = DbUrl::parse(v).map_err(|e| bad("database_url", e))?;
+        }
         macro_rules! take {
             ($($field:ident),*) => { $( if let Some(v) = f.$field { self.$field = v; } )* };
         }
@@ -200,7 +201,6 @@ impl Settings {
             ($($field:ident),*) => { $( if f.$field.is_some() { self.$field = f.$field; } )* };
         }
         take!(
-            database_url,
             bind,
             data_dir,
             mail_from,
@@ -230,11 +230,12 @@ impl Settings {
             smtp_url,
             public_url
         );
+        Ok(())
     }
 
     fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingError> {
         if let Some(v) = env("DATABASE_URL") {
-            self.database_url = v;
+            self.database_url = DbUrl::parse(&v).map_err(|e| bad("DATABASE_URL", e))?;
         }
         if let Some(v) = env("REGISTRY_BIND") {
             self.bind = v;
@@ -284,7 +285,6 @@ impl Settings {
     }
 
     fn validate(&self) -> Result<(), SettingError> {
-        DbUrl::parse(&self.database_url).map_err(|e| bad("DATABASE_URL", e))?;
         validate_bind(&self.bind).map_err(|e| bad("REGISTRY_BIND", e))?;
         if let Some(u) = &self.smtp_url {
             let parsed = url::Url::parse(u)
@@ -420,7 +420,7 @@ mod tests {
                 .unwrap();
         let file: FileSettings = toml::from_str(&text).unwrap();
         let mut from_file = Settings::default();
-        from_file.apply_file(file);
+        from_file.apply_file(file).unwrap();
         assert_eq!(
             format!("{from_file:?}"),
             format!("{:?}", Settings::default())
@@ -474,7 +474,7 @@ mod tests {
             jwt_secret: Some("super-secret-value-of-at-least-32-chars".into()),
             admin_password: Some("hunter2hunter2".into()),
             smtp_url: Some("smtp://user:pw123@mail:25".into()),
-            database_url: "postgres://u:dbpass@h/db".into(),
+            database_url: DbUrl::parse("postgres://u:dbpass@h/db").unwrap(),
             ..Settings::default()
         };
         let shown = format!("{s:?}");

@@ -41,8 +41,7 @@ use http::{resource, AppError, MAX_BODY_BYTES};
 /// Connects, migrates, loads the signing secret, sets up mail and creates the first admin
 /// when asked to: everything `serve` needs before it listens.
 pub fn build_state(settings: Settings) -> Result<AppState, String> {
-    let url = DbUrl::parse(&settings.database_url)
-        .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
+    let url = settings.database_url.clone();
     files::private_dir(&settings.data_dir)?;
     let pool = db::connect(
         &url,

@@ -7,7 +7,7 @@ use actix_web::web;
 use clap::{Args, Parser, Subcommand};
 use registry::auth::policy::Role;
 use registry::config::{LogFormat, Settings};
-use registry::db::{self, DbUrl};
+use registry::db;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -141,10 +141,8 @@ fn reminders(settings: Settings, dry_run: bool) -> Result<(), String> {
 }
 
 fn open(settings: &Settings) -> Result<db::Pool, String> {
-    let url = DbUrl::parse(&settings.database_url)
-        .map_err(|e| format!("invalid setting DATABASE_URL: {e}"))?;
     db::connect(
-        &url,
+        &settings.database_url,
         1,
         settings.db_connect_timeout_secs,
         &settings.data_dir,

@@ -124,12 +124,10 @@ async fn files_holding_personal_data_are_private() {
     let mails: Vec<_> = std::fs::read_dir(&outbox).unwrap().flatten().collect();
     assert_eq!(mails.len(), 1);
     assert_eq!(mode(&mails[0].path()), 0o600);
-    let db = t
-        .state
-        .settings
-        .database_url
-        .trim_start_matches("sqlite://")
-        .to_string();
+    let registry::db::DbUrl::Sqlite(db) = &t.state.settings.database_url else {
+        panic!("SQLite")
+    };
+    let db = db.trim_start_matches("sqlite://").to_string();
     for f in [db.clone(), format!("{db}-wal"), format!("{db}-shm")] {
         assert_eq!(mode(std::path::Path::new(&f)), 0o600, "{f}");
     }

@@ -393,7 +393,7 @@ impl TestApp {
         let data = tempfile::tempdir().expect("data dir");
         let smtp = SmtpReceiver::start();
         let mut settings = Settings {
-            database_url: url,
+            database_url: registry::db::DbUrl::parse(&url).expect("a database URL"),
             data_dir: data.path().to_path_buf(),
             jwt_secret: Some("test-secret-test-secret-test-secret-0123".into()),
             admin_email: Some(ADMIN_EMAIL.into()),
