@@ -159,15 +159,7 @@ pub async fn rotate_feed(
 fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Event>, AppError> {
     let mut out = Vec::new();
     if let Some(subject) = crate::supervision::queries::subject(conn, user_id)? {
-        let policy = crate::supervision::queries::load_policy(conn)?;
-        let items = crate::supervision::queries::compliance(
-            conn,
-            &policy,
-            std::slice::from_ref(&subject),
-            today,
-        )?
-        .remove(user_id)
-        .unwrap_or_default();
+        let items = crate::supervision::compliance_of(conn, &subject, today)?;
         for i in items {
             let kind = i.supervision_type.as_str();
             out.push(Event {

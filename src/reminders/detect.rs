@@ -80,10 +80,10 @@ fn supervision(
         let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
         let mut items = compliance(conn, &policy, &people, today)?;
         // Logs further back, to tell when an overdue spell began.
-        let rows: Vec<(String, NaiveDate, i32, String, String, Option<i32>)> =
+        let rows: Vec<(String, NaiveDate, i32, SupervisionType, Format, Option<i32>)> =
             supervision_logs::table
                 .filter(supervision_logs::supervisee_id.eq_any(&ids))
-                .filter(supervision_logs::status.ne(LogStatus::Rejected.as_str()))
+                .filter(supervision_logs::status.ne(LogStatus::Rejected))
                 .filter(supervision_logs::held_on.gt(lookback))
                 .select((
                     supervision_logs::supervisee_id,
@@ -96,16 +96,14 @@ fn supervision(
                 .load(conn)?;
         let mut logs: HashMap<&str, Vec<LogFact>> = HashMap::new();
         for (who, held_on, minutes, t, f, size) in &rows {
-            if let (Some(t), Some(f)) = (SupervisionType::parse(t), Format::parse(f)) {
-                logs.entry(who.as_str()).or_default().push(LogFact {
-                    held_on: *held_on,
-                    minutes: *minutes,
-                    supervision_type: t,
-                    format: f,
-                    group_size: *size,
-                    status: LogStatus::SignedOff,
-                });
-            }
+            logs.entry(who.as_str()).or_default().push(LogFact {
+                held_on: *held_on,
+                minutes: *minutes,
+                supervision_type: *t,
+                format: *f,
+                group_size: *size,
+                status: LogStatus::SignedOff,
+            });
         }
         let named: Vec<(String, String)> = supervision_logs::table
             .filter(supervision_logs::supervisee_id.eq_any(&ids))

@@ -102,6 +102,29 @@ pub struct LogQuery {
     pub cursor: Option<String>,
 }
 
+/// Supervision compliance of these people on `today`: the one use case the compliance
+/// endpoint, the compliance report, the calendar feed and the reminder scan all call. The rows
+/// that apply to each person are chosen once, by `queries::rows_for`.
+pub fn compliance(
+    conn: &mut DbConn,
+    subjects: &[queries::Subject],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<String, Vec<ComplianceItem>>, AppError> {
+    let policy = queries::load_policy(conn)?;
+    queries::compliance(conn, &policy, subjects, today)
+}
+
+/// One person's compliance on `today`.
+pub fn compliance_of(
+    conn: &mut DbConn,
+    subject: &queries::Subject,
+    today: NaiveDate,
+) -> Result<Vec<ComplianceItem>, AppError> {
+    Ok(compliance(conn, std::slice::from_ref(subject), today)?
+        .remove(&subject.id)
+        .unwrap_or_default())
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ComplianceReport {
     pub practitioner_id: String,
@@ -717,11 +740,8 @@ pub async fn person_compliance(
             )? {
                 return Err(AppError::NotFound);
             }
-            let policy = queries::load_policy(conn)?;
-            let mut all =
-                queries::compliance(conn, &policy, std::slice::from_ref(&subject), today)?;
             Ok(ComplianceReport {
-                items: all.remove(&id).unwrap_or_default(),
+                items: compliance_of(conn, &subject, today)?,
                 practitioner_id: id,
                 as_of: today,
             })

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::queries::{self, ComplianceItem, Subject, SUBJECT_COLUMNS};
+use super::queries::{ComplianceItem, Subject, SUBJECT_COLUMNS};
 use super::rules::ComplianceStatus;
 use crate::app::AppState;
 use crate::auth::policy::{report_scope, PeopleScope};
@@ -88,8 +88,7 @@ fn rows(
     today: NaiveDate,
 ) -> Result<(Vec<ReportRow>, Option<String>), AppError> {
     let (people, next) = page.split(subjects(conn, scope, q, page)?, |p| &p.id);
-    let policy = queries::load_policy(conn)?;
-    let mut by_person = queries::compliance(conn, &policy, &people, today)?;
+    let mut by_person = super::compliance(conn, &people, today)?;
     let wanted = q.status.as_deref().and_then(status_of);
     let mut out = Vec::new();
     for p in &people {
