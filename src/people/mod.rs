@@ -26,19 +26,10 @@ use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
 use queries::{PeopleFilter, PersonRow, PersonWithModality};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Stage {
-    Trainee,
-    Qualified,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Trainee => "trainee",
-            Stage::Qualified => "qualified",
-        }
+crate::db_enum! {
+    pub enum Stage("stage") {
+        Trainee => "trainee",
+        Qualified => "qualified",
     }
 }
 
@@ -54,7 +45,7 @@ pub struct Person {
     /// The modality the practitioner role practises.
     pub modality: Option<String>,
     /// `trainee` or `qualified`.
-    pub stage: Option<String>,
+    pub stage: Option<Stage>,
     /// Whole-time equivalent, 0.1 to 1.0.
     pub wte: Option<f64>,
     pub roles: Vec<Role>,
@@ -399,7 +390,7 @@ pub fn create_account(
         roles: roles_to_text(&sorted_roles(&account.roles)),
         service_id: account.service_id,
         practitioner_role: account.practitioner_role,
-        stage: account.stage.map(|s| s.as_str().to_string()),
+        stage: account.stage,
         wte: account.wte,
         started_on: account.started_on,
         left_on: None,
@@ -622,8 +613,8 @@ fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, App
         row.practitioner_role = Some(v);
     }
     if let Some(v) = p.stage {
-        t.staff_fields |= row.stage.as_deref() != Some(v.as_str());
-        row.stage = Some(v.as_str().to_string());
+        t.staff_fields |= row.stage != Some(v);
+        row.stage = Some(v);
     }
     if let Some(v) = p.wte {
         t.staff_fields |= row.wte != Some(v);

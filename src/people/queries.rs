@@ -23,7 +23,7 @@ pub struct PersonRow {
     pub roles: String,
     pub service_id: Option<String>,
     pub practitioner_role: Option<String>,
-    pub stage: Option<String>,
+    pub stage: Option<super::Stage>,
     pub wte: Option<f64>,
     pub started_on: Option<NaiveDate>,
     /// The last day in post, once the person has left (or will leave).
