@@ -190,8 +190,7 @@ pub fn can_record_log_for(
     linked: &[String],
 ) -> bool {
     caller.id == supervisee_id
-        || (caller.has(Role::Supervisor)
-            && caller.id == supervisor_id
+        || (may_record_for_others(caller, supervisor_id)
             && supervises_in(caller.service_id.as_deref(), linked, supervisee_service))
 }
 

@@ -255,29 +255,13 @@ pub fn invitation_token(
 
 /// Redeems an invitation once: returns the invited user's id, or `None` when the token is
 /// unknown, spent, expired, or its user deactivated.
-/// Whether `secret` names an unused, unexpired invitation of an active person (nothing changes).
-pub fn invitation_is_open(
+/// The unused, unexpired invitation `secret` names, of an active person: (invitation, person).
+fn open_invitation(
     conn: &mut DbConn,
     secret: &str,
     now: NaiveDateTime,
-) -> Result<bool, AppError> {
-    let n: i64 = invitations::table
-        .inner_join(users::table)
-        .filter(invitations::token_hash.eq(digest(secret)))
-        .filter(invitations::used_at.is_null())
-        .filter(invitations::expires_at.gt(now))
-        .filter(users::active.eq(true))
-        .count()
-        .get_result(conn)?;
-    Ok(n > 0)
-}
-
-pub fn redeem_invitation(
-    conn: &mut DbConn,
-    secret: &str,
-    now: NaiveDateTime,
-) -> Result<Option<String>, AppError> {
-    let row: Option<(String, String)> = invitations::table
+) -> Result<Option<(String, String)>, AppError> {
+    Ok(invitations::table
         .inner_join(users::table)
         .filter(invitations::token_hash.eq(digest(secret)))
         .filter(invitations::used_at.is_null())
@@ -285,8 +269,24 @@ pub fn redeem_invitation(
         .filter(users::active.eq(true))
         .select((invitations::id, users::id))
         .first(conn)
-        .optional()?;
-    let Some((invitation_id, user_id)) = row else {
+        .optional()?)
+}
+
+/// Whether `secret` names an open invitation (nothing changes).
+pub fn invitation_is_open(
+    conn: &mut DbConn,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<bool, AppError> {
+    Ok(open_invitation(conn, secret, now)?.is_some())
+}
+
+pub fn redeem_invitation(
+    conn: &mut DbConn,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<String>, AppError> {
+    let Some((invitation_id, user_id)) = open_invitation(conn, secret, now)? else {
         return Ok(None);
     };
     let spent = diesel::update(

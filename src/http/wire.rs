@@ -7,7 +7,6 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use actix_web::rt::net::TcpStream;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 /// A connection whose bare error answers are rewritten as problem details.
@@ -28,11 +27,8 @@ impl<T> ProblemIo<T> {
     }
 }
 
-impl ProblemIo<TcpStream> {
-    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
-        self.inner.peer_addr().ok()
-    }
-}
+/// The longest bare answer actix writes (status line, content-length, connection, date).
+const BARE_HEAD_MAX: usize = 256;
 
 /// What the parser's refusals mean, in the API's words.
 fn detail(status: u16) -> Option<(&'static str, &'static str, &'static str)> {
@@ -65,6 +61,11 @@ fn detail(status: u16) -> Option<(&'static str, &'static str, &'static str)> {
 /// `content-length: 0` and nothing after them), or `None` to pass it through unchanged. The
 /// app's own errors always carry a body, so only the parser's answers match.
 pub fn rewrite(buf: &[u8]) -> Option<Vec<u8>> {
+    // Every write passes here: a bare refusal is a short head, so anything else is let through
+    // without scanning it (a streamed export writes megabytes).
+    if buf.len() > BARE_HEAD_MAX || !buf.starts_with(b"HTTP/1.") {
+        return None;
+    }
     let head_end = buf.windows(4).position(|w| w == b"\r\n\r\n")? + 4;
     if head_end != buf.len() {
         return None;

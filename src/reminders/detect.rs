@@ -37,19 +37,15 @@ fn kind_label(t: SupervisionType) -> &'static str {
 
 /// Training leads by service.
 fn leads(conn: &mut DbConn) -> Result<HashMap<String, Vec<String>>, AppError> {
-    let rows: Vec<(String, Option<String>, String)> = users::table
+    let rows: Vec<(String, String)> = users::table
         .filter(users::active.eq(true))
         .filter(users::id.eq_any(crate::people::queries::holders_of(Role::TrainingLead)))
-        .select((users::id, users::service_id, users::roles))
+        .filter(users::service_id.is_not_null())
+        .select((users::id, users::service_id.assume_not_null()))
         .load(conn)?;
     let mut out: HashMap<String, Vec<String>> = HashMap::new();
-    for (id, service, roles) in rows {
-        if let (Some(s), true) = (
-            service,
-            roles_from_text(&roles).contains(&Role::TrainingLead),
-        ) {
-            out.entry(s).or_default().push(id);
-        }
+    for (id, service) in rows {
+        out.entry(service).or_default().push(id);
     }
     Ok(out)
 }

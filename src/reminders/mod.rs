@@ -82,11 +82,16 @@ async fn send_one(
     base: i64,
 ) -> Result<bool, AppError> {
     let at = state.clock.now();
-    let keys = state.tokens.clone();
-    let public = state.settings.public_base_url();
-    let (email, d) = state
-        .db(move |conn| Ok((outbox::render(conn, &keys, &public, &d, at)?, d)))
-        .await?;
+    // Only an invitation needs the database, to render its link; a digest goes as stored.
+    let (email, d) = if d.invitation_id.is_some() {
+        let keys = state.tokens.clone();
+        let public = state.settings.public_base_url();
+        state
+            .db(move |conn| Ok((outbox::render(conn, &keys, &public, &d, at)?, d)))
+            .await?
+    } else {
+        (Some(d.email()), d)
+    };
     let outcome = match &email {
         Some(email) => state.mailer.send(email).await,
         None => Err("the invitation was used, replaced or has expired; not sent".to_string()),

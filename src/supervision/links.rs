@@ -51,37 +51,29 @@ pub fn set_services(
             "this person does not hold the supervisor role".into(),
         ));
     }
-    let mut ids = Vec::with_capacity(wanted.len());
-    let mut errors = Vec::new();
-    for (i, raw) in wanted.iter().enumerate() {
-        match parse_id(raw) {
-            Ok(id) => ids.push(id),
-            Err(_) => errors.push(FieldError::new(
-                format!("service_ids[{i}]"),
-                "no such service",
-            )),
-        }
-    }
-    ids.sort();
-    ids.dedup();
+    // Each entry parsed once; one query for which of them exist.
+    let parsed: Vec<Option<String>> = wanted.iter().map(|raw| parse_id(raw).ok()).collect();
+    let candidates: Vec<&String> = parsed.iter().flatten().collect();
     let known: Vec<String> = services::table
-        .filter(services::id.eq_any(&ids))
+        .filter(services::id.eq_any(&candidates))
         .select(services::id)
         .load(conn)?;
-    for (i, raw) in wanted.iter().enumerate() {
-        if let Ok(id) = parse_id(raw) {
-            if !known.contains(&id) {
-                errors.push(FieldError::new(
-                    format!("service_ids[{i}]"),
-                    "no such service",
-                ));
-            }
-        }
-    }
+    let errors: Vec<FieldError> = parsed
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !id.as_ref().is_some_and(|id| known.contains(id)))
+        .map(|(i, _)| FieldError::new(format!("service_ids[{i}]"), "no such service"))
+        .collect();
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    ids.retain(|id| person.service_id.as_deref() != Some(id.as_str()));
+    let mut ids: Vec<String> = parsed
+        .into_iter()
+        .flatten()
+        .filter(|id| person.service_id.as_deref() != Some(id.as_str()))
+        .collect();
+    ids.sort();
+    ids.dedup();
     let before = services_of(conn, supervisor_id)?;
     diesel::delete(
         supervisor_services::table.filter(supervisor_services::supervisor_id.eq(supervisor_id)),

@@ -260,7 +260,12 @@ pub async fn create_log(
     let created = state
         .write(move |conn| {
             // A person the caller may not record for is answered exactly as an unknown one.
-            let linked = links::services_of(conn, &caller.id)?;
+            // Links matter only for someone else's session: one's own needs no lookup.
+            let linked = if supervisee_id == caller.id {
+                Vec::new()
+            } else {
+                links::services_of(conn, &caller.id)?
+            };
             let supervisee = crate::people::queries::find(conn, &supervisee_id)?
                 .filter(|(p, _)| p.active)
                 .filter(|(p, _)| {

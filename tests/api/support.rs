@@ -277,6 +277,18 @@ impl SmtpReceiver {
     }
 }
 
+impl Received {
+    /// The token of the invitation link in this mail (quoted-printable undone).
+    pub fn invitation_token(&self) -> String {
+        let data = self.data.replace("=\r\n", "").replace("=3D", "=");
+        let start = data.find("token=").expect("an invitation link") + "token=".len();
+        data[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+}
+
 /// The answer to one request.
 pub struct Res {
     pub status: StatusCode,
@@ -529,6 +541,19 @@ impl TestApp {
         let id = created["id"].as_str().expect("id").to_string();
         let token = self.login(email, PASSWORD).await;
         (id, token)
+    }
+
+    /// Creates a trainee PWP without a password, so an invitation is sent; returns the answer.
+    pub async fn invite(&self, service_id: &str, email: &str) -> Value {
+        self.post(
+            "/api/v1/practitioners",
+            &self.admin,
+            json!({"email": email, "full_name": "Invited Person", "service_id": service_id,
+                   "practitioner_role": "pwp", "stage": "trainee", "wte": 1.0}),
+        )
+        .await
+        .expect(201)
+        .json()
     }
 
     /// Records a completed supervisor-training course for `modality`, so the person may be named
