@@ -225,6 +225,11 @@ impl From<actix_web::error::BlockingError> for AppError {
     }
 }
 
+/// Validates an input with `validator`: every field's problem at once, as a 422.
+pub fn validate<T: validator::Validate>(value: &T) -> Result<(), AppError> {
+    value.validate().map_err(AppError::from)
+}
+
 impl From<validator::ValidationErrors> for AppError {
     fn from(errors: validator::ValidationErrors) -> AppError {
         let mut out = Vec::new();

@@ -11,7 +11,7 @@ pub mod special;
 use chrono::NaiveDateTime;
 
 pub use queries::{AuditEvent, AuditQuery, Verification};
-pub use record::{record, record_all, snapshot, Change};
+pub use record::{by_system, of, record, record_all, snapshot, Change, Entry};
 pub use routes::routes;
 
 use crate::auth::policy::{PeopleScope, SpecialCategoryView};

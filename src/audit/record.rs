@@ -95,3 +95,120 @@ pub fn record_all(
     }
     Ok(())
 }
+
+/// One short call to audit a change of one record:
+/// `audit::of(actor, "competence", &id).created(conn, &after, at)?`.
+#[derive(Clone, Copy)]
+pub struct Entry<'a> {
+    actor_id: Option<&'a str>,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    service_id: Option<&'a str>,
+}
+
+/// The audit entry of the record `entity_type`/`entity_id`, changed by `actor_id`.
+pub fn of<'a>(actor_id: &'a str, entity_type: &'a str, entity_id: &'a str) -> Entry<'a> {
+    Entry {
+        actor_id: Some(actor_id),
+        entity_type,
+        entity_id,
+        service_id: None,
+    }
+}
+
+/// The audit entry of a change the registry makes itself (no actor).
+pub fn by_system<'a>(entity_type: &'a str, entity_id: &'a str) -> Entry<'a> {
+    Entry {
+        actor_id: None,
+        entity_type,
+        entity_id,
+        service_id: None,
+    }
+}
+
+impl<'a> Entry<'a> {
+    /// An entry whose actor may be absent (a change the registry made itself).
+    pub fn new(actor_id: Option<&'a str>, entity_type: &'a str, entity_id: &'a str) -> Self {
+        Entry {
+            actor_id,
+            entity_type,
+            entity_id,
+            service_id: None,
+        }
+    }
+
+    /// The service whose leads may read this event.
+    pub fn in_service(mut self, service_id: Option<&'a str>) -> Self {
+        self.service_id = service_id;
+        self
+    }
+
+    pub fn created<T: Serialize>(
+        self,
+        conn: &mut DbConn,
+        after: &T,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        self.write(conn, "create", None, snapshot(after)?, at)
+    }
+
+    pub fn updated<T: Serialize>(
+        self,
+        conn: &mut DbConn,
+        before: &T,
+        after: &T,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        self.write(conn, "update", snapshot(before)?, snapshot(after)?, at)
+    }
+
+    pub fn deleted<T: Serialize>(
+        self,
+        conn: &mut DbConn,
+        before: &T,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        self.write(conn, "delete", snapshot(before)?, None, at)
+    }
+
+    /// Any other action, with what it changed.
+    pub fn action(
+        self,
+        conn: &mut DbConn,
+        action: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        self.write(conn, action, before, after, at)
+    }
+
+    /// The change, for [`record_all`].
+    pub fn change(
+        self,
+        action: &'a str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> Change<'a> {
+        Change {
+            actor_id: self.actor_id,
+            action,
+            entity_type: self.entity_type,
+            entity_id: self.entity_id,
+            service_id: self.service_id,
+            before,
+            after,
+        }
+    }
+
+    fn write(
+        self,
+        conn: &mut DbConn,
+        action: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        at: NaiveDateTime,
+    ) -> Result<(), AppError> {
+        record(conn, self.change(action, before, after), at)
+    }
+}

@@ -2,8 +2,6 @@
 //! and whether a supervisor may supervise a modality.
 
 use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 crate::db_enum! {
     pub enum Outcome("competence outcome") {
@@ -12,45 +10,24 @@ crate::db_enum! {
     }
 }
 
-/// How an assessment was made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum EvidenceMethod {
-    DirectObservation,
-    Recording,
-    SupervisorReport,
-    Portfolio,
-}
-
-impl EvidenceMethod {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvidenceMethod::DirectObservation => "direct_observation",
-            EvidenceMethod::Recording => "recording",
-            EvidenceMethod::SupervisorReport => "supervisor_report",
-            EvidenceMethod::Portfolio => "portfolio",
-        }
+crate::db_enum! {
+    /// How an assessment was made (`unspecified` when the assessor did not say).
+    pub enum EvidenceMethod("evidence method") {
+        DirectObservation => "direct_observation",
+        Recording => "recording",
+        SupervisorReport => "supervisor_report",
+        Portfolio => "portfolio",
+        Unspecified => "unspecified",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CompetenceState {
-    NotAssessed,
-    Met,
-    NotYetMet,
-    /// The latest assessment's review date has passed.
-    ReviewOverdue,
-}
-
-impl CompetenceState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CompetenceState::NotAssessed => "not_assessed",
-            CompetenceState::Met => "met",
-            CompetenceState::NotYetMet => "not_yet_met",
-            CompetenceState::ReviewOverdue => "review_overdue",
-        }
+crate::db_enum! {
+    pub enum CompetenceState("competence state") {
+        NotAssessed => "not_assessed",
+        Met => "met",
+        NotYetMet => "not_yet_met",
+        /// The latest assessment's review date has passed.
+        ReviewOverdue => "review_overdue",
     }
 }
 

@@ -5,6 +5,7 @@ pub mod client;
 pub mod csv;
 pub mod input;
 pub mod page;
+pub mod report;
 pub mod wire;
 
 use std::future::Future;
@@ -19,7 +20,7 @@ use actix_web::{web, FromRequest, HttpRequest, Resource};
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-pub use crate::error::{AppError, FieldError, Problem};
+pub use crate::error::{validate, AppError, FieldError, Problem};
 
 /// Largest JSON body accepted.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
@@ -102,11 +103,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
             Err(AppError::Validation(vec![FieldError::new(field, message)]))
         }
     }
-}
-
-/// Validates a request with `validator`, answering 422 with field-level messages.
-pub fn validate<T: validator::Validate>(value: &T) -> Result<(), AppError> {
-    value.validate().map_err(AppError::from)
 }
 
 /// A resource whose other methods answer 405 with `Allow` as problem details.

@@ -1,17 +1,14 @@
 //! People: practitioners and the other staff of a service, each with a login.
 
+pub mod model;
 pub mod queries;
+pub mod routes;
 pub mod rules;
 
-use actix_web::{web, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime};
-use diesel::prelude::*;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
-use crate::app::{now, today, AppState};
-use crate::audit::{self, Change};
+use crate::app::now;
+use crate::audit;
 use crate::auth::policy::{
     can_grant, can_manage_people_of, can_view_person, people_scope, roles_from_text, roles_to_text,
     Caller, Role,
@@ -19,228 +16,20 @@ use crate::auth::policy::{
 use crate::auth::policy::{
     may_deactivate, may_patch, sees_special_category, DeactivationRefused, Touches,
 };
-use crate::auth::{session, valid_password, Auth};
-use crate::db::schema::users;
+use crate::auth::session;
+use crate::auth::tokens::TokenKeys;
 use crate::db::DbConn;
-use crate::http::page::{Page, PageRequest};
-use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
+use crate::error::{validate, AppError, FieldError};
+use crate::http::page::PageRequest;
+pub use model::*;
 use queries::{PeopleFilter, PersonRow, PersonWithModality};
-
-crate::db_enum! {
-    pub enum Stage("stage") {
-        Trainee => "trainee",
-        Qualified => "qualified",
-    }
-}
-
-/// A person as the API shows them.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Person {
-    pub id: String,
-    pub email: String,
-    pub full_name: String,
-    pub service_id: Option<String>,
-    /// `pwp`, `cbt_therapist`, `counsellor`, `couple_therapist`, `dit_practitioner` or `ipt_practitioner`.
-    pub practitioner_role: Option<String>,
-    /// The modality the practitioner role practises.
-    pub modality: Option<String>,
-    /// `trainee` or `qualified`.
-    pub stage: Option<Stage>,
-    /// Whole-time equivalent, 0.1 to 1.0.
-    pub wte: Option<f64>,
-    pub roles: Vec<Role>,
-    /// Start in post.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub started_on: Option<NaiveDate>,
-    /// The last day in post, once the person has left (set on deactivation if not before).
-    #[schema(value_type = Option<String>, format = Date)]
-    pub left_on: Option<NaiveDate>,
-    pub active: bool,
-    /// Planning tags such as `older people`; listable with `GET /practitioners?specialist_interest=`.
-    pub specialist_interests: Vec<String>,
-    /// Languages spoken: special-category data, shown to the person alone.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub languages: Option<Vec<String>>,
-    /// NHS ethnic category code: shown to the person alone, never to anyone else.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ethnicity: Option<String>,
-    #[serde(serialize_with = "crate::app::instant::serialize")]
-    #[schema(value_type = String, format = DateTime)]
-    pub created_at: NaiveDateTime,
-    #[serde(serialize_with = "crate::app::instant::serialize")]
-    #[schema(value_type = String, format = DateTime)]
-    pub updated_at: NaiveDateTime,
-    /// On creation without a password: the invitation sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub invitation: Option<InvitationSent>,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct InvitationSent {
-    /// Whether the email went out; if not, send it again with `POST /practitioners/{id}/invitation`.
-    pub sent: bool,
-    #[serde(serialize_with = "crate::app::instant::serialize")]
-    #[schema(value_type = String, format = DateTime)]
-    pub expires_at: NaiveDateTime,
-}
-
-/// A list kept as JSON text (languages, specialist interests).
-pub(crate) fn json_list(text: &str) -> Vec<String> {
-    serde_json::from_str(text).unwrap_or_default()
-}
-
-impl Person {
-    /// `is_self`: the viewer is the person, the only one shown the special-category fields
-    /// (ethnicity and languages).
-    pub fn view((row, modality): PersonWithModality, is_self: bool) -> Person {
-        Person {
-            languages: is_self.then(|| json_list(&row.languages)),
-            specialist_interests: json_list(&row.specialist_interests),
-            roles: roles_from_text(&row.roles),
-            ethnicity: if is_self { row.ethnicity } else { None },
-            id: row.id,
-            email: row.email,
-            full_name: row.full_name,
-            service_id: row.service_id,
-            practitioner_role: row.practitioner_role,
-            modality,
-            stage: row.stage,
-            wte: row.wte,
-            started_on: row.started_on,
-            left_on: row.left_on,
-            active: row.active,
-            created_at: row.created_at,
-            updated_at: row.updated_at,
-            invitation: None,
-        }
-    }
-}
+pub use routes::routes;
 
 /// How a person is written to the audit trail: every field, the special-category ones
 /// included so the history of a change is complete. `GET /audit/events` redacts those (see
 /// `audit::special`), and revealing them is itself audited.
 fn audited(p: &PersonWithModality) -> Result<Option<serde_json::Value>, AppError> {
     audit::snapshot(&Person::view(p.clone(), true))
-}
-
-fn one_line(field: &str) -> impl Fn(&String) -> Result<(), validator::ValidationError> + '_ {
-    move |s: &String| {
-        if s.trim().is_empty() || s.chars().count() > 200 || s.contains(['\n', '\r']) {
-            let mut e = validator::ValidationError::new("text");
-            e.message =
-                Some(format!("each {field} must be 1 to 200 characters on one line").into());
-            return Err(e);
-        }
-        Ok(())
-    }
-}
-
-fn valid_tags(items: &[String]) -> Result<(), validator::ValidationError> {
-    if items.len() > 50 {
-        return Err(
-            validator::ValidationError::new("tags").with_message("at most 50 entries".into())
-        );
-    }
-    items.iter().try_for_each(one_line("entry"))
-}
-
-fn valid_wte(w: f64) -> Result<(), validator::ValidationError> {
-    if (0.1..=1.0).contains(&w) {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("wte")
-            .with_message("must be between 0.1 and 1.0".into()))
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewPractitioner {
-    #[validate(
-        email(message = "is not an email address"),
-        length(max = 320, message = "is too long")
-    )]
-    pub email: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub full_name: String,
-    pub service_id: String,
-    pub practitioner_role: String,
-    pub stage: Stage,
-    #[validate(custom(function = "valid_wte"))]
-    pub wte: f64,
-    /// Default `["practitioner"]`.
-    #[serde(default)]
-    pub roles: Vec<Role>,
-    /// Start in post; default today.
-    #[schema(value_type = Option<String>, format = Date)]
-    pub started_on: Option<NaiveDate>,
-    /// Without one, an invitation to set it is emailed.
-    #[validate(custom(function = "valid_password"))]
-    pub password: Option<String>,
-}
-
-/// Fields a person may change of their own record are `ethnicity`, `languages` and
-/// `specialist_interests`; the rest are their training lead's or an admin's.
-#[derive(Debug, Deserialize, Validate, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct PractitionerPatch {
-    #[validate(
-        email(message = "is not an email address"),
-        length(max = 320, message = "is too long")
-    )]
-    pub email: Option<String>,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
-    pub full_name: Option<String>,
-    pub service_id: Option<String>,
-    pub practitioner_role: Option<String>,
-    pub stage: Option<Stage>,
-    #[validate(custom(function = "valid_wte"))]
-    pub wte: Option<f64>,
-    pub roles: Option<Vec<Role>>,
-    #[schema(value_type = Option<String>, format = Date)]
-    pub started_on: Option<NaiveDate>,
-    pub active: Option<bool>,
-    /// The last day in post, or null while in post. Deactivating sets it to today if unset;
-    /// reactivating clears it.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>, format = Date)]
-    pub left_on: Option<Option<NaiveDate>>,
-    /// NHS ethnic category code (A..S, Z for not stated), or null to remove it. The person's own.
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub ethnicity: Option<Option<String>>,
-    /// Languages spoken: special-category data, set and seen by the person alone.
-    #[validate(custom(function = "valid_tags"))]
-    pub languages: Option<Vec<String>>,
-    #[validate(custom(function = "valid_tags"))]
-    pub specialist_interests: Option<Vec<String>>,
-}
-
-/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
-fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PeopleQuery {
-    pub service_id: Option<String>,
-    pub practitioner_role: Option<String>,
-    /// Part of a name or email, any case.
-    pub q: Option<String>,
-    pub active: Option<bool>,
-    /// A modality the person practises: their role's, or one learnt on a completed
-    /// practitioner-training course.
-    pub modality: Option<String>,
-    /// A specialist interest the person has recorded, any case (for planning).
-    pub specialist_interest: Option<String>,
-    /// 1 to 500, default 50.
-    pub limit: Option<i64>,
-    pub cursor: Option<String>,
 }
 
 /// Checks the references a request names, answering 422 for the unknown ones.
@@ -403,17 +192,12 @@ pub fn create_account(
     };
     queries::insert(conn, &row, password_hash)?;
     let created = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
-    audit::record(
+    let entry = audit::Entry::new(actor_id, "practitioner", &row.id);
+    entry.in_service(row.service_id.as_deref()).action(
         conn,
-        Change {
-            actor_id,
-            action: "create",
-            entity_type: "practitioner",
-            entity_id: &row.id,
-            service_id: row.service_id.as_deref(),
-            before: None,
-            after: audited(&created)?,
-        },
+        "create",
+        None,
+        audited(&created)?,
         now,
     )?;
     Ok(created)
@@ -426,10 +210,7 @@ pub fn set_password(
     hash: &str,
     now: NaiveDateTime,
 ) -> Result<(), AppError> {
-    diesel::update(users::table.find(user_id))
-        .set((users::password_hash.eq(hash), users::updated_at.eq(now)))
-        .execute(conn)?;
-    Ok(())
+    queries::set_password(conn, user_id, hash, now)
 }
 
 /// Creates the first admin when none exists; says in the log what it did.
@@ -447,7 +228,7 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, hash: &str) -> Result<bool, 
 /// answers the delivery to send once the transaction commits, and the expiry.
 fn queue_invitation(
     conn: &mut DbConn,
-    keys: &crate::auth::tokens::TokenKeys,
+    keys: &TokenKeys,
     person: &PersonRow,
     ttl_days: i64,
     now: NaiveDateTime,
@@ -464,84 +245,63 @@ fn queue_invitation(
     Ok((delivery, expires_at))
 }
 
-/// Sends a queued invitation at once; if that fails the outbox retries it on its schedule.
-async fn send_invitation(
-    state: &AppState,
-    person: &Person,
-    delivery: String,
-    expires_at: NaiveDateTime,
-) -> InvitationSent {
-    let sent = match crate::reminders::deliver_now(state, delivery).await {
-        Ok(sent) => sent,
-        Err(e) => {
-            tracing::warn!(person_id = %person.id, error = %e, "invitation not sent; the outbox will retry it");
-            false
-        }
-    };
-    InvitationSent { sent, expires_at }
+/// A person just created, and the invitation queued for them when they have no password yet
+/// (its delivery id and expiry), to send once the transaction commits.
+pub type Created = (PersonWithModality, Option<(String, NaiveDateTime)>);
+
+/// How invitations are made: the token keys and how long a link lasts.
+#[derive(Clone)]
+pub struct Inviting {
+    pub keys: std::sync::Arc<TokenKeys>,
+    pub ttl_days: i64,
 }
 
-#[utoipa::path(
-    post, path = "/api/v1/practitioners", tag = "people", request_body = NewPractitioner,
-    responses(
-        (status = 201, body = Person), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
-        (status = 403, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "the email is taken"),
-        (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn create_practitioner(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: Json<NewPractitioner>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let body = body.0;
-    validate(&body)?;
-    let service_id = crate::http::parse_id(&body.service_id)
+/// Adds a person as `POST /practitioners` does: the caller must manage the person's service and
+/// may grant only the roles they may. `password_hash` is the hash of the password given, if
+/// one was; without one an invitation is queued.
+pub fn add_person(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: NewPractitioner,
+    password_hash: Option<String>,
+    inviting: &Inviting,
+    at: NaiveDateTime,
+) -> Result<Created, AppError> {
+    may_add(caller, &input)?;
+    let created = create_person(conn, Some(&caller.id), input, password_hash.as_deref(), at)?;
+    let invitation = match password_hash {
+        Some(_) => None,
+        None => Some(queue_invitation(
+            conn,
+            &inviting.keys,
+            &created.0,
+            inviting.ttl_days,
+            at,
+        )?),
+    };
+    Ok((created, invitation))
+}
+
+/// Checks an addition before any password is hashed: the input's own problems, then whether
+/// the caller may add to that service with those roles.
+pub fn may_add(caller: &Caller, input: &NewPractitioner) -> Result<(), AppError> {
+    validate(input)?;
+    let service_id = crate::http::parse_id(&input.service_id)
         .map_err(|_| AppError::invalid("service_id", "no such service"))?;
-    if !can_manage_people_of(&caller, Some(&service_id)) || !can_grant(&caller, &body.roles) {
+    if !can_manage_people_of(caller, Some(&service_id)) || !can_grant(caller, &input.roles) {
         return Err(AppError::forbidden());
     }
-    let hash = match body.password.clone() {
-        Some(p) => Some(state.hashers.hash(p).await?),
-        None => None,
-    };
-    let invite_ttl = state.settings.invitation_ttl_days;
-    let keys = state.tokens.clone();
-    let (created, invitation) = state
-        .write(move |conn| {
-            let created = create_person(conn, Some(&caller.id), body, hash.as_deref(), now)?;
-            let invitation = match hash {
-                Some(_) => None,
-                None => Some(queue_invitation(conn, &keys, &created.0, invite_ttl, now)?),
-            };
-            Ok((created, invitation))
-        })
-        .await?;
-    let mut person = Person::view(created, false);
-    if let Some((delivery, expires_at)) = invitation {
-        person.invitation = Some(send_invitation(&state, &person, delivery, expires_at).await);
-    }
-    Ok(HttpResponse::Created().json(person))
+    Ok(())
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/practitioners", tag = "people", params(PeopleQuery),
-    responses(
-        (status = 200, body = inline(Page<Person>)), (status = 401, body = crate::http::Problem),
-        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn list_practitioners(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<PeopleQuery>,
-) -> Result<HttpResponse, AppError> {
-    let scope = people_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let q = q.into_inner();
+/// One page of the people the caller may list.
+pub fn list_people(
+    conn: &mut DbConn,
+    caller: &Caller,
+    q: PeopleQuery,
+    page: &PageRequest,
+) -> Result<Vec<Person>, AppError> {
+    let scope = people_scope(caller).ok_or_else(AppError::forbidden)?;
     let filter = PeopleFilter {
         service_id: q.service_id,
         practitioner_role: q.practitioner_role,
@@ -550,16 +310,14 @@ pub async fn list_practitioners(
         modality: q.modality,
         specialist_interest: q.specialist_interest,
     };
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| queries::list(conn, &scope, &filter, &p))
-        .await?;
-    let me = caller.id.clone();
-    let page = Page::from_rows(rows, &page, |r| &r.0.id).map(|r| {
-        let is_me = r.0.id == me;
-        Person::view(r, is_me)
-    });
-    Ok(HttpResponse::Ok().json(page))
+    let rows = queries::list(conn, &scope, &filter, page)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let is_me = sees_special_category(caller, &r.0.id);
+            Person::view(r, is_me)
+        })
+        .collect())
 }
 
 /// Finds a person the caller may see; anyone else is a 404.
@@ -572,26 +330,19 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<PersonWithMod
     }
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/practitioners/{id}", tag = "people",
-    params(("id" = String, Path, description = "person id")),
-    responses((status = 200, body = Person), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get_practitioner(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let id = parse_id(&id)?;
-    let c = caller.clone();
-    let found = state.db(move |conn| visible(conn, &c, &id)).await?;
-    let is_me = sees_special_category(&caller, &found.0.id);
-    Ok(HttpResponse::Ok().json(Person::view(found, is_me)))
+/// A person as the caller may see them.
+pub fn get_person(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<Person, AppError> {
+    let found = visible(conn, caller, id)?;
+    let is_me = sees_special_category(caller, &found.0.id);
+    Ok(Person::view(found, is_me))
 }
 
-/// Applies a patch to a row, after the permission check. Returns what it touched.
-fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, AppError> {
+/// Applies a patch to a row, before the permission check. Returns what it touched.
+fn apply_patch(
+    row: &mut PersonRow,
+    p: PractitionerPatch,
+    at: NaiveDateTime,
+) -> Result<Touches, AppError> {
     let mut t = Touches::default();
     let before_roles = roles_from_text(&row.roles);
     if let Some(v) = p.email {
@@ -636,7 +387,7 @@ fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, App
             row.left_on = if v {
                 None
             } else {
-                Some(row.left_on.unwrap_or_else(today))
+                Some(row.left_on.unwrap_or(at.date()))
             };
         }
         row.active = v;
@@ -675,208 +426,117 @@ fn apply_patch(row: &mut PersonRow, p: PractitionerPatch) -> Result<Touches, App
     Ok(t)
 }
 
-#[utoipa::path(
-    patch, path = "/api/v1/practitioners/{id}", tag = "people", request_body = PractitionerPatch,
-    params(("id" = String, Path, description = "person id")),
-    responses(
-        (status = 200, body = Person), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
-        (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
-        (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn patch_practitioner(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<String>,
-    body: Json<PractitionerPatch>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let id = parse_id(&id)?;
-    let patch = body.0;
+/// Changes a person, as far as the caller may: staff fields by their lead or an admin, the
+/// profile and special-category fields by the person. A deactivation ends their sessions.
+pub fn update_person(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    patch: PractitionerPatch,
+    at: NaiveDateTime,
+) -> Result<Person, AppError> {
     validate(&patch)?;
-    let c = caller.clone();
-    let updated = state
-        .write(move |conn| {
-            let before = visible(conn, &c, &id)?;
-            let mut row = before.0.clone();
-            let touches = apply_patch(&mut row, patch)?;
-            let is_self = sees_special_category(&c, &row.id);
-            let manages_before = can_manage_people_of(&c, before.0.service_id.as_deref());
-            let manages_after = can_manage_people_of(&c, row.service_id.as_deref());
-            if !may_patch(&c, is_self, manages_before, manages_after, touches) {
-                return Err(AppError::forbidden());
-            }
-            if is_self && !row.active {
-                return Err(AppError::Conflict("you cannot deactivate yourself".into()));
-            }
-            if !(touches.staff_fields || touches.profile_fields || touches.special_category) {
-                return Ok(before);
-            }
-            check_references(
-                conn,
-                row.service_id.as_deref(),
-                row.practitioner_role.as_deref(),
-            )?;
-            if queries::email_taken(conn, &row.email.to_lowercase(), Some(&row.id))? {
-                return Err(AppError::Conflict(format!(
-                    "a person with the email {} already exists",
-                    row.email
-                )));
-            }
-            row.updated_at = now;
-            queries::update(conn, &row)?;
-            if row.specialist_interests != before.0.specialist_interests {
-                queries::set_interests(conn, &row.id, &json_list(&row.specialist_interests))?;
-            }
-            if before.0.active && !row.active {
-                session::revoke_all(conn, &row.id, now)?;
-            }
-            let after = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&c.id),
-                    action: "update",
-                    entity_type: "practitioner",
-                    entity_id: &row.id,
-                    service_id: row.service_id.as_deref(),
-                    before: audited(&before)?,
-                    after: audited(&after)?,
-                },
-                now,
-            )?;
-            Ok(after)
-        })
-        .await?;
-    let is_me = sees_special_category(&caller, &updated.0.id);
-    state.callers.forget(&updated.0.id);
-    Ok(HttpResponse::Ok().json(Person::view(updated, is_me)))
+    let before = visible(conn, caller, id)?;
+    let mut row = before.0.clone();
+    let touches = apply_patch(&mut row, patch, at)?;
+    let is_self = sees_special_category(caller, &row.id);
+    let manages_before = can_manage_people_of(caller, before.0.service_id.as_deref());
+    let manages_after = can_manage_people_of(caller, row.service_id.as_deref());
+    if !may_patch(caller, is_self, manages_before, manages_after, touches) {
+        return Err(AppError::forbidden());
+    }
+    if is_self && !row.active {
+        return Err(AppError::Conflict("you cannot deactivate yourself".into()));
+    }
+    if !(touches.staff_fields || touches.profile_fields || touches.special_category) {
+        return Ok(Person::view(before, is_self));
+    }
+    check_references(
+        conn,
+        row.service_id.as_deref(),
+        row.practitioner_role.as_deref(),
+    )?;
+    if queries::email_taken(conn, &row.email.to_lowercase(), Some(&row.id))? {
+        return Err(AppError::Conflict(format!(
+            "a person with the email {} already exists",
+            row.email
+        )));
+    }
+    row.updated_at = at;
+    queries::update(conn, &row)?;
+    if row.specialist_interests != before.0.specialist_interests {
+        queries::set_interests(conn, &row.id, &json_list(&row.specialist_interests))?;
+    }
+    if before.0.active && !row.active {
+        session::revoke_all(conn, &row.id, at)?;
+    }
+    let after = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
+    audit::of(&caller.id, "practitioner", &row.id)
+        .in_service(row.service_id.as_deref())
+        .action(conn, "update", audited(&before)?, audited(&after)?, at)?;
+    Ok(Person::view(after, is_self))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/practitioners/{id}", tag = "people",
-    description = "Deactivates the person (never a hard delete): they can no longer log in, and their sessions end.",
-    params(("id" = String, Path, description = "person id")),
-    responses(
-        (status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
-        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn deactivate_practitioner(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let id = parse_id(&id)?;
-    let target = id.clone();
-    state
-        .write(move |conn| {
-            let before = visible(conn, &caller, &id)?;
-            match may_deactivate(
-                &caller,
-                &before.0.id,
-                before.0.service_id.as_deref(),
-                roles_from_text(&before.0.roles).contains(&Role::Admin),
-            ) {
-                Ok(()) => {}
-                Err(DeactivationRefused::Yourself) => {
-                    return Err(AppError::Conflict("you cannot deactivate yourself".into()))
-                }
-                Err(DeactivationRefused::NotAllowed) => return Err(AppError::forbidden()),
-            }
-            if !before.0.active {
-                return Ok(());
-            }
-            diesel::update(users::table.find(&id))
-                .set((
-                    users::active.eq(false),
-                    users::left_on.eq(before.0.left_on.unwrap_or_else(today)),
-                    users::updated_at.eq(now),
-                ))
-                .execute(conn)?;
-            session::revoke_all(conn, &id, now)?;
-            let after = queries::find(conn, &id)?.ok_or(AppError::NotFound)?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&caller.id),
-                    action: "deactivate",
-                    entity_type: "practitioner",
-                    entity_id: &id,
-                    service_id: before.0.service_id.as_deref(),
-                    before: audited(&before)?,
-                    after: audited(&after)?,
-                },
-                now,
-            )
-        })
-        .await?;
-    state.callers.forget(&target);
-    Ok(HttpResponse::NoContent().finish())
+/// Deactivates a person (never a hard delete): their sessions end and they leave post today
+/// unless a last day was recorded.
+pub fn deactivate_person(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    at: NaiveDateTime,
+) -> Result<(), AppError> {
+    let before = visible(conn, caller, id)?;
+    match may_deactivate(
+        caller,
+        &before.0.id,
+        before.0.service_id.as_deref(),
+        roles_from_text(&before.0.roles).contains(&Role::Admin),
+    ) {
+        Ok(()) => {}
+        Err(DeactivationRefused::Yourself) => {
+            return Err(AppError::Conflict("you cannot deactivate yourself".into()))
+        }
+        Err(DeactivationRefused::NotAllowed) => return Err(AppError::forbidden()),
+    }
+    if !before.0.active {
+        return Ok(());
+    }
+    queries::deactivate(conn, id, before.0.left_on.unwrap_or(at.date()), at)?;
+    session::revoke_all(conn, id, at)?;
+    let after = queries::find(conn, id)?.ok_or(AppError::NotFound)?;
+    audit::of(&caller.id, "practitioner", id)
+        .in_service(before.0.service_id.as_deref())
+        .action(conn, "deactivate", audited(&before)?, audited(&after)?, at)
 }
 
-#[utoipa::path(
-    post, path = "/api/v1/practitioners/{id}/invitation", tag = "people",
-    description = "Sends a new invitation to a person who has not set a password yet; earlier links stop working.",
-    params(("id" = String, Path, description = "person id")),
-    responses(
-        (status = 200, body = InvitationSent), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
-        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "the person already has a password or is deactivated"),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn reinvite(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    id: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let id = parse_id(&id)?;
-    let ttl = state.settings.invitation_ttl_days;
-    let keys = state.tokens.clone();
-    let (person, delivery, expires_at) = state
-        .write(move |conn| {
-            let found = visible(conn, &caller, &id)?;
-            if !can_manage_people_of(&caller, found.0.service_id.as_deref()) {
-                return Err(AppError::forbidden());
-            }
-            if !found.0.active || queries::has_password(conn, &id)? {
-                return Err(AppError::Conflict("this person has already set a password or is deactivated".into()));
-            }
-            let (delivery, expires_at) = queue_invitation(conn, &keys, &found.0, ttl, now)?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&caller.id),
-                    action: "invite",
-                    entity_type: "practitioner",
-                    entity_id: &id,
-                    service_id: found.0.service_id.as_deref(),
-                    before: None,
-                    after: Some(serde_json::json!({"invitation_expires_at": crate::app::rfc3339(&expires_at)})),
-                },
-                now,
-            )?;
-            Ok((Person::view(found, false), delivery, expires_at))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(send_invitation(&state, &person, delivery, expires_at).await))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/practitioners", "GET, POST")
-            .route(web::get().to(list_practitioners))
-            .route(web::post().to(create_practitioner)),
-    )
-    .service(
-        resource("/practitioners/{id}", "GET, PATCH, DELETE")
-            .route(web::get().to(get_practitioner))
-            .route(web::patch().to(patch_practitioner))
-            .route(web::delete().to(deactivate_practitioner)),
-    )
-    .service(resource("/practitioners/{id}/invitation", "POST").route(web::post().to(reinvite)));
+/// Opens a new invitation for a person who has not set a password yet (earlier links stop
+/// working): answers the person, the delivery to send and the expiry.
+pub fn reinvite(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    inviting: &Inviting,
+    at: NaiveDateTime,
+) -> Result<(Person, String, NaiveDateTime), AppError> {
+    let found = visible(conn, caller, id)?;
+    if !can_manage_people_of(caller, found.0.service_id.as_deref()) {
+        return Err(AppError::forbidden());
+    }
+    if !found.0.active || queries::has_password(conn, id)? {
+        return Err(AppError::Conflict(
+            "this person has already set a password or is deactivated".into(),
+        ));
+    }
+    let (delivery, expires_at) =
+        queue_invitation(conn, &inviting.keys, &found.0, inviting.ttl_days, at)?;
+    audit::of(&caller.id, "practitioner", id)
+        .in_service(found.0.service_id.as_deref())
+        .action(
+            conn,
+            "invite",
+            None,
+            Some(serde_json::json!({"invitation_expires_at": crate::app::rfc3339(&expires_at)})),
+            at,
+        )?;
+    Ok((Person::view(found, false), delivery, expires_at))
 }

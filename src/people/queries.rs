@@ -281,3 +281,33 @@ pub fn admin_exists(conn: &mut DbConn) -> Result<bool, AppError> {
         .optional()?;
     Ok(found.is_some())
 }
+
+/// Marks a person inactive, having left post on `left_on`.
+pub fn deactivate(
+    conn: &mut DbConn,
+    id: &str,
+    left_on: chrono::NaiveDate,
+    at: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set((
+            users::active.eq(false),
+            users::left_on.eq(left_on),
+            users::updated_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Sets a password hash.
+pub fn set_password(
+    conn: &mut DbConn,
+    id: &str,
+    hash: &str,
+    at: chrono::NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(users::table.find(id))
+        .set((users::password_hash.eq(hash), users::updated_at.eq(at)))
+        .execute(conn)?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! The one report responder: a report answers a JSON page, or, for `Accept: text/csv`, every
+//! row streamed as CSV. Whole (unpaged) reports answer their JSON document or its rows as CSV.
+
+use actix_web::{HttpRequest, HttpResponse};
+use serde::Serialize;
+
+use super::csv;
+use super::page::{encode_cursor, Page, PageRequest};
+use crate::app::AppState;
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// A report row as a CSV record.
+pub trait CsvRecord {
+    /// The file name offered for download.
+    const FILE: &'static str;
+    const HEADER: &'static [&'static str];
+    /// Rows read and sent at a time when streaming.
+    const BATCH: i64 = 500;
+    fn cells(&self) -> Vec<String>;
+}
+
+/// One page of a paged report: its rows, and the id to continue after when more follow.
+pub type Batch<R> = (Vec<R>, Option<String>);
+
+/// Answers a paged report: the page the query asks for as JSON, or every row as streamed CSV.
+pub async fn paged<R, F>(
+    state: &AppState,
+    req: &HttpRequest,
+    limit: Option<i64>,
+    cursor: Option<&str>,
+    mut fetch: F,
+) -> Result<HttpResponse, AppError>
+where
+    R: CsvRecord + Serialize + Send + 'static,
+    F: FnMut(&mut DbConn, &PageRequest) -> Result<Batch<R>, AppError> + Send + 'static,
+{
+    if csv::wanted(req) {
+        return csv::stream(state, R::FILE, R::HEADER, R::BATCH, fetch, |out, r: &R| {
+            csv::push_row(out, &r.cells())
+        })
+        .await;
+    }
+    let page = PageRequest::parse(limit, cursor)?;
+    let (items, next) = state.db(move |conn| fetch(conn, &page)).await?;
+    Ok(HttpResponse::Ok().json(Page {
+        items,
+        next_cursor: next.as_deref().map(encode_cursor),
+    }))
+}
+
+/// Answers a whole report: the document as JSON, or its rows as CSV.
+pub fn whole<T: Serialize, R: CsvRecord>(
+    req: &HttpRequest,
+    report: &T,
+    rows: &[R],
+) -> HttpResponse {
+    if !csv::wanted(req) {
+        return HttpResponse::Ok().json(report);
+    }
+    let mut out = String::new();
+    csv::push_row(&mut out, R::HEADER);
+    for r in rows {
+        csv::push_row(&mut out, &r.cells());
+    }
+    csv::response(R::FILE, out)
+}
