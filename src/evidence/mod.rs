@@ -240,13 +240,7 @@ fn build(
     let from = to
         .checked_sub_months(Months::new(months))
         .ok_or_else(|| AppError::invalid("months", "is out of range"))?;
-    if !crate::supervision::queries::may_view_compliance(
-        conn,
-        caller,
-        id,
-        person.3.as_deref(),
-        today,
-    )? {
+    if !crate::supervision::may_view_compliance(conn, caller, id, person.3.as_deref(), today)? {
         return Err(AppError::NotFound);
     }
     let body_code = match (&q.body, &person.8) {

@@ -21,8 +21,9 @@ use crate::db::schema::{
 };
 use crate::db::DbConn;
 use crate::error::AppError;
-use crate::supervision::queries::{compliance, load_policy, Subject, SUBJECT_COLUMNS};
+use crate::supervision::queries::load_policy;
 use crate::supervision::rules::{ComplianceStatus, Format, LogFact, LogStatus, SupervisionType};
+use crate::supervision::{compliance_with as compliance, Subject, SUBJECT_COLUMNS};
 
 const BATCH: i64 = 500;
 
@@ -125,7 +126,7 @@ fn supervision(
                         due_on: Some(item.next_due_on),
                     }),
                     ComplianceStatus::Overdue => {
-                        let rule = crate::supervision::queries::rows_for(
+                        let rule = crate::supervision::rows_for(
                             &policy,
                             p.service_id.as_deref(),
                             p.practitioner_role.as_deref(),

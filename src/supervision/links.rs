@@ -1,20 +1,18 @@
 //! The services a supervisor supervises in besides their own: an admin links them, so that a
 //! supervisor of one team can be named by, and record sessions for, people of another.
 
-use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::app::AppState;
 use crate::audit::{self, Change};
 use crate::auth::policy::{can_link_supervisor, roles_from_text, Caller, Role};
-use crate::auth::Auth;
 use crate::db::schema::{services, supervisor_services};
 use crate::db::DbConn;
-use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
+use crate::error::{validate, AppError, FieldError};
+use crate::http::parse_id;
 
 #[derive(Debug, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,61 +104,29 @@ pub fn set_services(
     Ok(after)
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/supervisors/{id}/services", tag = "supervision",
-    description = "Admins: the services this supervisor supervises in besides their own.",
-    params(("id" = String, Path)),
-    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
-              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get_services(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    if !can_link_supervisor(&caller) {
+/// The services a supervisor supervises in besides their own (admins).
+pub fn supervised_services(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+) -> Result<Vec<String>, AppError> {
+    if !can_link_supervisor(caller) {
         return Err(AppError::forbidden());
     }
-    let id = parse_id(&path)?;
-    let service_ids = state
-        .db(move |conn| {
-            crate::people::queries::find(conn, &id)?.ok_or(AppError::NotFound)?;
-            services_of(conn, &id)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
+    let id = parse_id(id)?;
+    crate::people::queries::find(conn, &id)?.ok_or(AppError::NotFound)?;
+    services_of(conn, &id)
 }
 
-#[utoipa::path(
-    put, path = "/api/v1/supervisors/{id}/services", tag = "supervision", request_body = SupervisedServices,
-    description = "Admins: replaces the services this supervisor supervises in besides their own. A supervisor records sessions for, and is named by, people of those services.",
-    params(("id" = String, Path)),
-    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
-              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
-              (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn put_services(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    path: web::Path<String>,
-    body: Json<SupervisedServices>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let body = body.0;
-    validate(&body)?;
-    let id = parse_id(&path)?;
-    let service_ids = state
-        .write(move |conn| set_services(conn, &caller, &id, body.service_ids, now))
-        .await?;
-    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/supervisors/{id}/services", "GET, PUT")
-            .route(web::get().to(get_services))
-            .route(web::put().to(put_services)),
-    );
+/// Replaces the services a supervisor supervises in besides their own (admins).
+pub fn link_services(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    input: SupervisedServices,
+    at: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    validate(&input)?;
+    let id = parse_id(id)?;
+    set_services(conn, caller, &id, input.service_ids, at)
 }

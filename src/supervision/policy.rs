@@ -5,22 +5,19 @@
 
 use std::collections::HashSet;
 
-use actix_web::{web, HttpResponse};
 use chrono::NaiveDateTime;
-use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use super::queries::{load_policy, PolicyRow};
-use super::rules::{Format, Formats, SupervisionType};
-use crate::app::AppState;
-use crate::audit::{self, Change};
+use super::model::PolicyRow;
+use super::queries::{self, load_policy};
+use super::rules::{Format, SupervisionType};
+use crate::audit;
 use crate::auth::policy::{can_read_service_policy, policy_target, Caller, PolicyTarget};
-use crate::auth::Auth;
-use crate::db::schema::{practitioner_roles, supervision_policy_rules};
 use crate::db::DbConn;
-use crate::http::{parse_id, resource, validate, AppError, FieldError, Json};
+use crate::error::{validate, AppError, FieldError};
+use crate::http::parse_id;
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -157,11 +154,7 @@ pub fn current(conn: &mut DbConn, service: Option<&str>) -> Result<Policy, AppEr
 /// that agree, and no two rules for the same role, stage and type.
 /// `errors`: what `validator` already found, so the answer lists every problem at once.
 fn check(conn: &mut DbConn, policy: &Policy, mut errors: Vec<FieldError>) -> Result<(), AppError> {
-    let known: HashSet<String> = practitioner_roles::table
-        .select(practitioner_roles::code)
-        .load::<String>(conn)?
-        .into_iter()
-        .collect();
+    let known: HashSet<String> = queries::practitioner_roles(conn)?.into_iter().collect();
     let mut seen = HashSet::new();
     for (i, r) in policy.rules.iter().enumerate() {
         let at = |f: &str| format!("rules[{i}].{f}");
@@ -172,7 +165,7 @@ fn check(conn: &mut DbConn, policy: &Policy, mut errors: Vec<FieldError>) -> Res
             ));
         }
         if let Some(s) = &r.stage {
-            if s != "trainee" && s != "qualified" {
+            if crate::people::Stage::parse(s).is_none() {
                 errors.push(FieldError::new(
                     at("stage"),
                     "must be trainee, qualified or null",
@@ -260,17 +253,8 @@ pub fn replace(
         let registry = current(conn, None)?.rules;
         rules.retain(|r| !registry.iter().any(|g| g.same_as(r)));
     }
-    match service {
-        None => diesel::delete(
-            supervision_policy_rules::table.filter(supervision_policy_rules::service_id.is_null()),
-        )
-        .execute(conn)?,
-        Some(s) => diesel::delete(
-            supervision_policy_rules::table.filter(supervision_policy_rules::service_id.eq(s)),
-        )
-        .execute(conn)?,
-    };
-    insert_rules(conn, &rules, service, at)?;
+    queries::delete_rules(conn, service)?;
+    queries::insert_rules(conn, &rules, service, at)?;
     let after = current(conn, service)?;
     record_change(conn, caller, "replace", service, &before, &after, at)?;
     Ok(after)
@@ -284,42 +268,10 @@ pub fn clear_service(
     at: NaiveDateTime,
 ) -> Result<Policy, AppError> {
     let before = current(conn, Some(service))?;
-    diesel::delete(
-        supervision_policy_rules::table
-            .filter(supervision_policy_rules::service_id.eq(service.to_string())),
-    )
-    .execute(conn)?;
+    queries::delete_rules(conn, Some(service))?;
     let after = current(conn, Some(service))?;
     record_change(conn, caller, "clear", Some(service), &before, &after, at)?;
     Ok(after)
-}
-
-fn insert_rules(
-    conn: &mut DbConn,
-    rules: &[PolicyRule],
-    service: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<(), AppError> {
-    for (i, r) in rules.iter().enumerate() {
-        diesel::insert_into(supervision_policy_rules::table)
-            .values((
-                supervision_policy_rules::id.eq(uuid::Uuid::now_v7().to_string()),
-                supervision_policy_rules::practitioner_role.eq(&r.practitioner_role),
-                supervision_policy_rules::stage.eq(&r.stage),
-                supervision_policy_rules::supervision_type.eq(r.supervision_type),
-                supervision_policy_rules::min_minutes.eq(r.min_minutes),
-                supervision_policy_rules::window_days.eq(r.window_days),
-                supervision_policy_rules::formats.eq(Formats(r.formats.clone())),
-                supervision_policy_rules::max_group_size.eq(r.max_group_size),
-                supervision_policy_rules::source.eq(r.source.trim()),
-                supervision_policy_rules::position.eq(i as i32 + 1),
-                supervision_policy_rules::created_at.eq(now),
-                supervision_policy_rules::updated_at.eq(now),
-                supervision_policy_rules::service_id.eq(service),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 fn record_change(
@@ -334,116 +286,69 @@ fn record_change(
     let snap = |p: &Policy| {
         serde_json::to_value(p).map_err(|e| AppError::internal(format!("policy snapshot: {e}")))
     };
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(&caller.id),
-            action,
-            entity_type: "supervision_policy",
-            entity_id: service.unwrap_or("supervision_policy"),
-            service_id: service,
-            before: Some(snap(before)?),
-            after: Some(snap(after)?),
-        },
-        at,
+    audit::of(
+        &caller.id,
+        "supervision_policy",
+        service.unwrap_or("supervision_policy"),
     )
+    .in_service(service)
+    .action(conn, action, Some(snap(before)?), Some(snap(after)?), at)
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
-    description = "The registry-wide rules, or with `service_id` the rules that service follows, each marked `scope`: `service` for its own (replacing the registry's for its people), `registry` for the rest. Anyone may read the registry's; a service's are read by its own people and admins.",
-    responses((status = 200, body = Policy), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get_policy(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<PolicyQuery>,
-) -> Result<HttpResponse, AppError> {
-    let service = named_service(q.into_inner().service_id, None)?;
+/// The policy a reader asks for: the registry's, or with `service_id` what that service
+/// follows (read by its own people and admins; 404 for anyone else).
+pub fn read_policy(
+    conn: &mut DbConn,
+    caller: &Caller,
+    service_id: Option<String>,
+) -> Result<Policy, AppError> {
+    let service = named_service(service_id, None)?;
     if let Some(s) = &service {
-        if !can_read_service_policy(&caller, s) {
+        if !can_read_service_policy(caller, s) {
             return Err(AppError::NotFound);
         }
+        crate::services::find(conn, s)?.ok_or(AppError::NotFound)?;
     }
-    let policy = state
-        .db(move |conn| {
-            if let Some(s) = &service {
-                crate::services::find(conn, s)?.ok_or(AppError::NotFound)?;
-            }
-            current(conn, service.as_deref())
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(policy))
+    current(conn, service.as_deref())
 }
 
-#[utoipa::path(
-    put, path = "/api/v1/supervision-policy", tag = "supervision", request_body = Policy, params(PolicyQuery),
-    description = "Replaces rules as a whole. An admin without `service_id` replaces the registry-wide rules; with it (or a training lead, for their own service only) that service's own rules: each replaces the registry's rule for the same role, stage and type for the service's people, a rule equal to the registry's is not kept (the service follows it), and one left out follows the registry's. At least one rule. Compliance is computed from the new rules at once.",
-    responses(
-        (status = 200, body = Policy), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
-        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn put_policy(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<PolicyQuery>,
-    body: Json<Policy>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let policy = body.0;
-    let service = named_service(q.into_inner().service_id, policy.service_id.as_deref())?;
-    let target = resolve(&caller, service)?;
-    let field_errors = match validate(&policy) {
+/// The checks a replacement passes before it opens a transaction: which rules it replaces,
+/// whether the caller may, and every field problem `validator` finds.
+pub fn prepare_replace(
+    caller: &Caller,
+    service_id: Option<String>,
+    policy: &Policy,
+) -> Result<(PolicyTarget, Vec<FieldError>), AppError> {
+    let service = named_service(service_id, policy.service_id.as_deref())?;
+    let target = resolve(caller, service)?;
+    let field_errors = match validate(policy) {
         Ok(()) => Vec::new(),
         Err(AppError::Validation(errors)) => errors,
         Err(other) => return Err(other),
     };
-    let saved = state
-        .write(move |conn| replace(conn, &caller, &target, policy, field_errors, now))
-        .await?;
-    Ok(HttpResponse::Ok().json(saved))
+    Ok((target, field_errors))
 }
 
-#[utoipa::path(
-    delete, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
-    description = "Removes a service's own rules (`service_id`, or a training lead's own service): its people follow the registry-wide rules again. The registry-wide rules cannot be removed.",
-    responses(
-        (status = 200, body = Policy), (status = 401, body = crate::http::Problem),
-        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn delete_policy(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<PolicyQuery>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let service = named_service(q.into_inner().service_id, None)?;
-    let PolicyTarget::Service(service) = resolve(&caller, service)? else {
-        return Err(AppError::invalid(
+/// The service whose own rules a removal names; the registry's cannot be removed.
+pub fn clear_target(caller: &Caller, service_id: Option<String>) -> Result<String, AppError> {
+    let service = named_service(service_id, None)?;
+    match resolve(caller, service)? {
+        PolicyTarget::Service(service) => Ok(service),
+        PolicyTarget::Registry => Err(AppError::invalid(
             "service_id",
             "the registry-wide policy cannot be removed; name a service",
-        ));
-    };
-    let cleared = state
-        .write(move |conn| {
-            crate::services::find(conn, &service)?
-                .ok_or_else(|| AppError::invalid("service_id", "no such service"))?;
-            clear_service(conn, &caller, &service, now)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(cleared))
+        )),
+    }
 }
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/supervision-policy", "GET, PUT, DELETE")
-            .route(web::get().to(get_policy))
-            .route(web::put().to(put_policy))
-            .route(web::delete().to(delete_policy)),
-    );
+/// Removes a named service's own rules, refusing an unknown service.
+pub fn clear_policy(
+    conn: &mut DbConn,
+    caller: &Caller,
+    service: &str,
+    at: NaiveDateTime,
+) -> Result<Policy, AppError> {
+    crate::services::find(conn, service)?
+        .ok_or_else(|| AppError::invalid("service_id", "no such service"))?;
+    clear_service(conn, caller, service, at)
 }

@@ -12,7 +12,7 @@
 //!   too little (a new starter is never overdue); else `compliant`.
 
 use chrono::{Duration, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 /// Days ahead that make a person `due_soon`.
@@ -69,12 +69,12 @@ impl crate::db::types::TextColumn for Formats {
 }
 crate::text_column!(Formats);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ComplianceStatus {
-    Compliant,
-    DueSoon,
-    Overdue,
+crate::db_enum! {
+    pub enum ComplianceStatus("compliance status") {
+        Compliant => "compliant",
+        DueSoon => "due_soon",
+        Overdue => "overdue",
+    }
 }
 
 /// What a rule needs to know of one policy row.

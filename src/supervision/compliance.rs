@@ -1,0 +1,170 @@
+//! Supervision compliance: which policy rows apply to a person (written once), and each
+//! person's verdicts, for the compliance endpoint, the reports, the calendar and the reminders.
+
+use std::collections::HashMap;
+
+use chrono::{Duration, NaiveDate};
+
+use super::model::{ComplianceItem, PolicyRow, Subject};
+use super::queries;
+use super::rules::{self, LogFact, LogStatus, SupervisionType};
+use crate::auth::policy::{roles_from_text, Caller, Role};
+use crate::db::DbConn;
+use crate::error::AppError;
+
+/// The rows that apply to one person: for each supervision type, their service's own rows
+/// where it has any that apply to them, else the registry's. Written once, for compliance,
+/// the reports, the calendar and the reminders.
+pub fn rows_for<'a>(
+    policy: &'a [PolicyRow],
+    service: Option<&str>,
+    role: Option<&str>,
+    stage: Option<&str>,
+    is_supervisor: bool,
+) -> Vec<&'a PolicyRow> {
+    let applying: Vec<&PolicyRow> = policy
+        .iter()
+        .filter(|r| r.service_id.is_none() || r.service_id.as_deref() == service)
+        .filter(|r| {
+            rules::applies(
+                &r.practitioner_role,
+                r.stage.as_deref(),
+                role,
+                stage,
+                is_supervisor,
+            )
+        })
+        .collect();
+    let overridden: std::collections::HashSet<SupervisionType> = applying
+        .iter()
+        .filter(|r| r.service_id.is_some())
+        .map(|r| r.supervision_type)
+        .collect();
+    applying
+        .into_iter()
+        .filter(|r| r.service_id.is_some() || !overridden.contains(&r.supervision_type))
+        .collect()
+}
+
+/// Whether the caller may see a person's compliance and what is built on it (their evidence
+/// pack): `policy::can_view_compliance`, with "named the caller in the last 12 months" looked up
+/// only when nothing else already allows it.
+pub fn may_view_compliance(
+    conn: &mut DbConn,
+    caller: &Caller,
+    person_id: &str,
+    person_service: Option<&str>,
+    today: NaiveDate,
+) -> Result<bool, AppError> {
+    use crate::auth::policy::{can_view_compliance, could_be_named};
+    if can_view_compliance(caller, person_id, person_service, false) {
+        return Ok(true);
+    }
+    let named = could_be_named(caller)
+        && queries::named_since(conn, person_id, &caller.id, today - Duration::days(365))?;
+    Ok(can_view_compliance(
+        caller,
+        person_id,
+        person_service,
+        named,
+    ))
+}
+
+/// Compliance of each subject on `today`, in three queries whatever their number: the logs of
+/// the widest window, and the latest session per kind (for `last_held_on` before the window).
+pub fn compliance_with(
+    conn: &mut DbConn,
+    policy: &[PolicyRow],
+    subjects: &[Subject],
+    today: NaiveDate,
+) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
+    let mut out: HashMap<String, Vec<ComplianceItem>> = HashMap::new();
+    if subjects.is_empty() {
+        return Ok(out);
+    }
+    let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
+    let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
+    let since = today - Duration::days(i64::from(widest));
+    let window_rows = queries::window_facts(conn, &ids, since, today)?;
+    let latest_rows = queries::latest_facts(conn, &ids, today)?;
+
+    let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
+    for (who, held_on, minutes, t, f, size, status) in &window_rows {
+        window.entry(who.as_str()).or_default().push(LogFact {
+            held_on: *held_on,
+            minutes: *minutes,
+            supervision_type: *t,
+            format: *f,
+            group_size: *size,
+            status: *status,
+        });
+    }
+    let mut latest: HashMap<&str, Vec<LogFact>> = HashMap::new();
+    for (who, t, f, size, held_on) in &latest_rows {
+        if let Some(d) = held_on {
+            latest.entry(who.as_str()).or_default().push(LogFact {
+                held_on: *d,
+                minutes: 0,
+                supervision_type: *t,
+                format: *f,
+                group_size: *size,
+                status: LogStatus::SignedOff,
+            });
+        }
+    }
+    for s in subjects {
+        let is_supervisor = roles_from_text(&s.roles).contains(&Role::Supervisor);
+        let logs = window.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let kinds = latest.get(s.id.as_str()).map(Vec::as_slice).unwrap_or(&[]);
+        let items = out.entry(s.id.clone()).or_default();
+        for row in rows_for(
+            policy,
+            s.service_id.as_deref(),
+            s.practitioner_role.as_deref(),
+            s.stage.as_deref(),
+            is_supervisor,
+        ) {
+            let rule = row.rule();
+            let c = rules::evaluate(&rule, s.wte.unwrap_or(1.0), s.started_on, logs, today);
+            let before_window = kinds
+                .iter()
+                .filter(|k| rules::counts(&rule, k))
+                .map(|k| k.held_on)
+                .max();
+            items.push(ComplianceItem {
+                supervision_type: rule.supervision_type,
+                required_minutes: c.required_minutes,
+                achieved_minutes: c.achieved_minutes,
+                unsigned_minutes: c.unsigned_minutes,
+                window_days: rule.window_days,
+                last_held_on: c.last_held_on.max(before_window),
+                next_due_on: c.next_due_on,
+                status: c.status,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// Supervision compliance of these people on `today`: the one use case the compliance
+/// endpoint, the compliance report, the calendar feed and the reminder scan all call. The rows
+/// that apply to each person are chosen once, by `queries::rows_for`.
+pub fn compliance(
+    conn: &mut DbConn,
+    subjects: &[Subject],
+    today: NaiveDate,
+) -> Result<std::collections::HashMap<String, Vec<ComplianceItem>>, AppError> {
+    let policy = queries::load_policy(conn)?;
+    compliance_with(conn, &policy, subjects, today)
+}
+
+/// One person's compliance on `today`.
+pub fn compliance_of(
+    conn: &mut DbConn,
+    subject: &Subject,
+    today: NaiveDate,
+) -> Result<Vec<ComplianceItem>, AppError> {
+    Ok(compliance(conn, std::slice::from_ref(subject), today)?
+        .remove(&subject.id)
+        .unwrap_or_default())
+}

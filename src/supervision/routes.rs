@@ -1,0 +1,378 @@
+//! Supervision's JSON routes: parse, call the use case, respond.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::links::SupervisedServices;
+use super::model::*;
+use super::policy::{Policy, PolicyQuery};
+use super::report::{ReportQuery, ReportRow};
+use super::rules::LogStatus;
+use crate::app::AppState;
+use crate::auth::policy::report_scope;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::http::page::{whole, Page, PageRequest};
+use crate::http::{parse_id, report, resource, Json};
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
+    description = "Logs a supervision session; it starts `submitted`. The notes are free text: no patient-identifiable data belongs there.",
+    responses(
+        (status = 201, body = SupervisionLog), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<NewLog>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let log = state
+        .write(move |conn| super::create_log(conn, &caller, body.0, at))
+        .await?;
+    Ok(HttpResponse::Created().json(log))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervision-logs", tag = "supervision", params(LogQuery),
+    description = "The logs the caller may see, newest first: their own, those naming them as supervisor, their service's (training leads), all (admins).",
+    responses((status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn list_logs(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<LogQuery>,
+) -> Result<HttpResponse, AppError> {
+    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
+    let filter = super::log_filter(q.into_inner())?;
+    let p = page.clone();
+    let rows = state
+        .db(move |conn| super::list_logs(conn, &caller, &filter, &p))
+        .await?;
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |l| &l.id)))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
+    params(("id" = String, Path, description = "log id")),
+    responses((status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = parse_id(&id)?;
+    let log = state
+        .db(move |conn| super::get_log(conn, &caller, &id))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/supervision-logs/{id}", tag = "supervision", request_body = LogPatch,
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "signed off or rejected"),
+        (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn patch_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: Json<LogPatch>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    let log = state
+        .write(move |conn| super::update_log(conn, &caller, &id, body.0, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
+    description = "Withdraws a log while it is `submitted` (the audit trail keeps what it said).",
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn withdraw_log(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    state
+        .write(move |conn| super::withdraw_log(conn, &caller, &id, at))
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/{id}/sign-off", tag = "supervision",
+    description = "The named supervisor countersigns the log; a signed-off log never changes.",
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sign_off(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    let log = state
+        .write(move |conn| super::review(conn, &caller, &id, LogStatus::SignedOff, None, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/{id}/reject", tag = "supervision", request_body = Rejection,
+    params(("id" = String, Path, description = "log id")),
+    responses(
+        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn reject(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: Json<Rejection>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    let log = state
+        .write(move |conn| super::reject(conn, &caller, &id, body.0, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(log))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/supervision-logs/sign-off", tag = "supervision", request_body = BulkSignOff,
+    description = "Signs off several logs at once, all or nothing: if any cannot be signed off by the caller, none is.",
+    responses(
+        (status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn sign_off_many(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<BulkSignOff>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let ids = super::bulk_ids(&body.0)?;
+    let signed = state
+        .write(move |conn| super::sign_off_all(conn, &caller, &ids, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(whole(signed)))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/practitioners/{id}/supervision-compliance", tag = "supervision",
+    description = "One item per supervision rule that applies to the person, computed for today.",
+    params(("id" = String, Path, description = "person id")),
+    responses((status = 200, body = ComplianceReport), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn person_compliance(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    let report = state
+        .db(move |conn| super::person_compliance(conn, &caller, &id, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(report))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervisors/{id}/services", tag = "supervision",
+    description = "Admins: the services this supervisor supervises in besides their own.",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
+              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_services(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let service_ids = state
+        .db(move |conn| super::links::supervised_services(conn, &caller, &path))
+        .await?;
+    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/supervisors/{id}/services", tag = "supervision", request_body = SupervisedServices,
+    description = "Admins: replaces the services this supervisor supervises in besides their own. A supervisor records sessions for, and is named by, people of those services.",
+    params(("id" = String, Path)),
+    responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
+              (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
+              (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn put_services(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    path: web::Path<String>,
+    body: Json<SupervisedServices>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let service_ids = state
+        .write(move |conn| super::links::link_services(conn, &caller, &path, body.0, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(SupervisedServices { service_ids }))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
+    description = "The registry-wide rules, or with `service_id` the rules that service follows, each marked `scope`: `service` for its own (replacing the registry's for its people), `registry` for the rest. Anyone may read the registry's; a service's are read by its own people and admins.",
+    responses((status = 200, body = Policy), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
+) -> Result<HttpResponse, AppError> {
+    let service = q.into_inner().service_id;
+    let policy = state
+        .db(move |conn| super::policy::read_policy(conn, &caller, service))
+        .await?;
+    Ok(HttpResponse::Ok().json(policy))
+}
+
+#[utoipa::path(
+    put, path = "/api/v1/supervision-policy", tag = "supervision", request_body = Policy, params(PolicyQuery),
+    description = "Replaces rules as a whole. An admin without `service_id` replaces the registry-wide rules; with it (or a training lead, for their own service only) that service's own rules: each replaces the registry's rule for the same role, stage and type for the service's people, a rule equal to the registry's is not kept (the service follows it), and one left out follows the registry's. At least one rule. Compliance is computed from the new rules at once.",
+    responses(
+        (status = 200, body = Policy), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn put_policy(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
+    body: Json<Policy>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let policy = body.0;
+    let (target, errors) =
+        super::policy::prepare_replace(&caller, q.into_inner().service_id, &policy)?;
+    let saved = state
+        .write(move |conn| super::policy::replace(conn, &caller, &target, policy, errors, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(saved))
+}
+
+#[utoipa::path(
+    delete, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
+    description = "Removes a service's own rules (`service_id`, or a training lead's own service): its people follow the registry-wide rules again. The registry-wide rules cannot be removed.",
+    responses(
+        (status = 200, body = Policy), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_policy(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<PolicyQuery>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let service = super::policy::clear_target(&caller, q.into_inner().service_id)?;
+    let cleared = state
+        .write(move |conn| super::policy::clear_policy(conn, &caller, &service, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(cleared))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/supervision-compliance", tag = "reports", params(ReportQuery),
+    description = "One row per practitioner and supervision rule. `Accept: text/csv` answers every row as CSV.",
+    responses(
+        (status = 200, body = inline(Page<ReportRow>), content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn supervision_compliance_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    q: web::Query<ReportQuery>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let q = q.into_inner();
+    super::report::report_status(q.status.as_deref())?;
+    let (limit, cursor) = (q.limit, q.cursor.clone());
+    report::paged::<ReportRow, _>(&state, &req, limit, cursor.as_deref(), move |conn, page| {
+        super::report::report_page(conn, &scope, &q, page, at.date())
+    })
+    .await
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/supervisors/{id}/services", "GET, PUT")
+            .route(web::get().to(get_services))
+            .route(web::put().to(put_services)),
+    )
+    .service(
+        resource("/supervision-logs", "GET, POST")
+            .route(web::get().to(list_logs))
+            .route(web::post().to(create_log)),
+    )
+    .service(resource("/supervision-logs/sign-off", "POST").route(web::post().to(sign_off_many)))
+    .service(
+        resource("/supervision-logs/{id}", "GET, PATCH, DELETE")
+            .route(web::get().to(get_log))
+            .route(web::patch().to(patch_log))
+            .route(web::delete().to(withdraw_log)),
+    )
+    .service(resource("/supervision-logs/{id}/sign-off", "POST").route(web::post().to(sign_off)))
+    .service(resource("/supervision-logs/{id}/reject", "POST").route(web::post().to(reject)))
+    .service(
+        resource("/practitioners/{id}/supervision-compliance", "GET")
+            .route(web::get().to(person_compliance)),
+    )
+    .service(
+        resource("/supervision-policy", "GET, PUT, DELETE")
+            .route(web::get().to(get_policy))
+            .route(web::put().to(put_policy))
+            .route(web::delete().to(delete_policy)),
+    )
+    .service(
+        resource("/reports/supervision-compliance", "GET")
+            .route(web::get().to(supervision_compliance_report)),
+    );
+}
