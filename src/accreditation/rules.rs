@@ -1,7 +1,7 @@
 //! Accreditation rules as plain functions of dates and records, with "today" passed in.
 
 use chrono::{Duration, Months, NaiveDate};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::http::FieldError;
@@ -9,21 +9,11 @@ use crate::http::FieldError;
 /// Days before an end date from which a course or credential is `expiring`.
 pub const EXPIRING_DAYS: i64 = 90;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CourseStatus {
-    Accredited,
-    Expiring,
-    Lapsed,
-}
-
-impl CourseStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CourseStatus::Accredited => "accredited",
-            CourseStatus::Expiring => "expiring",
-            CourseStatus::Lapsed => "lapsed",
-        }
+crate::db_enum! {
+    pub enum CourseStatus("course status") {
+        Accredited => "accredited",
+        Expiring => "expiring",
+        Lapsed => "lapsed",
     }
 }
 
@@ -37,23 +27,12 @@ pub fn course_status(accredited_until: NaiveDate, today: NaiveDate) -> CourseSta
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum CredentialStatus {
-    PendingVerification,
-    Active,
-    Expiring,
-    Expired,
-}
-
-impl CredentialStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            CredentialStatus::PendingVerification => "pending_verification",
-            CredentialStatus::Active => "active",
-            CredentialStatus::Expiring => "expiring",
-            CredentialStatus::Expired => "expired",
-        }
+crate::db_enum! {
+    pub enum CredentialStatus("credential status") {
+        PendingVerification => "pending_verification",
+        Active => "active",
+        Expiring => "expiring",
+        Expired => "expired",
     }
 }
 

@@ -127,7 +127,9 @@ pub fn csv(p: &EvidencePack) -> String {
                 a.valid_from.to_string(),
                 format!("{} {} until {}", a.body, a.kind, a.expires_on),
                 a.kind.clone(),
-                a.verification_method.clone().unwrap_or_default(),
+                a.verification_method
+                    .map(|m| m.as_str().to_string())
+                    .unwrap_or_default(),
                 String::new(),
                 String::new(),
                 c.verified_by_name.clone().unwrap_or_default(),
@@ -366,9 +368,8 @@ pub fn html(p: &EvidencePack) -> String {
                         _ => String::new(),
                     },
                     a.verification_method
-                        .clone()
-                        .unwrap_or_default()
-                        .replace('_', " "),
+                        .map(|m| m.as_str().replace('_', " "))
+                        .unwrap_or_default(),
                     a.verification_reference.clone().unwrap_or_default(),
                 ]
             })

@@ -18,6 +18,11 @@ pub trait CsvRecord {
     /// Rows read and sent at a time when streaming.
     const BATCH: i64 = 500;
     fn cells(&self) -> Vec<String>;
+
+    /// Writes the row's CSV records: one, unless a row stands for several.
+    fn write(&self, out: &mut String) {
+        csv::push_row(out, &self.cells());
+    }
 }
 
 /// One page of a paged report: its rows, and the id to continue after when more follow.
@@ -37,7 +42,7 @@ where
 {
     if csv::wanted(req) {
         return csv::stream(state, R::FILE, R::HEADER, R::BATCH, fetch, |out, r: &R| {
-            csv::push_row(out, &r.cells())
+            r.write(out)
         })
         .await;
     }
@@ -61,7 +66,7 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     let mut out = String::new();
     csv::push_row(&mut out, R::HEADER);
     for r in rows {
-        csv::push_row(&mut out, &r.cells());
+        r.write(&mut out);
     }
     csv::response(R::FILE, out)
 }

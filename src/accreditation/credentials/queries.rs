@@ -1,0 +1,132 @@
+//! Credential queries: diesel only.
+
+use chrono::{Duration, NaiveDate};
+use diesel::prelude::*;
+
+use super::model::AccreditationRow;
+use crate::accreditation::rules::{CredentialStatus, EXPIRING_DAYS};
+use crate::auth::policy::PeopleScope;
+use crate::db::schema::{accreditations, users};
+use crate::db::DbConn;
+use crate::error::AppError;
+use crate::http::page::PageRequest;
+
+pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<AccreditationRow>, AppError> {
+    Ok(accreditations::table
+        .find(id)
+        .select(AccreditationRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// One page (`page.fetch()` rows) of a person's accreditations, in id order.
+pub fn of_person(
+    conn: &mut DbConn,
+    person: &str,
+    page: &PageRequest,
+) -> Result<Vec<AccreditationRow>, AppError> {
+    let mut s = accreditations::table
+        .filter(accreditations::practitioner_id.eq(person))
+        .select(AccreditationRow::as_select())
+        .into_boxed();
+    if let Some(after) = &page.after {
+        s = s.filter(accreditations::id.gt(after.clone()));
+    }
+    Ok(s.order(accreditations::id.asc())
+        .limit(page.fetch())
+        .load(conn)?)
+}
+
+/// Every period recorded with this body under this membership number.
+pub fn with_number(
+    conn: &mut DbConn,
+    body: &str,
+    number: &str,
+) -> Result<Vec<AccreditationRow>, AppError> {
+    Ok(accreditations::table
+        .filter(accreditations::body_code.eq(body))
+        .filter(accreditations::membership_number.eq(number))
+        .select(AccreditationRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert(conn: &mut DbConn, row: &AccreditationRow) -> Result<(), AppError> {
+    diesel::insert_into(accreditations::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Writes a verification while the stored row is still unverified; answers whether it did.
+pub fn verify(conn: &mut DbConn, row: &AccreditationRow) -> Result<bool, AppError> {
+    let n = diesel::update(
+        accreditations::table
+            .find(&row.id)
+            .filter(accreditations::verified_at.is_null()),
+    )
+    .set(row)
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// The accreditation report's filters.
+pub struct ReportFilter<'a> {
+    pub service_id: Option<&'a str>,
+    pub body: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub status: Option<CredentialStatus>,
+}
+
+/// One page (`page.fetch()` rows) of accreditations in the scope with their people's names and
+/// services, in id order.
+pub fn report_rows(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    f: &ReportFilter<'_>,
+    page: &PageRequest,
+    today: NaiveDate,
+) -> Result<Vec<(AccreditationRow, String, Option<String>)>, AppError> {
+    let mut s = accreditations::table
+        .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
+        .select((
+            AccreditationRow::as_select(),
+            users::full_name,
+            users::service_id,
+        ))
+        .into_boxed();
+    if let PeopleScope::Service(id) = scope {
+        s = s.filter(users::service_id.eq(id.clone()));
+    }
+    if let Some(v) = f.service_id {
+        s = s.filter(users::service_id.eq(v.to_string()));
+    }
+    if let Some(v) = f.body {
+        s = s.filter(accreditations::body_code.eq(v.to_string()));
+    }
+    if let Some(v) = f.kind {
+        s = s.filter(accreditations::kind.eq(v.to_string()));
+    }
+    let soon = today + Duration::days(EXPIRING_DAYS);
+    s = match f.status {
+        Some(CredentialStatus::PendingVerification) => {
+            s.filter(accreditations::verified_at.is_null())
+        }
+        Some(CredentialStatus::Expired) => s
+            .filter(accreditations::verified_at.is_not_null())
+            .filter(accreditations::expires_on.lt(today)),
+        Some(CredentialStatus::Expiring) => s
+            .filter(accreditations::verified_at.is_not_null())
+            .filter(accreditations::expires_on.ge(today))
+            .filter(accreditations::expires_on.le(soon)),
+        Some(CredentialStatus::Active) => s
+            .filter(accreditations::verified_at.is_not_null())
+            .filter(accreditations::expires_on.gt(soon)),
+        None => s,
+    };
+    if let Some(after) = &page.after {
+        s = s.filter(accreditations::id.gt(after.clone()));
+    }
+    Ok(s.order(accreditations::id.asc())
+        .limit(page.fetch())
+        .load(conn)?)
+}
