@@ -86,7 +86,7 @@ use utoipa::{Modify, OpenApi};
         crate::reminders::put_preferences,
         crate::reports::workforce::report,
         crate::reports::representation::report,
-        crate::evidence::evidence_pack,
+        crate::evidence::routes::evidence_pack,
         crate::calendar::get_feed,
         crate::calendar::rotate_feed,
         crate::calendar::feed,

@@ -108,7 +108,7 @@ pub fn csv(p: &EvidencePack) -> String {
                 c.assessed_on.to_string(),
                 format!("{} {}", c.code, c.title),
                 c.domain.clone(),
-                c.evidence_method.clone(),
+                c.evidence_method.as_str().to_string(),
                 String::new(),
                 String::new(),
                 c.assessed_by_name.clone(),
@@ -334,7 +334,11 @@ pub fn html(p: &EvidencePack) -> String {
                     c.assessed_on.to_string(),
                     format!("{} {}", c.code, c.title),
                     c.outcome.as_str().replace('_', " "),
-                    format!("{} ({})", c.evidence, c.evidence_method.replace('_', " ")),
+                    format!(
+                        "{} ({})",
+                        c.evidence,
+                        c.evidence_method.as_str().replace('_', " ")
+                    ),
                     c.assessed_by_name.clone(),
                     c.review_due_on.map(|d| d.to_string()).unwrap_or_default(),
                 ]
