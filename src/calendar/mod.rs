@@ -6,26 +6,21 @@
 //! SHA-256 is stored. Rotating draws a new nonce: the old address stops working at once.
 
 pub mod ics;
+pub mod queries;
+pub mod routes;
 
 use std::collections::HashMap;
 
-use actix_web::http::header;
-use actix_web::{web, HttpResponse};
-use chrono::NaiveDate;
-use diesel::prelude::*;
+use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
-use crate::audit::{self, Change};
-use crate::auth::tokens::{digest, new_secret};
-use crate::auth::Auth;
-use crate::db::schema::{
-    accreditations, calendar_feeds, competencies, competency_assessments, users,
-};
+use crate::audit;
+use crate::auth::tokens::{digest, new_secret, TokenKeys};
 use crate::db::DbConn;
-use crate::http::{resource, AppError};
+use crate::error::AppError;
 use ics::Event;
+pub use routes::{public_routes, routes};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Feed {
@@ -34,125 +29,55 @@ pub struct Feed {
     pub url: String,
     #[serde(serialize_with = "crate::app::instant::serialize")]
     #[schema(value_type = String, format = DateTime)]
-    pub created_at: chrono::NaiveDateTime,
+    pub created_at: NaiveDateTime,
 }
 
-fn feed_url(state: &AppState, secret: &str) -> String {
-    format!("{}/calendar/{secret}.ics", state.settings.public_base_url())
-}
-
-/// The caller's feed, made (or, with `rotate`, replaced) in one transaction.
-async fn issue(
-    state: &web::Data<AppState>,
-    user_id: String,
+/// The person's feed secret and when it was made: the one they have, or (first time, or with
+/// `rotate`) a new one, audited.
+pub fn issue_feed(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    user_id: &str,
     rotate: bool,
-) -> Result<Feed, AppError> {
-    let tokens = state.tokens.clone();
-    let now = state.clock.now();
-    let (secret, created_at) = state
-        .write(move |conn| {
-            let found: Option<(String, String, chrono::NaiveDateTime)> = calendar_feeds::table
-                .find(&user_id)
-                .select((
-                    calendar_feeds::nonce,
-                    calendar_feeds::secret_hash,
-                    calendar_feeds::created_at,
-                ))
-                .first(conn)
-                .optional()?;
-            if let (Some((nonce, hash, created_at)), false) = (&found, rotate) {
-                let secret = tokens.feed_secret(&user_id, nonce);
-                if digest(&secret) != *hash {
-                    // The server key changed (a new signing secret): the stored address could
-                    // no longer be shown, so the one shown now becomes the working one.
-                    diesel::update(calendar_feeds::table.find(&user_id))
-                        .set(calendar_feeds::secret_hash.eq(digest(&secret)))
-                        .execute(conn)?;
-                }
-                return Ok((secret, *created_at));
-            }
-            let nonce = new_secret();
-            let secret = tokens.feed_secret(&user_id, &nonce);
-            if found.is_some() {
-                diesel::update(calendar_feeds::table.find(&user_id))
-                    .set((
-                        calendar_feeds::nonce.eq(&nonce),
-                        calendar_feeds::secret_hash.eq(digest(&secret)),
-                        calendar_feeds::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            } else {
-                diesel::insert_into(calendar_feeds::table)
-                    .values((
-                        calendar_feeds::user_id.eq(&user_id),
-                        calendar_feeds::nonce.eq(&nonce),
-                        calendar_feeds::secret_hash.eq(digest(&secret)),
-                        calendar_feeds::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            let service: Option<String> = users::table
-                .find(&user_id)
-                .select(users::service_id)
-                .first(conn)?;
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&user_id),
-                    action: if found.is_some() { "rotate" } else { "create" },
-                    entity_type: "calendar_feed",
-                    entity_id: &user_id,
-                    service_id: service.as_deref(),
-                    before: found
-                        .as_ref()
-                        .map(|f| serde_json::json!({"created_at": crate::app::rfc3339(&f.2)})),
-                    after: Some(serde_json::json!({"created_at": crate::app::rfc3339(&now)})),
-                },
-                now,
-            )?;
-            Ok((secret, now))
-        })
-        .await?;
-    Ok(Feed {
-        url: feed_url(state, &secret),
-        created_at,
-    })
+    at: NaiveDateTime,
+) -> Result<(String, NaiveDateTime), AppError> {
+    let found = queries::find(conn, user_id)?;
+    if let (Some((nonce, hash, created_at)), false) = (&found, rotate) {
+        let secret = keys.feed_secret(user_id, nonce);
+        if digest(&secret) != *hash {
+            // The server key changed (a new signing secret): the stored address could no
+            // longer be shown, so the one shown now becomes the working one.
+            queries::set_hash(conn, user_id, &digest(&secret))?;
+        }
+        return Ok((secret, *created_at));
+    }
+    let nonce = new_secret();
+    let secret = keys.feed_secret(user_id, &nonce);
+    queries::put(conn, user_id, &nonce, &digest(&secret), at, found.is_some())?;
+    let service = queries::service_of(conn, user_id)?;
+    audit::of(user_id, "calendar_feed", user_id)
+        .in_service(service.as_deref())
+        .action(
+            conn,
+            if found.is_some() { "rotate" } else { "create" },
+            found
+                .as_ref()
+                .map(|f| serde_json::json!({"created_at": crate::app::rfc3339(&f.2)})),
+            Some(serde_json::json!({"created_at": crate::app::rfc3339(&at)})),
+            at,
+        )?;
+    Ok((secret, at))
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/me/calendar-feed", tag = "calendar",
-    description = "The caller's secret iCalendar feed address, made on first asking. The same address is answered until it is rotated.",
-    responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get_feed(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-) -> Result<HttpResponse, AppError> {
-    let feed = match issue(&state, caller.id.clone(), false).await {
-        // A concurrent first request made the feed between our read and insert: show that one.
-        Err(AppError::Conflict(_)) => issue(&state, caller.id, false).await?,
-        other => other?,
-    };
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(feed))
-}
-
-#[utoipa::path(
-    post, path = "/api/v1/me/calendar-feed/rotate", tag = "calendar",
-    description = "Revokes the caller's feed address and issues a new one.",
-    responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn rotate_feed(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-) -> Result<HttpResponse, AppError> {
-    let feed = issue(&state, caller.id, true).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(feed))
+/// The name of the person whose feed this secret opens, and their dates; 404 for an unknown or
+/// rotated secret.
+pub fn feed_events(
+    conn: &mut DbConn,
+    secret: &str,
+    at: NaiveDateTime,
+) -> Result<(String, Vec<Event>), AppError> {
+    let (id, name) = queries::owner(conn, &digest(secret))?.ok_or(AppError::NotFound)?;
+    Ok((name, events(conn, &id, at.date())?))
 }
 
 /// The person's upcoming (and overdue) dates, in a fixed number of queries.
@@ -179,17 +104,7 @@ fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Even
         }
     }
     // Credentials: the latest period of each body and kind.
-    let creds: Vec<(String, String, String, String, NaiveDate)> = accreditations::table
-        .filter(accreditations::practitioner_id.eq(user_id))
-        .order((accreditations::valid_from.asc(), accreditations::id.asc()))
-        .select((
-            accreditations::id,
-            accreditations::body_code,
-            accreditations::kind,
-            accreditations::membership_number,
-            accreditations::expires_on,
-        ))
-        .load(conn)?;
+    let creds = queries::credentials(conn, user_id)?;
     let mut latest: HashMap<(String, String), (String, String, NaiveDate)> = HashMap::new();
     for (id, body, kind, number, expires) in creds {
         latest.insert((body, kind), (id, number, expires));
@@ -205,21 +120,7 @@ fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Even
         });
     }
     // Competence reviews: the current (latest) sign-off of each competence.
-    let signoffs: Vec<(String, String, String, Option<NaiveDate>)> = competency_assessments::table
-        .inner_join(competencies::table)
-        .filter(competency_assessments::practitioner_id.eq(user_id))
-        .filter(competencies::retired_at.is_null())
-        .order((
-            competency_assessments::assessed_on.asc(),
-            competency_assessments::created_at.asc(),
-        ))
-        .select((
-            competency_assessments::competency_id,
-            competencies::code,
-            competencies::title,
-            competency_assessments::review_due_on,
-        ))
-        .load(conn)?;
+    let signoffs = queries::reviews(conn, user_id)?;
     let mut current: HashMap<String, (String, String, Option<NaiveDate>)> = HashMap::new();
     for (id, code, title, review) in signoffs {
         current.insert(id, (code, title, review));
@@ -240,54 +141,3 @@ fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Even
     Ok(out)
 }
 
-#[utoipa::path(
-    get, path = "/calendar/{secret}.ics", tag = "calendar",
-    description = "The feed itself (no token: the secret is the credential). RFC 5545 iCalendar of the person's supervision due dates, credential renewals and competence reviews. An unknown or rotated secret is a 404.",
-    params(("secret" = String, Path, description = "the feed secret")),
-    responses((status = 200, body = String, content_type = "text/calendar"), (status = 404, body = crate::http::Problem)),
-)]
-pub async fn feed(
-    state: web::Data<AppState>,
-    file: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let secret = file
-        .strip_suffix(".ics")
-        .filter(|s| !s.is_empty() && s.len() <= 128)
-        .ok_or(AppError::NotFound)?
-        .to_string();
-    let today = now.date();
-    let (name, events) = state
-        .db(move |conn| {
-            let owner: Option<(String, String)> = calendar_feeds::table
-                .inner_join(users::table)
-                .filter(calendar_feeds::secret_hash.eq(digest(&secret)))
-                .filter(users::active.eq(true))
-                .select((users::id, users::full_name))
-                .first(conn)
-                .optional()?;
-            let (id, name) = owner.ok_or(AppError::NotFound)?;
-            Ok((name, events(conn, &id, today)?))
-        })
-        .await?;
-    let body = ics::calendar(&format!("Registry: {name}"), &events, now);
-    Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
-        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            "inline; filename=\"registry.ics\"",
-        ))
-        .body(body))
-}
-
-/// Under `/api/v1`.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/me/calendar-feed", "GET").route(web::get().to(get_feed)))
-        .service(resource("/me/calendar-feed/rotate", "POST").route(web::post().to(rotate_feed)));
-}
-
-/// At the root, beside `/health`.
-pub fn public_routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/calendar/{file}", "GET").route(web::get().to(feed)));
-}

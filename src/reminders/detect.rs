@@ -492,8 +492,8 @@ pub fn detect(
         ))
         .load::<(String, String)>(conn)?
         .into_iter()
-        .map(|(u, k)| (u, k.split(',').filter_map(Kind::parse).collect()))
-        .collect();
+        .map(|(u, k)| Ok((u, super::parse_kinds(&k)?)))
+        .collect::<Result<_, AppError>>()?;
     out.retain(|l| {
         l.kind.urgent()
             || !off

@@ -5,7 +5,9 @@ pub mod detect;
 pub mod outbox;
 pub mod rules;
 
-use actix_web::{web, HttpResponse};
+pub mod queries;
+pub mod routes;
+
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use futures_util::StreamExt;
@@ -13,12 +15,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::app::AppState;
-use crate::audit::{self, Change};
-use crate::auth::policy::{report_scope, PeopleScope};
-use crate::auth::Auth;
-use crate::db::schema::{deliveries, notification_preferences, notifications, users};
-use crate::http::page::{Page, PageRequest};
-use crate::http::{resource, AppError, FieldError, Json};
+use crate::audit;
+use crate::auth::policy::{Caller, PeopleScope};
+use crate::db::DbConn;
+use crate::error::{AppError, FieldError};
+use crate::http::page::PageRequest;
+pub use routes::routes;
 use rules::Kind;
 
 /// Deliveries sent per claim.
@@ -220,22 +222,6 @@ pub fn schedule(state: AppState) {
     });
 }
 
-#[utoipa::path(
-    post, path = "/api/v1/admin/reminders/run", tag = "reminders",
-    description = "Runs the lapse scan and mail delivery now; failed deliveries are retried at once, whatever their back-off.",
-    responses((status = 200, body = RunReport), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn run_now(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-) -> Result<HttpResponse, AppError> {
-    if report_scope(&caller).is_none() {
-        return Err(AppError::forbidden());
-    }
-    Ok(HttpResponse::Ok().json(run(&state, Trigger::Now).await?))
-}
-
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct NotificationQuery {
@@ -265,70 +251,6 @@ pub struct Notification {
     pub last_error: Option<String>,
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/notifications", tag = "reminders", params(NotificationQuery),
-    description = "The reminder outbox, newest first: each notification with its delivery's state, attempts and last error.",
-    responses((status = 200, body = inline(Page<Notification>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn list_notifications(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    q: web::Query<NotificationQuery>,
-) -> Result<HttpResponse, AppError> {
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
-    let q = q.into_inner();
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            outbox::DeliveryStatus::parse(s).ok_or_else(|| {
-                AppError::invalid("status", "must be pending, sending, sent, failed or dead")
-            })
-        })
-        .transpose()?;
-    let p = page.clone();
-    let rows = state
-        .db(move |conn| {
-            let mut s = notifications::table
-                .left_join(deliveries::table)
-                .inner_join(users::table.on(notifications::recipient_id.eq(users::id)))
-                .select((
-                    notifications::id,
-                    notifications::recipient_id,
-                    notifications::kind,
-                    notifications::urgent,
-                    notifications::subject_id,
-                    notifications::summary,
-                    notifications::due_on,
-                    notifications::created_at,
-                    notifications::delivery_id,
-                    deliveries::status.nullable(),
-                    deliveries::attempts.nullable(),
-                    deliveries::last_error.nullable(),
-                ))
-                .into_boxed();
-            if let PeopleScope::Service(id) = &scope {
-                s = s.filter(users::service_id.eq(id.clone()));
-            }
-            if let Some(v) = status {
-                s = s.filter(deliveries::status.eq(v));
-            }
-            if let Some(v) = q.recipient_id {
-                s = s.filter(notifications::recipient_id.eq(v));
-            }
-            if let Some(after) = &p.after {
-                s = s.filter(notifications::id.lt(after.clone()));
-            }
-            Ok(s.order(notifications::id.desc())
-                .limit(p.fetch())
-                .load::<Notification>(conn)?)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |n| &n.id)))
-}
-
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Preferences {
@@ -353,42 +275,56 @@ fn view(disabled: Vec<Kind>) -> PreferencesView {
     }
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/me/notification-preferences", tag = "reminders",
-    responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn get_preferences(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-) -> Result<HttpResponse, AppError> {
-    let text: Option<String> = state
-        .db(move |conn| {
-            Ok(notification_preferences::table
-                .find(&caller.id)
-                .select(notification_preferences::disabled_kinds)
-                .first(conn)
-                .optional()?)
+/// The outbox's `status` filter.
+pub fn delivery_status(raw: Option<&str>) -> Result<Option<outbox::DeliveryStatus>, AppError> {
+    raw.map(|s| {
+        outbox::DeliveryStatus::parse(s).ok_or_else(|| {
+            AppError::invalid("status", "must be pending, sending, sent, failed or dead")
         })
-        .await?;
-    let disabled = text
-        .map(|t| t.split(',').filter_map(Kind::parse).collect())
-        .unwrap_or_default();
-    Ok(HttpResponse::Ok().json(view(disabled)))
+    })
+    .transpose()
 }
 
-#[utoipa::path(
-    put, path = "/api/v1/me/notification-preferences", tag = "reminders", request_body = Preferences,
-    responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn put_preferences(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-    body: Json<Preferences>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let mut disabled = body.0.disabled;
+/// One page (up to `page.fetch()`) of the outbox in the scope, newest first.
+pub fn list_notifications(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    q: &NotificationQuery,
+    page: &PageRequest,
+) -> Result<Vec<Notification>, AppError> {
+    let status = delivery_status(q.status.as_deref())?;
+    queries::notifications(conn, scope, status, q.recipient_id.as_deref(), page)
+}
+
+/// Reads stored kinds; one this build does not know is an error, never silently dropped.
+pub(crate) fn parse_kinds(text: &str) -> Result<Vec<Kind>, AppError> {
+    text.split(',')
+        .filter(|k| !k.is_empty())
+        .map(|k| {
+            Kind::parse(k).ok_or_else(|| {
+                AppError::internal(format!("unknown reminder kind {k:?} in the preferences"))
+            })
+        })
+        .collect()
+}
+
+/// The caller's reminder preferences.
+pub fn preferences(conn: &mut DbConn, caller: &Caller) -> Result<PreferencesView, AppError> {
+    let disabled = match queries::disabled_kinds(conn, &caller.id)? {
+        Some(text) => parse_kinds(&text)?,
+        None => Vec::new(),
+    };
+    Ok(view(disabled))
+}
+
+/// Replaces the kinds the caller turned off; urgent kinds cannot be, every one named at once.
+pub fn set_preferences(
+    conn: &mut DbConn,
+    caller: &Caller,
+    input: Preferences,
+    at: NaiveDateTime,
+) -> Result<PreferencesView, AppError> {
+    let mut disabled = input.disabled;
     disabled.sort();
     disabled.dedup();
     let errors: Vec<FieldError> = disabled
@@ -410,53 +346,16 @@ pub async fn put_preferences(
         .map(|k| k.as_str())
         .collect::<Vec<_>>()
         .join(",");
-    state
-        .write(move |conn| {
-            let before: Option<String> = notification_preferences::table
-                .find(&caller.id)
-                .select(notification_preferences::disabled_kinds)
-                .first(conn)
-                .optional()?;
-            if before.is_some() {
-                diesel::update(notification_preferences::table.find(&caller.id))
-                    .set((
-                        notification_preferences::disabled_kinds.eq(&text),
-                        notification_preferences::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            } else {
-                diesel::insert_into(notification_preferences::table)
-                    .values((
-                        notification_preferences::user_id.eq(&caller.id),
-                        notification_preferences::disabled_kinds.eq(&text),
-                        notification_preferences::updated_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            audit::record(
-                conn,
-                Change {
-                    actor_id: Some(&caller.id),
-                    action: "update",
-                    entity_type: "notification_preferences",
-                    entity_id: &caller.id,
-                    service_id: caller.service_id.as_deref(),
-                    before: before.map(|b| serde_json::json!({"disabled": b})),
-                    after: Some(serde_json::json!({"disabled": text})),
-                },
-                now,
-            )
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(view(disabled)))
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/admin/reminders/run", "POST").route(web::post().to(run_now)))
-        .service(resource("/notifications", "GET").route(web::get().to(list_notifications)))
-        .service(
-            resource("/me/notification-preferences", "GET, PUT")
-                .route(web::get().to(get_preferences))
-                .route(web::put().to(put_preferences)),
-        );
+    let before = queries::disabled_kinds(conn, &caller.id)?;
+    queries::put_disabled_kinds(conn, &caller.id, &text, before.is_some(), at)?;
+    audit::of(&caller.id, "notification_preferences", &caller.id)
+        .in_service(caller.service_id.as_deref())
+        .action(
+            conn,
+            "update",
+            before.map(|b| serde_json::json!({"disabled": b})),
+            Some(serde_json::json!({"disabled": text})),
+            at,
+        )?;
+    Ok(view(disabled))
 }

@@ -1,0 +1,104 @@
+//! The calendar feed's routes: the address under `/api/v1/me`, the feed itself at the root.
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
+use super::Feed;
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::http::resource;
+
+fn feed_url(state: &AppState, secret: &str) -> String {
+    format!("{}/calendar/{secret}.ics", state.settings.public_base_url())
+}
+
+/// The caller's feed, made (or, with `rotate`, replaced) in one transaction.
+async fn issue(state: &AppState, user_id: String, rotate: bool) -> Result<Feed, AppError> {
+    let keys = state.tokens.clone();
+    let at = state.clock.now();
+    let (secret, created_at) = state
+        .write(move |conn| super::issue_feed(conn, &keys, &user_id, rotate, at))
+        .await?;
+    Ok(Feed {
+        url: feed_url(state, &secret),
+        created_at,
+    })
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/me/calendar-feed", tag = "calendar",
+    description = "The caller's secret iCalendar feed address, made on first asking. The same address is answered until it is rotated.",
+    responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn get_feed(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    let feed = match issue(&state, caller.id.clone(), false).await {
+        // A concurrent first request made the feed between our read and insert: show that one.
+        Err(AppError::Conflict(_)) => issue(&state, caller.id, false).await?,
+        other => other?,
+    };
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(feed))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/me/calendar-feed/rotate", tag = "calendar",
+    description = "Revokes the caller's feed address and issues a new one.",
+    responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn rotate_feed(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    let feed = issue(&state, caller.id, true).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(feed))
+}
+
+#[utoipa::path(
+    get, path = "/calendar/{secret}.ics", tag = "calendar",
+    description = "The feed itself (no token: the secret is the credential). RFC 5545 iCalendar of the person's supervision due dates, credential renewals and competence reviews. An unknown or rotated secret is a 404.",
+    params(("secret" = String, Path, description = "the feed secret")),
+    responses((status = 200, body = String, content_type = "text/calendar"), (status = 404, body = crate::http::Problem)),
+)]
+pub async fn feed(
+    state: web::Data<AppState>,
+    file: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let secret = file
+        .strip_suffix(".ics")
+        .filter(|s| !s.is_empty() && s.len() <= 128)
+        .ok_or(AppError::NotFound)?
+        .to_string();
+    let (name, events) = state
+        .db(move |conn| super::feed_events(conn, &secret, at))
+        .await?;
+    let body = super::ics::calendar(&format!("Registry: {name}"), &events, at);
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/calendar; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "private, no-cache"))
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "inline; filename=\"registry.ics\"",
+        ))
+        .body(body))
+}
+
+/// Under `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/me/calendar-feed", "GET").route(web::get().to(get_feed)))
+        .service(resource("/me/calendar-feed/rotate", "POST").route(web::post().to(rotate_feed)));
+}
+
+/// At the root, beside `/health`.
+pub fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/calendar/{file}", "GET").route(web::get().to(feed)));
+}
