@@ -1,19 +1,19 @@
 //! Accounts: login with throttling, rotating refresh tokens, logout, invitations and `/me`.
 //! The rules they use (passwords, tokens, sessions, throttling) live in `auth`.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+pub mod routes;
+
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::audit::{self, Change};
-use crate::auth::policy::Role;
+use crate::audit;
+use crate::auth::policy::{Caller, Role};
 use crate::auth::session::{self, Refresh};
-use crate::auth::{throttle, valid_password, Auth};
-use crate::error::AppError;
-use crate::http::client::client_addr;
-use crate::http::{resource, validate, Json};
+use crate::auth::{throttle, valid_password};
+use crate::error::{validate, AppError};
+pub use routes::routes;
 
 /// The one answer to any failed login, whether or not the email exists.
 pub const LOGIN_REFUSED: &str = "the email or password is not correct";
@@ -88,29 +88,17 @@ fn limits(state: &AppState) -> throttle::Limits {
 /// Exchanges email and password for a token pair. Any wrong pair is the same 401; too many
 /// failures for the account or from the address answer 429 with `Retry-After`. The attempt is
 /// counted before the password is checked, so concurrent guesses cannot outrun the limit.
-#[utoipa::path(
-    post, path = "/api/v1/auth/login", tag = "auth",
-    request_body = LoginRequest,
-    responses(
-        (status = 200, body = TokenPair),
-        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
-        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
-        (status = 503, body = crate::http::Problem),
-    )
-)]
-pub async fn login(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: Json<LoginRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn log_in(
+    state: &AppState,
+    body: LoginRequest,
+    address: String,
+) -> Result<TokenPair, AppError> {
     let now = state.clock.now();
-    let body = body.0;
     validate(&body)?;
     let email = body.email.trim().to_lowercase();
-    let address = client_addr(&req, &state.settings.trusted_proxies);
     let account_key = throttle::account_key(&email);
     let address_key = throttle::address_key(&address);
-    let limits = limits(&state);
+    let limits = limits(state);
 
     let (k1, k2) = (account_key.clone(), address_key.clone());
     let (attempts, candidate) = state
@@ -148,7 +136,7 @@ pub async fn login(
                 })
                 .await?;
             tracing::info!(user_id = %c.user_id, "login");
-            Ok(HttpResponse::Ok().json(token_pair(&state, &c.user_id, &session_id, refresh)?))
+            token_pair(state, &c.user_id, &session_id, refresh)
         }
         _ => {
             tracing::info!(address = %address, "login refused");
@@ -158,21 +146,8 @@ pub async fn login(
 }
 
 /// Spends a refresh token for a new pair. A token used twice ends its whole session.
-#[utoipa::path(
-    post, path = "/api/v1/auth/refresh", tag = "auth",
-    request_body = RefreshRequest,
-    responses(
-        (status = 200, body = TokenPair),
-        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
-        (status = 422, body = crate::http::Problem),
-    )
-)]
-pub async fn refresh(
-    state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn refresh_tokens(state: &AppState, body: RefreshRequest) -> Result<TokenPair, AppError> {
     let now = state.clock.now();
-    let body = body.0;
     validate(&body)?;
     let ttl = state.settings.refresh_token_ttl_days;
     let outcome = state
@@ -183,7 +158,7 @@ pub async fn refresh(
             user_id,
             session_id,
             refresh_token,
-        } => Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh_token)?)),
+        } => token_pair(state, &user_id, &session_id, refresh_token),
         Refresh::Reused { user_id } => {
             state.callers.forget(&user_id);
             Err(AppError::Unauthorized(
@@ -198,15 +173,7 @@ pub async fn refresh(
 }
 
 /// Ends the caller's session: its refresh tokens and access tokens stop working.
-#[utoipa::path(
-    post, path = "/api/v1/auth/logout", tag = "auth",
-    responses((status = 204), (status = 401, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn logout(
-    state: web::Data<AppState>,
-    Auth(caller): Auth,
-) -> Result<HttpResponse, AppError> {
+pub async fn log_out(state: &AppState, caller: &Caller) -> Result<(), AppError> {
     let now = state.clock.now();
     let sid = caller.session_id.clone();
     state
@@ -214,34 +181,22 @@ pub async fn logout(
         .await?;
     state.callers.forget(&caller.id);
     tracing::info!(user_id = %caller.id, "logout");
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }
 
 /// Sets the password of an invited person, once, and logs them in. The invitation is looked up
 /// before the password is hashed, and tries are throttled per address like logins.
-#[utoipa::path(
-    post, path = "/api/v1/auth/accept-invite", tag = "auth",
-    request_body = AcceptInviteRequest,
-    responses(
-        (status = 200, body = TokenPair, description = "the password is set; the person is logged in"),
-        (status = 400, body = crate::http::Problem, description = "the invitation is unknown, used or expired"),
-        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
-        (status = 503, body = crate::http::Problem),
-    )
-)]
-pub async fn accept_invite(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    body: Json<AcceptInviteRequest>,
-) -> Result<HttpResponse, AppError> {
+pub async fn accept_invitation(
+    state: &AppState,
+    body: AcceptInviteRequest,
+    address: String,
+) -> Result<TokenPair, AppError> {
     let now = state.clock.now();
-    let body = body.0;
     validate(&body)?;
     let refused =
         || AppError::BadRequest("this invitation is unknown, already used or expired".into());
-    let address_key =
-        throttle::token_address_key(&client_addr(&req, &state.settings.trusted_proxies));
-    let limits = limits(&state);
+    let address_key = throttle::token_address_key(&address);
+    let limits = limits(state);
     let token = body.token;
     let probe = token.clone();
     let (attempts, open) = state
@@ -275,17 +230,11 @@ pub async fn accept_invite(
             };
             throttle::forgive(conn, &attempts)?;
             crate::people::set_password(conn, &user_id, &hash, now)?;
-            audit::record(
+            audit::of(&user_id, "user", &user_id).action(
                 conn,
-                Change {
-                    actor_id: Some(&user_id),
-                    action: "accept_invite",
-                    entity_type: "user",
-                    entity_id: &user_id,
-                    service_id: None,
-                    before: None,
-                    after: Some(serde_json::json!({"password": "set"})),
-                },
+                "accept_invite",
+                None,
+                Some(serde_json::json!({"password": "set"})),
                 now,
             )?;
             let (session_id, refresh) = session::open(conn, &user_id, ttl, now)?;
@@ -294,29 +243,5 @@ pub async fn accept_invite(
         .await?;
     let (user_id, session_id, refresh) = opened.ok_or_else(refused)?;
     tracing::info!(user_id = %user_id, "invitation accepted");
-    Ok(HttpResponse::Ok().json(token_pair(&state, &user_id, &session_id, refresh)?))
-}
-
-/// The caller.
-#[utoipa::path(
-    get, path = "/api/v1/me", tag = "auth",
-    responses((status = 200, body = Me), (status = 401, body = crate::http::Problem)),
-    security(("bearer" = []))
-)]
-pub async fn me(Auth(caller): Auth) -> HttpResponse {
-    HttpResponse::Ok().json(Me {
-        id: caller.id,
-        email: caller.email,
-        full_name: caller.full_name,
-        roles: caller.roles,
-        service_id: caller.service_id,
-    })
-}
-
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/auth/login", "POST").route(web::post().to(login)))
-        .service(resource("/auth/refresh", "POST").route(web::post().to(refresh)))
-        .service(resource("/auth/logout", "POST").route(web::post().to(logout)))
-        .service(resource("/auth/accept-invite", "POST").route(web::post().to(accept_invite)))
-        .service(resource("/me", "GET").route(web::get().to(me)));
+    token_pair(state, &user_id, &session_id, refresh)
 }

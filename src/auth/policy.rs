@@ -484,3 +484,13 @@ pub fn report_scope(caller: &Caller) -> Option<PeopleScope> {
 #[cfg(test)]
 #[path = "policy_tests.rs"]
 mod tests;
+
+/// The service a report covers: a training lead's own (asking for another answers `None`, a
+/// refusal), or for admins the one asked for, if any (`Some(None)`: every service).
+pub fn report_service(scope: PeopleScope, asked: Option<String>) -> Option<Option<String>> {
+    match (scope, asked) {
+        (PeopleScope::Service(mine), Some(asked)) if asked != mine => None,
+        (PeopleScope::Service(mine), _) => Some(Some(mine)),
+        (PeopleScope::All, asked) => Some(asked),
+    }
+}

@@ -298,3 +298,19 @@ fn an_admin_may_do_everything() {
     assert!(can_grant(&a, &[Role::Admin]));
     assert_eq!(audit_scope(&a), Some(PeopleScope::All));
 }
+
+#[test]
+fn a_lead_reports_on_their_own_service_only() {
+    let mine = || PeopleScope::Service("s1".into());
+    assert_eq!(report_service(mine(), Some("s2".into())), None);
+    assert_eq!(report_service(mine(), None), Some(Some("s1".into())));
+    assert_eq!(
+        report_service(mine(), Some("s1".into())),
+        Some(Some("s1".into()))
+    );
+    assert_eq!(report_service(PeopleScope::All, None), Some(None));
+    assert_eq!(
+        report_service(PeopleScope::All, Some("s2".into())),
+        Some(Some("s2".into()))
+    );
+}

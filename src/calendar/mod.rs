@@ -140,4 +140,3 @@ fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Even
     out.sort_by(|a, b| (a.on, &a.uid).cmp(&(b.on, &b.uid)));
     Ok(out)
 }
-

@@ -9,6 +9,11 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppError;
 
+/// A credential period: id, body, kind, membership number, expiry.
+pub type CredentialDate = (String, String, String, String, NaiveDate);
+/// A sign-off: competence id, code, title, review date.
+pub type ReviewDate = (String, String, String, Option<NaiveDate>);
+
 /// A person's feed: its nonce, the secret's digest and when it was made.
 pub fn find(
     conn: &mut DbConn,
@@ -81,41 +86,35 @@ pub fn owner(conn: &mut DbConn, hash: &str) -> Result<Option<(String, String)>, 
 }
 
 /// A person's credential periods, oldest first: id, body, kind, number, expiry.
-pub fn credentials(
-    conn: &mut DbConn,
-    user_id: &str,
-) -> Result<Vec<(String, String, String, String, NaiveDate)>, AppError> {
+pub fn credentials(conn: &mut DbConn, user_id: &str) -> Result<Vec<CredentialDate>, AppError> {
     Ok(accreditations::table
-    .filter(accreditations::practitioner_id.eq(user_id))
-    .order((accreditations::valid_from.asc(), accreditations::id.asc()))
-    .select((
-        accreditations::id,
-        accreditations::body_code,
-        accreditations::kind,
-        accreditations::membership_number,
-        accreditations::expires_on,
-    ))
-    .load(conn)?)
+        .filter(accreditations::practitioner_id.eq(user_id))
+        .order((accreditations::valid_from.asc(), accreditations::id.asc()))
+        .select((
+            accreditations::id,
+            accreditations::body_code,
+            accreditations::kind,
+            accreditations::membership_number,
+            accreditations::expires_on,
+        ))
+        .load(conn)?)
 }
 
 /// A person's sign-offs of competences in use, oldest first: competence, code, title, review.
-pub fn reviews(
-    conn: &mut DbConn,
-    user_id: &str,
-) -> Result<Vec<(String, String, String, Option<NaiveDate>)>, AppError> {
+pub fn reviews(conn: &mut DbConn, user_id: &str) -> Result<Vec<ReviewDate>, AppError> {
     Ok(competency_assessments::table
-    .inner_join(competencies::table)
-    .filter(competency_assessments::practitioner_id.eq(user_id))
-    .filter(competencies::retired_at.is_null())
-    .order((
-        competency_assessments::assessed_on.asc(),
-        competency_assessments::created_at.asc(),
-    ))
-    .select((
-        competency_assessments::competency_id,
-        competencies::code,
-        competencies::title,
-        competency_assessments::review_due_on,
-    ))
-    .load(conn)?)
+        .inner_join(competencies::table)
+        .filter(competency_assessments::practitioner_id.eq(user_id))
+        .filter(competencies::retired_at.is_null())
+        .order((
+            competency_assessments::assessed_on.asc(),
+            competency_assessments::created_at.asc(),
+        ))
+        .select((
+            competency_assessments::competency_id,
+            competencies::code,
+            competencies::title,
+            competency_assessments::review_due_on,
+        ))
+        .load(conn)?)
 }

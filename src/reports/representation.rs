@@ -8,17 +8,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use super::queries::{for_each_practitioner, service_names};
 use super::suppression::{suppress, Cell, THRESHOLD};
 use super::workforce::in_post;
-use super::{for_each_practitioner, service_in_scope, service_names, PostRow};
-use crate::app::AppState;
-use crate::auth::policy::report_scope;
-use crate::auth::Auth;
-use crate::http::{csv, AppError};
+use super::{service_in_scope, PostRow};
+use crate::auth::policy::PeopleScope;
+use crate::error::AppError;
+use crate::http::report::CsvRecord;
 use crate::people::json_list;
 use crate::people::rules::ETHNIC_CATEGORIES as CATEGORIES;
 
@@ -34,17 +33,17 @@ const GROUPS: [(&str, &str); 7] = [
 
 const NOT_RECORDED: &str = "not_recorded";
 
-/// Which table a count belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Dimension {
-    /// Practitioners in post: published in the workforce report too, never suppressed.
-    Headcount,
-    EthnicGroup,
-    Ethnicity,
-    Language,
-    /// Not special-category data: shown whatever the count.
-    SpecialistInterest,
+crate::db_enum! {
+    /// Which table a count belongs to.
+    pub enum Dimension("representation dimension") {
+        /// Practitioners in post: published in the workforce report too, never suppressed.
+        Headcount => "headcount",
+        EthnicGroup => "ethnic_group",
+        Ethnicity => "ethnicity",
+        Language => "language",
+        /// Not special-category data: shown whatever the count.
+        SpecialistInterest => "specialist_interest",
+    }
 }
 
 /// A service (`None`: the registry as a whole), a dimension and a value.
@@ -348,61 +347,40 @@ fn build(
     })
 }
 
-#[utoipa::path(
-    get, path = "/api/v1/reports/representation", tag = "reports", params(RepresentationQuery),
-    description = "Equality data in aggregate only: practitioners in post by NHS ethnic category and broad group, and by language spoken. No count under 5 is published, nor any a published total would give away; the same cells are hidden whoever asks. Specialist interests are counted in full for planning. `Accept: text/csv` answers the same rows.",
-    responses(
-        (status = 200, body = RepresentationReport, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
-        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn report(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    Auth(caller): Auth,
-    q: web::Query<RepresentationQuery>,
-) -> Result<HttpResponse, AppError> {
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let only = service_in_scope(scope, q.into_inner().service_id)?;
-    let today = state.clock.today();
-    let report = state.db(move |conn| build(conn, only, today)).await?;
-    if !csv::wanted(&req) {
-        return Ok(HttpResponse::Ok().json(report));
+impl CsvRecord for RepresentationRow {
+    const FILE: &'static str = "representation.csv";
+    const HEADER: &'static [&'static str] = &[
+        "service_id",
+        "service_name",
+        "dimension",
+        "value",
+        "label",
+        "count",
+        "suppressed",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        vec![
+            self.service_id.clone().unwrap_or_default(),
+            self.service_name.clone().unwrap_or_default(),
+            self.dimension.as_str().to_string(),
+            self.value.clone(),
+            self.label.clone(),
+            self.count.map(|n| n.to_string()).unwrap_or_default(),
+            self.suppressed.to_string(),
+        ]
     }
-    let mut out = String::new();
-    csv::push_row(
-        &mut out,
-        &[
-            "service_id",
-            "service_name",
-            "dimension",
-            "value",
-            "label",
-            "count",
-            "suppressed",
-        ],
-    );
-    for r in &report.items {
-        let dimension = serde_json::to_value(r.dimension)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        csv::push_row(
-            &mut out,
-            &[
-                r.service_id.clone().unwrap_or_default(),
-                r.service_name.clone().unwrap_or_default(),
-                dimension,
-                r.value.clone(),
-                r.label.clone(),
-                r.count.map(|n| n.to_string()).unwrap_or_default(),
-                r.suppressed.to_string(),
-            ],
-        );
-    }
-    Ok(csv::response("representation.csv", out))
+}
+
+/// The representation report a caller asks for: the service in their scope, or (admins) all.
+pub fn representation_report(
+    conn: &mut crate::db::DbConn,
+    scope: PeopleScope,
+    q: RepresentationQuery,
+    at: chrono::NaiveDateTime,
+) -> Result<RepresentationReport, AppError> {
+    let only = service_in_scope(scope, q.service_id)?;
+    build(conn, only, at.date())
 }
 
 #[cfg(test)]

@@ -4,16 +4,15 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{Days, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::{for_each_practitioner, role_modalities, service_in_scope, service_names, PostRow};
-use crate::app::AppState;
-use crate::auth::policy::report_scope;
-use crate::auth::Auth;
-use crate::http::{csv, AppError};
+use super::queries::{for_each_practitioner, role_modalities, service_names};
+use super::{service_in_scope, PostRow};
+use crate::auth::policy::PeopleScope;
+use crate::error::AppError;
+use crate::http::report::CsvRecord;
 
 /// Whether a person was in post on `day`: started by then, and not yet left (`left_on` is their
 /// last day). Someone deactivated with no leaving date recorded is taken as gone.
@@ -202,75 +201,61 @@ fn build(
     })
 }
 
-const CSV_HEADER: [&str; 12] = [
-    "service_id",
-    "service_name",
-    "practitioner_role",
-    "modality",
-    "stage",
-    "headcount",
-    "wte",
-    "headcount_at_start",
-    "starters",
-    "leavers",
-    "turnover_percent",
-    "period",
-];
+/// One workforce row as a CSV record, with the report's period.
+pub struct WorkforceLine<'a> {
+    pub row: &'a WorkforceRow,
+    pub period: &'a str,
+}
 
-#[utoipa::path(
-    get, path = "/api/v1/reports/workforce", tag = "reports", params(WorkforceQuery),
-    description = "Headcount and summed WTE in post on `to`, by service, practitioner role (modality) and stage, with starters, leavers and turnover (leavers over the average of the headcounts on `from` and `to`) in the period. Admins see every service, training leads their own. `Accept: text/csv` answers the same rows as CSV.",
-    responses(
-        (status = 200, body = WorkforceReport, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
-        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
-    ),
-    security(("bearer" = []))
-)]
-pub async fn report(
-    state: web::Data<AppState>,
-    req: HttpRequest,
-    Auth(caller): Auth,
-    q: web::Query<WorkforceQuery>,
-) -> Result<HttpResponse, AppError> {
-    let now = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
-    let q = q.into_inner();
-    let (from, to) = period(q.from, q.to, now.date())?;
+impl CsvRecord for WorkforceLine<'_> {
+    const FILE: &'static str = "workforce.csv";
+    const HEADER: &'static [&'static str] = &[
+        "service_id",
+        "service_name",
+        "practitioner_role",
+        "modality",
+        "stage",
+        "headcount",
+        "wte",
+        "headcount_at_start",
+        "starters",
+        "leavers",
+        "turnover_percent",
+        "period",
+    ];
+
+    fn cells(&self) -> Vec<String> {
+        let (r, t) = (self.row, &self.row.tally);
+        let o = |v: &Option<String>| v.clone().unwrap_or_default();
+        vec![
+            o(&r.service_id),
+            o(&r.service_name),
+            r.practitioner_role.clone(),
+            o(&r.modality),
+            o(&r.stage),
+            t.headcount.to_string(),
+            t.wte.to_string(),
+            t.headcount_at_start.to_string(),
+            t.starters.to_string(),
+            t.leavers.to_string(),
+            t.turnover_percent
+                .map(|v| v.to_string())
+                .unwrap_or_default(),
+            self.period.to_string(),
+        ]
+    }
+}
+
+/// The workforce report a caller asks for: the period checked, the service in their scope.
+pub fn workforce_report(
+    conn: &mut crate::db::DbConn,
+    scope: PeopleScope,
+    q: WorkforceQuery,
+    at: chrono::NaiveDateTime,
+) -> Result<WorkforceReport, AppError> {
+    let (from, to) = period(q.from, q.to, at.date())?;
     let service = service_in_scope(scope, q.service_id)?;
-    let report = state
-        .db(move |conn| build(conn, service.as_deref(), from, to))
-        .await?;
-    if !csv::wanted(&req) {
-        return Ok(HttpResponse::Ok().json(report));
-    }
-    let mut out = String::new();
-    csv::push_row(&mut out, &CSV_HEADER);
-    let period = format!("{}/{}", report.period.from, report.period.to);
-    let o = |v: &Option<String>| v.clone().unwrap_or_default();
-    for r in &report.items {
-        let t = &r.tally;
-        csv::push_row(
-            &mut out,
-            &[
-                o(&r.service_id),
-                o(&r.service_name),
-                r.practitioner_role.clone(),
-                o(&r.modality),
-                o(&r.stage),
-                t.headcount.to_string(),
-                t.wte.to_string(),
-                t.headcount_at_start.to_string(),
-                t.starters.to_string(),
-                t.leavers.to_string(),
-                t.turnover_percent
-                    .map(|v| v.to_string())
-                    .unwrap_or_default(),
-                period.clone(),
-            ],
-        );
-    }
-    Ok(csv::response("workforce.csv", out))
+    build(conn, service.as_deref(), from, to)
 }
 
 #[cfg(test)]

@@ -25,7 +25,9 @@ pub fn list(conn: &mut DbConn, page: &PageRequest) -> Result<Vec<Service>, AppEr
 }
 
 pub fn insert(conn: &mut DbConn, s: &Service) -> Result<(), AppError> {
-    diesel::insert_into(services::table).values(s).execute(conn)?;
+    diesel::insert_into(services::table)
+        .values(s)
+        .execute(conn)?;
     Ok(())
 }
 

@@ -21,9 +21,7 @@ pub async fn list_services(
 ) -> Result<HttpResponse, AppError> {
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let p = page.clone();
-    let rows = state
-        .db(move |conn| super::list_services(conn, &p))
-        .await?;
+    let rows = state.db(move |conn| super::list_services(conn, &p)).await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |s: &Service| &s.id)))
 }
 

@@ -1,0 +1,101 @@
+//! Accounts' JSON routes: parse, call the use case, respond.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{AcceptInviteRequest, LoginRequest, Me, RefreshRequest, TokenPair};
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::http::client::client_addr;
+use crate::http::{resource, Json};
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/login", tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    )
+)]
+pub async fn login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<LoginRequest>,
+) -> Result<HttpResponse, AppError> {
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    let pair: TokenPair = super::log_in(&state, body.0, address).await?;
+    Ok(HttpResponse::Ok().json(pair))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/refresh", tag = "auth",
+    request_body = RefreshRequest,
+    responses(
+        (status = 200, body = TokenPair),
+        (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem),
+    )
+)]
+pub async fn refresh(
+    state: web::Data<AppState>,
+    body: Json<RefreshRequest>,
+) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok().json(super::refresh_tokens(&state, body.0).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn logout(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+) -> Result<HttpResponse, AppError> {
+    super::log_out(&state, &caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/accept-invite", tag = "auth",
+    request_body = AcceptInviteRequest,
+    responses(
+        (status = 200, body = TokenPair, description = "the password is set; the person is logged in"),
+        (status = 400, body = crate::http::Problem, description = "the invitation is unknown, used or expired"),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    )
+)]
+pub async fn accept_invite(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<AcceptInviteRequest>,
+) -> Result<HttpResponse, AppError> {
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    Ok(HttpResponse::Ok().json(super::accept_invitation(&state, body.0, address).await?))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/me", tag = "auth",
+    responses((status = 200, body = Me), (status = 401, body = crate::http::Problem)),
+    security(("bearer" = []))
+)]
+pub async fn me(Auth(caller): Auth) -> HttpResponse {
+    HttpResponse::Ok().json(Me {
+        id: caller.id,
+        email: caller.email,
+        full_name: caller.full_name,
+        roles: caller.roles,
+        service_id: caller.service_id,
+    })
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/auth/login", "POST").route(web::post().to(login)))
+        .service(resource("/auth/refresh", "POST").route(web::post().to(refresh)))
+        .service(resource("/auth/logout", "POST").route(web::post().to(logout)))
+        .service(resource("/auth/accept-invite", "POST").route(web::post().to(accept_invite)))
+        .service(resource("/me", "GET").route(web::get().to(me)));
+}

@@ -1,0 +1,77 @@
+//! The cross-domain reports' routes: JSON, or CSV by `Accept`.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::representation::{RepresentationQuery, RepresentationReport};
+use super::workforce::{WorkforceLine, WorkforceQuery, WorkforceReport};
+use crate::app::AppState;
+use crate::auth::policy::report_scope;
+use crate::auth::Auth;
+use crate::error::AppError;
+use crate::http::{report, resource};
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/workforce", tag = "reports", params(WorkforceQuery),
+    description = "Headcount and summed WTE in post on `to`, by service, practitioner role (modality) and stage, with starters, leavers and turnover (leavers over the average of the headcounts on `from` and `to`) in the period. Admins see every service, training leads their own. `Accept: text/csv` answers the same rows as CSV.",
+    responses(
+        (status = 200, body = WorkforceReport, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn workforce_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    q: web::Query<WorkforceQuery>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let q = q.into_inner();
+    let r: WorkforceReport = state
+        .db(move |conn| super::workforce::workforce_report(conn, scope, q, at))
+        .await?;
+    let period = format!("{}/{}", r.period.from, r.period.to);
+    let lines: Vec<WorkforceLine<'_>> = r
+        .items
+        .iter()
+        .map(|row| WorkforceLine {
+            row,
+            period: &period,
+        })
+        .collect();
+    Ok(report::whole(&req, &r, &lines))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/reports/representation", tag = "reports", params(RepresentationQuery),
+    description = "Equality data in aggregate only: practitioners in post by NHS ethnic category and broad group, and by language spoken. No count under 5 is published, nor any a published total would give away; the same cells are hidden whoever asks. Specialist interests are counted in full for planning. `Accept: text/csv` answers the same rows.",
+    responses(
+        (status = 200, body = RepresentationReport, content_type = "application/json"),
+        (status = 200, body = String, content_type = "text/csv"),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn representation_report(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    Auth(caller): Auth,
+    q: web::Query<RepresentationQuery>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let q = q.into_inner();
+    let r: RepresentationReport = state
+        .db(move |conn| super::representation::representation_report(conn, scope, q, at))
+        .await?;
+    Ok(report::whole(&req, &r, &r.items))
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(resource("/reports/workforce", "GET").route(web::get().to(workforce_report)))
+        .service(
+            resource("/reports/representation", "GET").route(web::get().to(representation_report)),
+        );
+}
