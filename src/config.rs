@@ -8,36 +8,171 @@ use serde::Deserialize;
 
 use crate::db::DbUrl;
 
-#[derive(Clone)]
-pub struct Settings {
-    /// Parsed once, here: every other part of the registry takes the backend from this.
-    pub database_url: DbUrl,
-    pub bind: String,
-    pub data_dir: PathBuf,
-    pub jwt_secret: Option<String>,
-    pub admin_email: Option<String>,
-    pub admin_password: Option<String>,
-    pub smtp_url: Option<String>,
-    pub mail_from: String,
-    pub public_url: Option<String>,
-    pub reminder_interval_secs: u64,
-    pub log_format: LogFormat,
-    pub db_pool_size: u32,
-    pub db_connect_timeout_secs: u64,
-    pub access_token_ttl_secs: i64,
-    pub refresh_token_ttl_days: i64,
-    pub invitation_ttl_days: i64,
-    pub login_max_failures_per_account: i64,
-    pub login_max_failures_per_address: i64,
-    pub login_window_secs: i64,
-    pub auth_cache_secs: u64,
-    pub reminder_max_attempts: i32,
-    pub reminder_backoff_secs: i64,
-    pub hash_workers: usize,
-    pub hash_queue: usize,
-    pub body_timeout_secs: u64,
-    pub max_connections: usize,
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+/// Declares every setting once: its type, default, environment variable (if any) and meaning.
+/// From the list come the `Settings` struct, its defaults, the shape of `config/*.toml` (every
+/// key optional, unknown keys refused), the environment overrides and [`Settings::KEYS`].
+macro_rules! settings {
+    ($( $(#[doc = $doc:literal])+ $name:ident: $ty:ty = $default:expr $(, env $env:literal)?; )+) => {
+        #[derive(Clone)]
+        pub struct Settings {
+            $( $(#[doc = $doc])+ pub $name: $ty, )+
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Settings { $( $name: $default, )+ }
+            }
+        }
+
+        /// The shape of `config/*.toml`: every key optional, unknown keys refused.
+        #[derive(Deserialize, Default)]
+        #[serde(deny_unknown_fields)]
+        pub struct FileSettings {
+            $( $name: Option<$ty>, )+
+        }
+
+        impl Settings {
+            /// Every setting's file key and environment variable.
+            pub const KEYS: &'static [(&'static str, Option<&'static str>)] =
+                &[$( (stringify!($name), settings!(@env $($env)?)), )+];
+
+            fn apply_file(&mut self, f: FileSettings) {
+                $( if let Some(v) = f.$name { self.$name = v; } )+
+            }
+
+            fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingError> {
+                $( $(
+                    if let Some(v) = env($env) {
+                        self.$name = <$ty as EnvValue>::from_env(&v).map_err(|e| bad($env, e))?;
+                    }
+                )? )+
+                Ok(())
+            }
+        }
+    };
+    (@env $env:literal) => { Some($env) };
+    (@env) => { None };
+}
+
+settings! {
+    /// `DATABASE_URL`, parsed once, here: every other part of the registry takes the backend
+    /// from this.
+    database_url: DbUrl = DbUrl::Sqlite("data/registry.db".into()), env "DATABASE_URL";
+    /// HOST:PORT to listen on.
+    bind: String = "127.0.0.1:8080".into(), env "REGISTRY_BIND";
+    /// Where the generated JWT secret and the mail outbox live.
+    data_dir: PathBuf = PathBuf::from("data"), env "REGISTRY_DATA_DIR";
+    /// Signing secret for access tokens (32 characters or more); unset, one is generated.
+    jwt_secret: Option<String> = None, env "REGISTRY_JWT_SECRET";
+    /// The first admin, made at start-up when no admin exists yet.
+    admin_email: Option<String> = None, env "REGISTRY_ADMIN_EMAIL";
+    /// The first admin's password.
+    admin_password: Option<String> = None, env "REGISTRY_ADMIN_PASSWORD";
+    /// smtp:// or smtps:// server; unset, each email is written as an .eml file.
+    smtp_url: Option<String> = None, env "REGISTRY_SMTP_URL";
+    /// The sender of every email.
+    mail_from: String = "registry@localhost".into(), env "REGISTRY_MAIL_FROM";
+    /// The address people reach the registry at, for links in emails.
+    public_url: Option<String> = None, env "REGISTRY_PUBLIC_URL";
+    /// How often the lapse scan and delivery run; 0 turns the schedule off.
+    reminder_interval_secs: u64 = 3600, env "REGISTRY_REMINDER_INTERVAL_SECS";
+    /// `text` or `json`.
+    log_format: LogFormat = LogFormat::Text, env "REGISTRY_LOG_FORMAT";
+    /// Database connections kept by the pool.
+    db_pool_size: u32 = 8;
+    /// How long start-up waits for the database.
+    db_connect_timeout_secs: u64 = 10;
+    /// How long an access token (JWT) lives.
+    access_token_ttl_secs: i64 = 900;
+    /// How long a refresh token lives (rotated on every use).
+    refresh_token_ttl_days: i64 = 30;
+    /// How long an invitation link works.
+    invitation_ttl_days: i64 = 7;
+    /// Failed logins for one account within the window before logins answer 429.
+    login_max_failures_per_account: i64 = 5;
+    /// Failed logins from one address within the window before logins answer 429.
+    login_max_failures_per_address: i64 = 30;
+    /// The throttling window.
+    login_window_secs: i64 = 900;
+    /// Seconds an authenticated caller is remembered.
+    auth_cache_secs: u64 = 5;
+    /// Delivery attempts before a message is given up as dead.
+    reminder_max_attempts: i32 = 8;
+    /// The first wait before a retry, doubling each time.
+    reminder_backoff_secs: i64 = 60;
+    /// Password hashing threads (0: one a core).
+    hash_workers: usize = 0;
+    /// Hash requests that may wait; past that a login answers 503.
+    hash_queue: usize = 128;
+    /// Seconds a request body may take to arrive before 408.
+    body_timeout_secs: u64 = 10;
+    /// Connections each worker thread holds open at once.
+    max_connections: usize = 1024;
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    trusted_proxies: Vec<std::net::IpAddr> = Vec::new(), env "REGISTRY_TRUSTED_PROXIES";
+}
+
+/// A value read from an environment variable: the message says what was wrong.
+trait EnvValue: Sized {
+    fn from_env(v: &str) -> Result<Self, String>;
+}
+
+impl EnvValue for String {
+    fn from_env(v: &str) -> Result<Self, String> {
+        Ok(v.to_string())
+    }
+}
+
+impl EnvValue for PathBuf {
+    fn from_env(v: &str) -> Result<Self, String> {
+        Ok(PathBuf::from(v))
+    }
+}
+
+impl<T: EnvValue> EnvValue for Option<T> {
+    fn from_env(v: &str) -> Result<Self, String> {
+        T::from_env(v).map(Some)
+    }
+}
+
+macro_rules! whole_number {
+    ($($t:ty),+) => { $(
+        impl EnvValue for $t {
+            fn from_env(v: &str) -> Result<Self, String> {
+                v.trim().parse().map_err(|_| format!("{v:?} is not a whole number"))
+            }
+        }
+    )+ };
+}
+whole_number!(u32, u64, i32, i64, usize);
+
+impl EnvValue for DbUrl {
+    fn from_env(v: &str) -> Result<Self, String> {
+        DbUrl::parse(v)
+    }
+}
+
+impl EnvValue for LogFormat {
+    fn from_env(v: &str) -> Result<Self, String> {
+        match v.trim() {
+            "text" => Ok(LogFormat::Text),
+            "json" => Ok(LogFormat::Json),
+            other => Err(format!("{other:?} is neither \"text\" nor \"json\"")),
+        }
+    }
+}
+
+impl EnvValue for Vec<std::net::IpAddr> {
+    fn from_env(v: &str) -> Result<Self, String> {
+        parse_proxies(v)
+    }
+}
+
+impl<'de> Deserialize<'de> for DbUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        DbUrl::parse(&raw).map_err(serde::de::Error::custom)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
@@ -64,73 +199,6 @@ impl std::fmt::Debug for Settings {
             .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            database_url: DbUrl::Sqlite("data/registry.db".into()),
-            bind: "127.0.0.1:8080".into(),
-            data_dir: PathBuf::from("data"),
-            jwt_secret: None,
-            admin_email: None,
-            admin_password: None,
-            smtp_url: None,
-            mail_from: "registry@localhost".into(),
-            public_url: None,
-            reminder_interval_secs: 3600,
-            log_format: LogFormat::Text,
-            db_pool_size: 8,
-            db_connect_timeout_secs: 10,
-            access_token_ttl_secs: 900,
-            refresh_token_ttl_days: 30,
-            invitation_ttl_days: 7,
-            login_max_failures_per_account: 5,
-            login_max_failures_per_address: 30,
-            login_window_secs: 900,
-            auth_cache_secs: 5,
-            reminder_max_attempts: 8,
-            reminder_backoff_secs: 60,
-            hash_workers: 0,
-            hash_queue: 128,
-            body_timeout_secs: 10,
-            max_connections: 1024,
-            trusted_proxies: Vec::new(),
-        }
-    }
-}
-
-/// The shape of `config/*.toml`: every key optional, unknown keys refused.
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-pub struct FileSettings {
-    database_url: Option<String>,
-    bind: Option<String>,
-    data_dir: Option<PathBuf>,
-    jwt_secret: Option<String>,
-    admin_email: Option<String>,
-    admin_password: Option<String>,
-    smtp_url: Option<String>,
-    mail_from: Option<String>,
-    public_url: Option<String>,
-    reminder_interval_secs: Option<u64>,
-    log_format: Option<LogFormat>,
-    db_pool_size: Option<u32>,
-    db_connect_timeout_secs: Option<u64>,
-    access_token_ttl_secs: Option<i64>,
-    refresh_token_ttl_days: Option<i64>,
-    invitation_ttl_days: Option<i64>,
-    login_max_failures_per_account: Option<i64>,
-    login_max_failures_per_address: Option<i64>,
-    login_window_secs: Option<i64>,
-    auth_cache_secs: Option<u64>,
-    reminder_max_attempts: Option<i32>,
-    reminder_backoff_secs: Option<i64>,
-    hash_workers: Option<usize>,
-    hash_queue: Option<usize>,
-    body_timeout_secs: Option<u64>,
-    max_connections: Option<usize>,
-    trusted_proxies: Option<Vec<std::net::IpAddr>>,
 }
 
 /// A setting that cannot be used, named so the operator can fix it in one go.
@@ -174,7 +242,7 @@ impl Settings {
                     .map_err(|e| bad(&path.display().to_string(), e.to_string()))?;
                 let file: FileSettings = toml::from_str(&text)
                     .map_err(|e| bad(&path.display().to_string(), e.message().to_string()))?;
-                s.apply_file(file)?;
+                s.apply_file(file);
             }
         }
         s.apply_env(env)?;
@@ -188,100 +256,6 @@ impl Settings {
         Settings::load(Path::new(&dir), &|k| {
             std::env::var(k).ok().filter(|v| !v.is_empty())
         })
-    }
-
-    fn apply_file(&mut self, f: FileSettings) -> Result<(), SettingError> {
-        if let Some(v) = &f.database_url {
-            self.database_url = DbUrl::parse(v).map_err(|e| bad("database_url", e))?;
-        }
-        macro_rules! take {
-            ($($field:ident),*) => { $( if let Some(v) = f.$field { self.$field = v; } )* };
-        }
-        macro_rules! take_opt {
-            ($($field:ident),*) => { $( if f.$field.is_some() { self.$field = f.$field; } )* };
-        }
-        take!(
-            bind,
-            data_dir,
-            mail_from,
-            reminder_interval_secs,
-            log_format,
-            db_pool_size,
-            db_connect_timeout_secs,
-            access_token_ttl_secs,
-            refresh_token_ttl_days,
-            invitation_ttl_days,
-            login_max_failures_per_account,
-            login_max_failures_per_address,
-            login_window_secs,
-            auth_cache_secs,
-            reminder_max_attempts,
-            reminder_backoff_secs,
-            hash_workers,
-            hash_queue,
-            body_timeout_secs,
-            max_connections,
-            trusted_proxies
-        );
-        take_opt!(
-            jwt_secret,
-            admin_email,
-            admin_password,
-            smtp_url,
-            public_url
-        );
-        Ok(())
-    }
-
-    fn apply_env(&mut self, env: &dyn Fn(&str) -> Option<String>) -> Result<(), SettingError> {
-        if let Some(v) = env("DATABASE_URL") {
-            self.database_url = DbUrl::parse(&v).map_err(|e| bad("DATABASE_URL", e))?;
-        }
-        if let Some(v) = env("REGISTRY_BIND") {
-            self.bind = v;
-        }
-        if let Some(v) = env("REGISTRY_DATA_DIR") {
-            self.data_dir = PathBuf::from(v);
-        }
-        if let Some(v) = env("REGISTRY_MAIL_FROM") {
-            self.mail_from = v;
-        }
-        for (name, slot) in [
-            ("REGISTRY_JWT_SECRET", &mut self.jwt_secret),
-            ("REGISTRY_ADMIN_EMAIL", &mut self.admin_email),
-            ("REGISTRY_ADMIN_PASSWORD", &mut self.admin_password),
-            ("REGISTRY_SMTP_URL", &mut self.smtp_url),
-            ("REGISTRY_PUBLIC_URL", &mut self.public_url),
-        ] {
-            if let Some(v) = env(name) {
-                *slot = Some(v);
-            }
-        }
-        if let Some(v) = env("REGISTRY_REMINDER_INTERVAL_SECS") {
-            self.reminder_interval_secs = v.trim().parse().map_err(|_| {
-                bad(
-                    "REGISTRY_REMINDER_INTERVAL_SECS",
-                    format!("{v:?} is not a whole number of seconds"),
-                )
-            })?;
-        }
-        if let Some(v) = env("REGISTRY_TRUSTED_PROXIES") {
-            self.trusted_proxies =
-                parse_proxies(&v).map_err(|e| bad("REGISTRY_TRUSTED_PROXIES", e))?;
-        }
-        if let Some(v) = env("REGISTRY_LOG_FORMAT") {
-            self.log_format = match v.trim() {
-                "text" => LogFormat::Text,
-                "json" => LogFormat::Json,
-                other => {
-                    return Err(bad(
-                        "REGISTRY_LOG_FORMAT",
-                        format!("{other:?} is neither \"text\" nor \"json\""),
-                    ))
-                }
-            };
-        }
-        Ok(())
     }
 
     fn validate(&self) -> Result<(), SettingError> {
@@ -420,7 +394,7 @@ mod tests {
                 .unwrap();
         let file: FileSettings = toml::from_str(&text).unwrap();
         let mut from_file = Settings::default();
-        from_file.apply_file(file).unwrap();
+        from_file.apply_file(file);
         assert_eq!(
             format!("{from_file:?}"),
             format!("{:?}", Settings::default())
@@ -458,6 +432,26 @@ mod tests {
         let e = Settings::load(dir.path(), &env_of(&[("REGISTRY_SMTP_URL", "http://mail")]))
             .unwrap_err();
         assert!(e.to_string().contains("REGISTRY_SMTP_URL"), "{e}");
+    }
+
+    #[test]
+    fn every_setting_is_documented_in_the_default_file() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/config/default.toml"))
+                .unwrap();
+        for (key, env) in Settings::KEYS {
+            let listed = text.lines().any(|l| {
+                let l = l.trim_start_matches(['#', ' ']);
+                l.starts_with(&format!("{key} ="))
+            });
+            assert!(listed, "config/default.toml does not list {key}");
+            if let Some(env) = env {
+                assert!(
+                    text.contains(env),
+                    "config/default.toml does not name {env}"
+                );
+            }
+        }
     }
 
     #[test]

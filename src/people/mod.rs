@@ -13,9 +13,7 @@ use crate::auth::policy::{
     can_grant, can_manage_people_of, can_view_person, people_scope, roles_from_text, roles_to_text,
     Caller, Role,
 };
-use crate::auth::policy::{
-    may_deactivate, may_patch, sees_special_category, DeactivationRefused, Touches,
-};
+use crate::auth::policy::{may_deactivate, may_patch, sees_special_category, DeactivationRefused};
 use crate::auth::session;
 use crate::auth::tokens::TokenKeys;
 use crate::db::DbConn;
@@ -59,7 +57,7 @@ fn check_references(
     }
 }
 
-fn sorted_roles(roles: &[Role]) -> Vec<Role> {
+pub(crate) fn sorted_roles(roles: &[Role]) -> Vec<Role> {
     let mut r = if roles.is_empty() {
         vec![Role::Practitioner]
     } else {
@@ -337,95 +335,6 @@ pub fn get_person(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<Person
     Ok(Person::view(found, is_me))
 }
 
-/// Applies a patch to a row, before the permission check. Returns what it touched.
-fn apply_patch(
-    row: &mut PersonRow,
-    p: PractitionerPatch,
-    at: NaiveDateTime,
-) -> Result<Touches, AppError> {
-    let mut t = Touches::default();
-    let before_roles = roles_from_text(&row.roles);
-    if let Some(v) = p.email {
-        t.staff_fields |= v.trim() != row.email;
-        row.email = v.trim().to_string();
-    }
-    if let Some(v) = p.full_name {
-        t.staff_fields |= v.trim() != row.full_name;
-        row.full_name = v.trim().to_string();
-    }
-    if let Some(v) = p.service_id {
-        let v = crate::http::parse_id(&v)
-            .map_err(|_| AppError::invalid("service_id", "no such service"))?;
-        t.staff_fields |= row.service_id.as_deref() != Some(v.as_str());
-        row.service_id = Some(v);
-    }
-    if let Some(v) = p.practitioner_role {
-        t.staff_fields |= row.practitioner_role.as_deref() != Some(v.as_str());
-        row.practitioner_role = Some(v);
-    }
-    if let Some(v) = p.stage {
-        t.staff_fields |= row.stage != Some(v);
-        row.stage = Some(v);
-    }
-    if let Some(v) = p.wte {
-        t.staff_fields |= row.wte != Some(v);
-        row.wte = Some(v);
-    }
-    if let Some(v) = p.roles {
-        let new_roles = sorted_roles(&v);
-        t.staff_fields |= new_roles != before_roles;
-        t.admin_role = new_roles.contains(&Role::Admin) != before_roles.contains(&Role::Admin);
-        row.roles = roles_to_text(&new_roles);
-    }
-    if let Some(v) = p.started_on {
-        t.staff_fields |= row.started_on != Some(v);
-        row.started_on = Some(v);
-    }
-    if let Some(v) = p.active {
-        t.staff_fields |= row.active != v;
-        if row.active != v && p.left_on.is_none() {
-            row.left_on = if v {
-                None
-            } else {
-                Some(row.left_on.unwrap_or(at.date()))
-            };
-        }
-        row.active = v;
-    }
-    if let Some(v) = p.left_on {
-        t.staff_fields |= row.left_on != v;
-        row.left_on = v;
-    }
-    if let (Some(start), Some(left)) = (row.started_on, row.left_on) {
-        if left < start {
-            return Err(AppError::invalid("left_on", "cannot be before started_on"));
-        }
-    }
-    if let Some(v) = p.ethnicity {
-        if let Some(code) = &v {
-            if !rules::valid_ethnicity(code) {
-                return Err(AppError::invalid(
-                    "ethnicity",
-                    "must be an NHS ethnic category code (A to S, or Z for not stated)",
-                ));
-            }
-        }
-        t.special_category |= row.ethnicity != v;
-        row.ethnicity = v;
-    }
-    if let Some(v) = p.languages {
-        let text = serde_json::to_string(&v).map_err(AppError::internal)?;
-        t.special_category |= text != row.languages;
-        row.languages = text;
-    }
-    if let Some(v) = p.specialist_interests {
-        let text = serde_json::to_string(&v).map_err(AppError::internal)?;
-        t.profile_fields |= text != row.specialist_interests;
-        row.specialist_interests = text;
-    }
-    Ok(t)
-}
-
 /// Changes a person, as far as the caller may: staff fields by their lead or an admin, the
 /// profile and special-category fields by the person. A deactivation ends their sessions.
 pub fn update_person(
@@ -438,7 +347,7 @@ pub fn update_person(
     validate(&patch)?;
     let before = visible(conn, caller, id)?;
     let mut row = before.0.clone();
-    let touches = apply_patch(&mut row, patch, at)?;
+    let touches = rules::apply_patch(&mut row, patch, at)?;
     let is_self = sees_special_category(caller, &row.id);
     let manages_before = can_manage_people_of(caller, before.0.service_id.as_deref());
     let manages_after = can_manage_people_of(caller, row.service_id.as_deref());

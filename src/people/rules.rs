@@ -1,5 +1,12 @@
 //! Rules about people that need no database.
 
+use chrono::NaiveDateTime;
+
+use super::model::PractitionerPatch;
+use super::queries::PersonRow;
+use crate::auth::policy::{roles_from_text, roles_to_text, Role, Touches};
+use crate::error::AppError;
+
 /// NHS ethnic category codes (the 2001 census categories used by NHS data sets; Z: not
 /// stated) with their names and the broad group each belongs to.
 pub const ETHNIC_CATEGORIES: [(&str, &str, &str); 17] = [
@@ -32,6 +39,95 @@ pub const ETHNIC_CATEGORIES: [(&str, &str, &str); 17] = [
 
 pub fn valid_ethnicity(code: &str) -> bool {
     ETHNIC_CATEGORIES.iter().any(|c| c.0 == code)
+}
+
+/// Applies a patch to a row, before the permission check. Returns what it touched.
+pub fn apply_patch(
+    row: &mut PersonRow,
+    p: PractitionerPatch,
+    at: NaiveDateTime,
+) -> Result<Touches, AppError> {
+    let mut t = Touches::default();
+    let before_roles = roles_from_text(&row.roles);
+    if let Some(v) = p.email {
+        t.staff_fields |= v.trim() != row.email;
+        row.email = v.trim().to_string();
+    }
+    if let Some(v) = p.full_name {
+        t.staff_fields |= v.trim() != row.full_name;
+        row.full_name = v.trim().to_string();
+    }
+    if let Some(v) = p.service_id {
+        let v = crate::http::parse_id(&v)
+            .map_err(|_| AppError::invalid("service_id", "no such service"))?;
+        t.staff_fields |= row.service_id.as_deref() != Some(v.as_str());
+        row.service_id = Some(v);
+    }
+    if let Some(v) = p.practitioner_role {
+        t.staff_fields |= row.practitioner_role.as_deref() != Some(v.as_str());
+        row.practitioner_role = Some(v);
+    }
+    if let Some(v) = p.stage {
+        t.staff_fields |= row.stage != Some(v);
+        row.stage = Some(v);
+    }
+    if let Some(v) = p.wte {
+        t.staff_fields |= row.wte != Some(v);
+        row.wte = Some(v);
+    }
+    if let Some(v) = p.roles {
+        let new_roles = super::sorted_roles(&v);
+        t.staff_fields |= new_roles != before_roles;
+        t.admin_role = new_roles.contains(&Role::Admin) != before_roles.contains(&Role::Admin);
+        row.roles = roles_to_text(&new_roles);
+    }
+    if let Some(v) = p.started_on {
+        t.staff_fields |= row.started_on != Some(v);
+        row.started_on = Some(v);
+    }
+    if let Some(v) = p.active {
+        t.staff_fields |= row.active != v;
+        if row.active != v && p.left_on.is_none() {
+            row.left_on = if v {
+                None
+            } else {
+                Some(row.left_on.unwrap_or(at.date()))
+            };
+        }
+        row.active = v;
+    }
+    if let Some(v) = p.left_on {
+        t.staff_fields |= row.left_on != v;
+        row.left_on = v;
+    }
+    if let (Some(start), Some(left)) = (row.started_on, row.left_on) {
+        if left < start {
+            return Err(AppError::invalid("left_on", "cannot be before started_on"));
+        }
+    }
+    if let Some(v) = p.ethnicity {
+        if let Some(code) = &v {
+            if !valid_ethnicity(code) {
+                return Err(AppError::invalid(
+                    "ethnicity",
+                    "must be an NHS ethnic category code (A to S, or Z for not stated)",
+                ));
+            }
+        }
+        t.special_category |= row.ethnicity != v;
+        row.ethnicity = v;
+    }
+    if let Some(v) = p.languages {
+        let text = serde_json::to_string(&v).map_err(AppError::internal)?;
+        t.special_category |= text != row.languages;
+        row.languages = text;
+    }
+    if let Some(v) = p.specialist_interests {
+        let text = serde_json::to_string(&v).map_err(AppError::internal)?;
+        t.profile_fields |= text != row.specialist_interests;
+        row.specialist_interests = text;
+    }
+    Ok(t)
 }
 
 #[cfg(test)]

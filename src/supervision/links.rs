@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::audit::{self, Change};
+use crate::audit;
 use crate::auth::policy::{can_link_supervisor, roles_from_text, Caller, Role};
 use crate::db::schema::{services, supervisor_services};
 use crate::db::DbConn;
@@ -88,19 +88,15 @@ pub fn set_services(
             .execute(conn)?;
     }
     let after = services_of(conn, supervisor_id)?;
-    audit::record(
-        conn,
-        Change {
-            actor_id: Some(&caller.id),
-            action: "link_services",
-            entity_type: "user",
-            entity_id: supervisor_id,
-            service_id: person.service_id.as_deref(),
-            before: Some(serde_json::json!({ "supervises_in": before })),
-            after: Some(serde_json::json!({ "supervises_in": after })),
-        },
-        at,
-    )?;
+    audit::of(&caller.id, "user", supervisor_id)
+        .in_service(person.service_id.as_deref())
+        .action(
+            conn,
+            "link_services",
+            Some(serde_json::json!({ "supervises_in": before })),
+            Some(serde_json::json!({ "supervises_in": after })),
+            at,
+        )?;
     Ok(after)
 }
 

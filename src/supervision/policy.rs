@@ -158,7 +158,9 @@ fn check(conn: &mut DbConn, policy: &Policy, mut errors: Vec<FieldError>) -> Res
     let mut seen = HashSet::new();
     for (i, r) in policy.rules.iter().enumerate() {
         let at = |f: &str| format!("rules[{i}].{f}");
-        if r.practitioner_role != "supervisor" && !known.contains(&r.practitioner_role) {
+        if r.practitioner_role != super::rules::SUPERVISORS_OWN
+            && !known.contains(&r.practitioner_role)
+        {
             errors.push(FieldError::new(
                 at("practitioner_role"),
                 "must be a practitioner role or supervisor",

@@ -13,6 +13,8 @@
 
 use chrono::{Duration, NaiveDate};
 use serde::Serialize;
+
+use crate::auth::policy::Role;
 use utoipa::ToSchema;
 
 /// Days ahead that make a person `due_soon`.
@@ -76,6 +78,9 @@ crate::db_enum! {
         Overdue => "overdue",
     }
 }
+
+/// The policy role naming supervisors' own supervision, whatever their practitioner role.
+pub const SUPERVISORS_OWN: &str = Role::Supervisor.as_str();
 
 /// What a rule needs to know of one policy row.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,7 +206,7 @@ pub fn applies(
     stage: Option<&str>,
     is_supervisor: bool,
 ) -> bool {
-    let role_matches = if rule_role == "supervisor" {
+    let role_matches = if rule_role == SUPERVISORS_OWN {
         is_supervisor
     } else {
         role == Some(rule_role)

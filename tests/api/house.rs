@@ -352,11 +352,24 @@ async fn typed_columns_refuse_unknown_values_and_never_default(t: TestApp) {
         .expect(201)
         .json();
     let id = log["id"].as_str().unwrap();
+    let mine = t.get("/api/v1/me", &pwp).await.expect(200).json();
+    t.post(
+        &format!(
+            "/api/v1/practitioners/{}/accreditations",
+            mine["id"].as_str().unwrap()
+        ),
+        &pwp,
+        json!({"body": "BPS", "kind": "wpw_register", "membership_number": "W1",
+               "valid_from": "2026-01-01", "expires_on": "2027-01-01"}),
+    )
+    .await
+    .expect(201);
     for bad in [
         "UPDATE supervision_logs SET status = 'approved'",
         "UPDATE supervision_logs SET supervision_type = 'peer'",
         "UPDATE supervision_logs SET format = 'triad'",
         "UPDATE courses SET kind = 'webinar'",
+        "UPDATE accreditations SET verification_method = 'a_hunch'",
         "UPDATE users SET stage = 'senior'",
         "UPDATE users SET roles = 'admin,superuser'",
         "INSERT INTO user_roles (user_id, role) SELECT id, 'superuser' FROM users",

@@ -1,0 +1,2 @@
+ALTER TABLE accreditations DROP CONSTRAINT accreditations_verification_method_check;
+ALTER TABLE competency_assessments DROP CONSTRAINT competency_assessments_evidence_method_check;

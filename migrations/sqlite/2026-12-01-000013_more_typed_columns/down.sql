@@ -1,0 +1,4 @@
+DROP TRIGGER accreditations_check_update;
+DROP TRIGGER accreditations_check_insert;
+DROP TRIGGER competency_assessments_method_check_update;
+DROP TRIGGER competency_assessments_method_check_insert;
