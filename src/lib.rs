@@ -16,6 +16,7 @@ pub mod files;
 pub mod http;
 pub mod mail;
 pub mod openapi;
+pub mod outbox;
 pub mod people;
 pub mod reference;
 pub mod reminders;

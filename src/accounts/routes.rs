@@ -4,8 +4,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{AcceptInviteRequest, LoginRequest, Me, RefreshRequest, TokenPair};
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::client::client_addr;
 use crate::http::{resource, Json};
 

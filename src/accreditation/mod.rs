@@ -5,6 +5,7 @@ pub mod courses;
 pub mod cpd;
 pub mod credentials;
 pub mod kinds;
+pub mod queries;
 pub mod required;
 pub mod routes;
 pub mod rules;
@@ -25,9 +26,9 @@ pub fn person_for(
     person_id: &str,
     need: Access,
 ) -> Result<Option<String>, AppError> {
-    let (row, _) = crate::people::queries::find(conn, person_id)?.ok_or(AppError::NotFound)?;
-    match person_records(caller, &row.id, row.service_id.as_deref(), need) {
-        Decision::Allowed => Ok(row.service_id),
+    let service = queries::service_of(conn, person_id)?.ok_or(AppError::NotFound)?;
+    match person_records(caller, person_id, service.as_deref(), need) {
+        Decision::Allowed => Ok(service),
         Decision::Forbidden(why) => Err(AppError::Forbidden(why.into())),
         Decision::Hidden => Err(AppError::NotFound),
     }

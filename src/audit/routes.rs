@@ -6,8 +6,8 @@ use super::queries::{batch, verify, AuditEvent, AuditQuery, Verification};
 use super::special;
 use crate::app::AppState;
 use crate::auth::policy::{audit_scope, special_category_view, SpecialCategoryView};
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{csv, resource};
 

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 
 use super::Feed;
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::resource;
 
 fn feed_url(state: &AppState, secret: &str) -> String {

@@ -170,7 +170,7 @@ pub fn active_people(
         .select((users::id, users::full_name, users::service_id))
         .into_boxed();
     if let Some(role) = role {
-        s = s.filter(users::id.eq_any(crate::people::queries::holders_of(role)));
+        s = s.filter(users::id.eq_any(crate::auth::roles::holders_of(role)));
     }
     if let PeopleScope::Service(id) = scope {
         s = s.filter(users::service_id.eq(id.clone()));

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::model::*;
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::{Admin, Auth};
 use crate::error::AppError;
+use crate::http::caller::{Admin, Auth};
 use crate::http::page::{whole, Page, PageRequest};
 use crate::http::{parse_id, report, resource, Json};
 

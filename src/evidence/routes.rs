@@ -6,8 +6,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::model::{EvidencePack, PackQuery};
 use super::render;
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::{parse_id, resource};
 
 /// The representation the client asked for.

@@ -1,6 +1,7 @@
 //! What every route shares: the error type, the JSON body extractor, pagination, the
 //! request-id span, and path helpers that answer 405 with `Allow`.
 
+pub mod caller;
 pub mod client;
 pub mod csv;
 pub mod input;

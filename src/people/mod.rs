@@ -235,11 +235,10 @@ fn queue_invitation(
     let email = crate::mail::invitation(
         &person.email,
         &person.full_name,
-        crate::reminders::outbox::INVITATION_LINK,
+        crate::outbox::INVITATION_LINK,
         &expires_at,
     );
-    let delivery =
-        crate::reminders::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
+    let delivery = crate::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
     Ok((delivery, expires_at))
 }
 

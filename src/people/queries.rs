@@ -61,6 +61,8 @@ fn like_pattern(q: &str) -> String {
 }
 
 /// One page of practitioners (people with a practitioner role) the scope allows.
+pub use crate::auth::roles::holders_of;
+
 pub fn list(
     conn: &mut DbConn,
     scope: &PeopleScope,
@@ -193,18 +195,6 @@ fn sync_roles(conn: &mut DbConn, user_id: &str, roles: &str) -> Result<(), AppEr
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// The ids of people holding `role`, as a subquery.
-pub fn holders_of(
-    role: Role,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<user_roles::table, diesel::dsl::Eq<user_roles::role, Role>>,
-    user_roles::user_id,
-> {
-    user_roles::table
-        .filter(user_roles::role.eq(role))
-        .select(user_roles::user_id)
 }
 
 /// Writes every changeable column of `row`.

@@ -6,8 +6,8 @@ use chrono::NaiveDateTime;
 use super::model::*;
 use super::Inviting;
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, Json};
 
@@ -25,7 +25,7 @@ async fn send_invitation(
     delivery: String,
     expires_at: NaiveDateTime,
 ) -> InvitationSent {
-    let sent = match crate::reminders::deliver_now(state, delivery).await {
+    let sent = match crate::outbox::deliver_now(state, delivery).await {
         Ok(sent) => sent,
         Err(e) => {
             tracing::warn!(person_id = %person_id, error = %e, "invitation not sent; the outbox will retry it");

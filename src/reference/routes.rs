@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 
 use super::{queries, Body, Modality};
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{whole, Page};
 use crate::http::resource;
 

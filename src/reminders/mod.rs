@@ -2,7 +2,7 @@
 //! `POST /admin/reminders/run`, or by `registry reminders run [--dry-run]`.
 
 pub mod detect;
-pub mod outbox;
+pub mod queue;
 pub mod rules;
 
 pub mod queries;
@@ -10,7 +10,6 @@ pub mod routes;
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -20,13 +19,9 @@ use crate::auth::policy::{Caller, PeopleScope};
 use crate::db::DbConn;
 use crate::error::{AppError, FieldError};
 use crate::http::page::PageRequest;
+use crate::outbox::{self, deliver};
 pub use routes::routes;
 use rules::Kind;
-
-/// Deliveries sent per claim.
-const CLAIM_BATCH: i64 = 50;
-/// Messages sent at the same time.
-const SENDS_IN_FLIGHT: usize = 8;
 
 #[derive(Debug, Default, Clone, Copy, Serialize, ToSchema, PartialEq, Eq)]
 pub struct RunReport {
@@ -40,96 +35,6 @@ pub struct RunReport {
     pub scan_ms: u64,
     /// Milliseconds delivery took.
     pub delivery_ms: u64,
-}
-
-/// Sends every due delivery, batch by batch.
-pub async fn deliver(state: &AppState) -> Result<(usize, usize), AppError> {
-    let (mut sent, mut failed) = (0, 0);
-    let max = state.settings.reminder_max_attempts;
-    let base = state.settings.reminder_backoff_secs;
-    // Only what was due when this run began: a failure rescheduled during the run waits for
-    // the next one, even with no back-off.
-    let started = state.clock.now();
-    loop {
-        let batch = state
-            .db(move |conn| outbox::claim(conn, CLAIM_BATCH, started))
-            .await?;
-        if batch.is_empty() {
-            break;
-        }
-        // A few messages in flight at once: each SMTP exchange waits on the network far more
-        // than on this process.
-        let results: Vec<Result<bool, AppError>> = futures_util::stream::iter(batch)
-            .map(|d| send_one(state, d, max, base))
-            .buffer_unordered(SENDS_IN_FLIGHT)
-            .collect()
-            .await;
-        for r in results {
-            if r? {
-                sent += 1;
-            } else {
-                failed += 1;
-            }
-        }
-    }
-    Ok((sent, failed))
-}
-
-/// Sends one claimed delivery (rendering an invitation's link first) and records the outcome;
-/// answers whether it went out. An invitation no longer open is recorded as dead, unsent.
-async fn send_one(
-    state: &AppState,
-    d: outbox::Delivery,
-    max: i32,
-    base: i64,
-) -> Result<bool, AppError> {
-    let at = state.clock.now();
-    // Only an invitation needs the database, to render its link; a digest goes as stored.
-    let (email, d) = if d.invitation_id.is_some() {
-        let keys = state.tokens.clone();
-        let public = state.settings.public_base_url();
-        state
-            .db(move |conn| Ok((outbox::render(conn, &keys, &public, &d, at)?, d)))
-            .await?
-    } else {
-        (Some(d.email()), d)
-    };
-    let outcome = match &email {
-        Some(email) => state.mailer.send(email).await,
-        None => Err("the invitation was used, replaced or has expired; not sent".to_string()),
-    };
-    let ok = outcome.is_ok();
-    if let Err(e) = &outcome {
-        tracing::warn!(delivery_id = %d.id, error = %e, "reminder not delivered");
-    }
-    // The attempt's own time, for its back-off; a message that must not go out is dead now.
-    let at = state.clock.now();
-    let max = if email.is_none() { 1 } else { max };
-    state
-        .write(move |conn| outbox::record(conn, &d, outcome, max, base, at))
-        .await?;
-    Ok(ok)
-}
-
-/// Sends one delivery now if it is still waiting (an invitation, just queued): through the
-/// outbox, so a failure is retried on the schedule and a dead one is listed.
-pub async fn deliver_now(state: &AppState, delivery_id: String) -> Result<bool, AppError> {
-    let at = state.clock.now();
-    let claimed = state
-        .db(move |conn| outbox::claim_one(conn, &delivery_id, at))
-        .await?;
-    match claimed {
-        Some(d) => {
-            send_one(
-                state,
-                d,
-                state.settings.reminder_max_attempts,
-                state.settings.reminder_backoff_secs,
-            )
-            .await
-        }
-        None => Ok(false),
-    }
 }
 
 /// Whether failed deliveries wait out their back-off.
@@ -150,7 +55,7 @@ pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppErr
     let (detected, queued) = state
         .db(move |conn| {
             let lapses = detect::detect(conn, now.date(), now)?;
-            let queued = outbox::queue(conn, &lapses, link.as_deref(), now)?;
+            let queued = queue::queue(conn, &lapses, link.as_deref(), now)?;
             Ok((lapses.len(), queued))
         })
         .await?;
@@ -188,7 +93,7 @@ pub async fn dry_run(state: &AppState) -> Result<Vec<(String, String, String)>, 
     state
         .db(move |conn| {
             let lapses = detect::detect(conn, now.date(), now)?;
-            Ok(outbox::unseen(conn, &lapses)?
+            Ok(queue::unseen(conn, &lapses)?
                 .into_iter()
                 .map(|l| {
                     (

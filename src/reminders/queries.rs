@@ -3,13 +3,13 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use super::outbox::DeliveryStatus;
 use super::Notification;
 use crate::auth::policy::PeopleScope;
 use crate::db::schema::{deliveries, notification_preferences, notifications, users};
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::http::page::PageRequest;
+use crate::outbox::DeliveryStatus;
 
 /// One page (`page.fetch()` rows) of notifications with their deliveries, newest first.
 pub fn notifications(

@@ -5,8 +5,8 @@ use actix_web::{web, HttpResponse};
 use super::{Notification, NotificationQuery, Preferences, PreferencesView, RunReport, Trigger};
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{resource, Json};
 

@@ -151,14 +151,6 @@ pub fn overdue_since(
     }
 }
 
-/// Seconds to wait before the next attempt: doubling from `base`, at most six hours.
-pub fn backoff_secs(base: i64, attempts: i32) -> i64 {
-    let exp = attempts.clamp(0, 20) as u32;
-    base.max(0)
-        .saturating_mul(2_i64.saturating_pow(exp))
-        .min(6 * 3600)
-}
-
 /// The digest's subject names the most urgent item (urgent kinds first, then the earliest date).
 pub fn digest_subject(lapses: &[&Lapse]) -> String {
     let mut sorted: Vec<&&Lapse> = lapses.iter().collect();
@@ -268,14 +260,6 @@ mod tests {
             overdue_since(&cm(), 1.0, Some(d("2026-02-01")), &[], today),
             d("2026-02-08")
         );
-    }
-
-    #[test]
-    fn backoff_doubles_and_stops_at_six_hours() {
-        assert_eq!(backoff_secs(60, 0), 60);
-        assert_eq!(backoff_secs(60, 3), 480);
-        assert_eq!(backoff_secs(60, 30), 6 * 3600);
-        assert_eq!(backoff_secs(0, 5), 0);
     }
 
     #[test]

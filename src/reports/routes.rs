@@ -6,8 +6,8 @@ use super::representation::{RepresentationQuery, RepresentationReport};
 use super::workforce::{WorkforceLine, WorkforceQuery, WorkforceReport};
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::{report, resource};
 
 #[utoipa::path(

@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 
 use super::{NewService, Service, ServicePatch, ServiceQuery};
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, Json};
 

@@ -9,8 +9,8 @@ use super::report::{ReportQuery, ReportRow};
 use super::rules::LogStatus;
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{whole, Page, PageRequest};
 use crate::http::{parse_id, report, resource, Json};
 

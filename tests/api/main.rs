@@ -16,4 +16,5 @@ mod reference;
 mod reminders;
 mod reports;
 mod services;
+mod shape;
 mod supervision;

@@ -4,8 +4,8 @@ use actix_web::{web, HttpResponse};
 
 use crate::accreditation::cpd::{self as uc, CpdActivity, CpdPatch, CpdQuery, NewCpd};
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, resource, Json};
 

@@ -5,8 +5,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use crate::accreditation::credentials::{self as uc, model::*};
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{Page, PageRequest};
 use crate::http::{parse_id, report, resource, Json};
 

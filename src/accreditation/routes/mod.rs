@@ -13,8 +13,8 @@ use crate::accreditation::kinds::{
     self as uc, CredentialKind, CredentialKindPatch, KindQuery, ModalityPatch, NewCredentialKind,
 };
 use crate::app::AppState;
-use crate::auth::{Admin, Auth};
 use crate::error::AppError;
+use crate::http::caller::{Admin, Auth};
 use crate::http::page::whole;
 use crate::http::{parse_id, resource, Json};
 

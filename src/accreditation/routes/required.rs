@@ -7,8 +7,8 @@ use crate::accreditation::required::{
 };
 use crate::app::AppState;
 use crate::auth::policy::report_scope;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::{whole, Page};
 use crate::http::{parse_id, report, resource, Json};
 

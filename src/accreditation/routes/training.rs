@@ -6,8 +6,8 @@ use crate::accreditation::training::{
     self as uc, NewTraining, TrainingList, TrainingPatch, TrainingQuery, TrainingRecord,
 };
 use crate::app::AppState;
-use crate::auth::Auth;
 use crate::error::AppError;
+use crate::http::caller::Auth;
 use crate::http::page::PageRequest;
 use crate::http::{parse_id, resource, Json};
 

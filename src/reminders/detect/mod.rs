@@ -43,7 +43,7 @@ fn kind_label(t: SupervisionType) -> &'static str {
 fn leads(conn: &mut DbConn) -> Result<HashMap<String, Vec<String>>, AppError> {
     let rows: Vec<(String, String)> = users::table
         .filter(users::active.eq(true))
-        .filter(users::id.eq_any(crate::people::queries::holders_of(Role::TrainingLead)))
+        .filter(users::id.eq_any(crate::auth::roles::holders_of(Role::TrainingLead)))
         .filter(users::service_id.is_not_null())
         .select((users::id, users::service_id.assume_not_null()))
         .load(conn)?;
