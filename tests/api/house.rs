@@ -259,7 +259,58 @@ both!(
     a_failing_eligibility_check_stops_the_log,
     typed_columns_refuse_unknown_values_and_never_default,
     invitations_go_through_the_outbox_and_their_token_is_never_stored,
+    use_cases_run_against_the_database_without_http,
 );
+
+/// A use case is a plain function of a connection, a caller, an input and the time: called
+/// here with no HTTP at all, its write, its `updated_at` and its audit event share one instant.
+async fn use_cases_run_against_the_database_without_http(t: TestApp) {
+    use registry::auth::policy::{Caller, Role};
+    let me = t.get("/api/v1/me", &t.admin).await.expect(200).json();
+    let caller = Caller {
+        id: me["id"].as_str().unwrap().to_string(),
+        email: me["email"].as_str().unwrap().to_string(),
+        full_name: me["full_name"].as_str().unwrap().to_string(),
+        roles: vec![Role::Admin],
+        service_id: None,
+        session_id: "no-session".into(),
+    };
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 3, 4)
+        .unwrap()
+        .and_hms_micro_opt(5, 6, 7, 8)
+        .unwrap();
+    let mut conn = t.state.pool.get().expect("conn");
+    let input: registry::services::NewService =
+        serde_json::from_value(json!({"name": "  Direct  ", "provider": "Trust"})).unwrap();
+    let made = registry::services::create_service(&mut conn, &caller, input, at).unwrap();
+    assert_eq!(
+        (made.name.as_str(), made.created_at, made.updated_at),
+        ("Direct", at, at)
+    );
+    let read = registry::services::get_service(&mut conn, &made.id).unwrap();
+    assert_eq!(read.updated_at, at);
+    let stamp = at.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
+    assert_eq!(
+        t.count(&format!(
+            "audit_events WHERE entity_id = '{}' AND action = 'create' AND CAST(at AS TEXT) LIKE '{}%'",
+            made.id,
+            &stamp[..19]
+        )),
+        1,
+        "the audit event carries the write's instant"
+    );
+    // Refused the same way as over HTTP: a practitioner may not create a service.
+    let nobody = Caller {
+        roles: vec![Role::Practitioner],
+        ..caller
+    };
+    let input: registry::services::NewService =
+        serde_json::from_value(json!({"name": "X", "provider": "Y"})).unwrap();
+    assert!(matches!(
+        registry::services::create_service(&mut conn, &nobody, input, at),
+        Err(registry::error::AppError::Forbidden(_))
+    ));
+}
 
 /// An invitation is a delivery of the outbox: listed, retried when the mail server is down,
 /// and its link's token rendered only into the message sent, never written to the database.
