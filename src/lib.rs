@@ -202,6 +202,7 @@ pub fn build_app(
         .wrap(from_fn(http::request_span))
         .service(resource("/health", "GET").route(web::get().to(health)))
         .configure(calendar::public_routes)
+        .configure(accounts::pages::public_routes)
         .service(
             SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()),
         )

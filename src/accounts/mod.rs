@@ -1,6 +1,8 @@
 //! Accounts: login with throttling, rotating refresh tokens, logout, invitations and `/me`.
 //! The rules they use (passwords, tokens, sessions, throttling) live in `auth`.
 
+pub mod pages;
+pub mod passwords;
 pub mod routes;
 
 use serde::{Deserialize, Serialize};
@@ -8,9 +10,9 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::app::AppState;
-use crate::audit;
+
 use crate::auth::policy::{Caller, Role};
-use crate::auth::session::{self, Refresh};
+use crate::auth::session::{self, LinkPurpose, Refresh};
 use crate::auth::{throttle, valid_password};
 use crate::error::{validate, AppError};
 pub use routes::routes;
@@ -59,7 +61,7 @@ pub struct Me {
     pub service_id: Option<String>,
 }
 
-fn token_pair(
+pub(crate) fn token_pair(
     state: &AppState,
     user_id: &str,
     session_id: &str,
@@ -77,7 +79,7 @@ fn token_pair(
     })
 }
 
-fn limits(state: &AppState) -> throttle::Limits {
+pub(crate) fn limits(state: &AppState) -> throttle::Limits {
     throttle::Limits {
         per_account: state.settings.login_max_failures_per_account,
         per_address: state.settings.login_max_failures_per_address,
@@ -191,57 +193,13 @@ pub async fn accept_invitation(
     body: AcceptInviteRequest,
     address: String,
 ) -> Result<TokenPair, AppError> {
-    let now = state.clock.now();
     validate(&body)?;
-    let refused =
-        || AppError::BadRequest("this invitation is unknown, already used or expired".into());
-    let address_key = throttle::token_address_key(&address);
-    let limits = limits(state);
-    let token = body.token;
-    let probe = token.clone();
-    let (attempts, open) = state
-        .write(move |conn| {
-            let ids = throttle::begin_attempt(
-                conn,
-                &[(&address_key, limits.per_address)],
-                limits.window_secs,
-                now,
-            )?;
-            Ok((ids, session::invitation_is_open(conn, &probe, now)?))
-        })
-        .await?;
-    if !open {
-        return Err(refused());
-    }
-    let hash = match state.hashers.hash(body.password).await {
-        Ok(h) => h,
-        Err(e) => {
-            state
-                .write(move |conn| throttle::forgive(conn, &attempts))
-                .await?;
-            return Err(e);
-        }
-    };
-    let ttl = state.settings.refresh_token_ttl_days;
-    let opened = state
-        .write(move |conn| {
-            let Some(user_id) = session::redeem_invitation(conn, &token, now)? else {
-                return Ok(None);
-            };
-            throttle::forgive(conn, &attempts)?;
-            crate::people::set_password(conn, &user_id, &hash, now)?;
-            audit::of(&user_id, "user", &user_id).action(
-                conn,
-                "accept_invite",
-                None,
-                Some(serde_json::json!({"password": "set"})),
-                now,
-            )?;
-            let (session_id, refresh) = session::open(conn, &user_id, ttl, now)?;
-            Ok(Some((user_id, session_id, refresh)))
-        })
-        .await?;
-    let (user_id, session_id, refresh) = opened.ok_or_else(refused)?;
-    tracing::info!(user_id = %user_id, "invitation accepted");
-    token_pair(state, &user_id, &session_id, refresh)
+    passwords::redeem(
+        state,
+        body.token,
+        body.password,
+        address,
+        LinkPurpose::Invite,
+    )
+    .await
 }

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::passwords::{self, PasswordChange, ResetConfirm, ResetRequest, ResetRequested};
 use super::{AcceptInviteRequest, LoginRequest, Me, RefreshRequest, TokenPair};
 use crate::app::AppState;
 use crate::error::AppError;
@@ -92,10 +93,78 @@ pub async fn me(Auth(caller): Auth) -> HttpResponse {
     })
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset", tag = "auth",
+    request_body = ResetRequest,
+    description = "Emails a one-time link (one hour) to reset the password of the account with this email. The answer is the same 202 whether or not the email is anyone's; requests are throttled per email and per address.",
+    responses(
+        (status = 202, body = ResetRequested),
+        (status = 400, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+        (status = 429, body = crate::http::Problem),
+    )
+)]
+pub async fn password_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<ResetRequest>,
+) -> Result<HttpResponse, AppError> {
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    passwords::request_reset(&state, body.0, address).await?;
+    Ok(HttpResponse::Accepted().json(ResetRequested {
+        detail: passwords::RESET_REQUESTED,
+    }))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
+    request_body = ResetConfirm,
+    description = "Sets a new password with the emailed token, once, ends every other session of the person and signs them in.",
+    responses(
+        (status = 200, body = TokenPair, description = "the password is set; the person is signed in"),
+        (status = 400, body = crate::http::Problem, description = "the link is unknown, used or expired"),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    )
+)]
+pub async fn password_reset_confirm(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Json<ResetConfirm>,
+) -> Result<HttpResponse, AppError> {
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    Ok(HttpResponse::Ok().json(passwords::confirm_reset(&state, body.0, address).await?))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/me/password", tag = "auth",
+    request_body = PasswordChange,
+    description = "Changes the caller's password, given the current one; ends every other session of theirs (this one stays). A wrong current password counts as a failed login.",
+    responses(
+        (status = 204), (status = 401, body = crate::http::Problem),
+        (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),
+        (status = 503, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn change_password(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    body: Json<PasswordChange>,
+) -> Result<HttpResponse, AppError> {
+    passwords::change_password(&state, &caller, body.0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(resource("/auth/login", "POST").route(web::post().to(login)))
         .service(resource("/auth/refresh", "POST").route(web::post().to(refresh)))
         .service(resource("/auth/logout", "POST").route(web::post().to(logout)))
         .service(resource("/auth/accept-invite", "POST").route(web::post().to(accept_invite)))
+        .service(resource("/auth/password-reset", "POST").route(web::post().to(password_reset)))
+        .service(
+            resource("/auth/password-reset/confirm", "POST")
+                .route(web::post().to(password_reset_confirm)),
+        )
+        .service(resource("/me/password", "POST").route(web::post().to(change_password)))
         .service(resource("/me", "GET").route(web::get().to(me)));
 }

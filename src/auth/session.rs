@@ -199,20 +199,59 @@ pub fn revoke_all(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Resul
     Ok(())
 }
 
-/// A new invitation for the user, replacing any still open; returns the secret to send.
-/// Opens a new invitation (earlier ones stop working): answers its id and expiry. The token is
-/// derived from the id and a random nonce (`TokenKeys::invitation_secret`), so it is never
-/// stored; the outbox renders it into the email at send time.
-pub fn invite(
+/// Ends every session of a person but one (the caller's own, after a password change).
+pub fn revoke_others(
+    conn: &mut DbConn,
+    user_id: &str,
+    keep: &str,
+    now: NaiveDateTime,
+) -> Result<(), AppError> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::id.ne(keep))
+            .filter(sessions::revoked_at.is_null()),
+    )
+    .set(sessions::revoked_at.eq(now))
+    .execute(conn)?;
+    Ok(())
+}
+
+crate::db_enum! {
+    /// What a one-time emailed link is for.
+    pub enum LinkPurpose("link purpose") {
+        /// An invitation to set a first password.
+        Invite => "invite",
+        /// A reset of a forgotten password.
+        Reset => "reset",
+    }
+}
+
+impl LinkPurpose {
+    /// The path the emailed link opens.
+    pub fn path(self) -> &'static str {
+        match self {
+            LinkPurpose::Invite => "/accept-invite",
+            LinkPurpose::Reset => "/reset-password",
+        }
+    }
+}
+
+/// Opens a one-time link for a person (earlier open links of the same purpose stop working):
+/// answers its id and expiry. The token is an HMAC of the id and a fresh nonce; only its SHA-256
+/// is kept.
+pub fn open_link(
     conn: &mut DbConn,
     keys: &crate::auth::tokens::TokenKeys,
     user_id: &str,
-    ttl_days: i64,
+    purpose: LinkPurpose,
+    lifetime: chrono::Duration,
     now: NaiveDateTime,
 ) -> Result<(String, NaiveDateTime), AppError> {
     diesel::update(
         invitations::table
             .filter(invitations::user_id.eq(user_id))
+            .filter(invitations::purpose.eq(purpose))
             .filter(invitations::used_at.is_null()),
     )
     .set(invitations::used_at.eq(now))
@@ -220,13 +259,14 @@ pub fn invite(
     let id = uuid::Uuid::now_v7().to_string();
     let nonce = new_secret();
     let secret = keys.invitation_secret(&id, &nonce);
-    let expires_at = now + chrono::Duration::days(ttl_days);
+    let expires_at = now + lifetime;
     diesel::insert_into(invitations::table)
         .values((
             invitations::id.eq(&id),
             invitations::user_id.eq(user_id),
             invitations::token_hash.eq(digest(&secret)),
             invitations::nonce.eq(&nonce),
+            invitations::purpose.eq(purpose),
             invitations::expires_at.eq(expires_at),
             invitations::created_at.eq(now),
         ))
@@ -234,36 +274,47 @@ pub fn invite(
     Ok((id, expires_at))
 }
 
-/// The link token of an invitation still open at `now`, derived again from its nonce.
-pub fn invitation_token(
+/// Opens an invitation to set a first password, for `ttl_days`.
+pub fn invite(
     conn: &mut DbConn,
     keys: &crate::auth::tokens::TokenKeys,
-    invitation_id: &str,
+    user_id: &str,
+    ttl_days: i64,
     now: NaiveDateTime,
-) -> Result<Option<String>, AppError> {
-    let nonce: Option<Option<String>> = invitations::table
-        .filter(invitations::id.eq(invitation_id))
-        .filter(invitations::used_at.is_null())
-        .filter(invitations::expires_at.gt(now))
-        .select(invitations::nonce)
-        .first(conn)
-        .optional()?;
-    Ok(nonce
-        .flatten()
-        .map(|n| keys.invitation_secret(invitation_id, &n)))
+) -> Result<(String, NaiveDateTime), AppError> {
+    let lifetime = chrono::Duration::days(ttl_days);
+    open_link(conn, keys, user_id, LinkPurpose::Invite, lifetime, now)
 }
 
-/// Redeems an invitation once: returns the invited user's id, or `None` when the token is
-/// unknown, spent, expired, or its user deactivated.
-/// The unused, unexpired invitation `secret` names, of an active person: (invitation, person).
-fn open_invitation(
+/// The token and purpose of a link still open at `now`, the token derived again from its nonce.
+pub fn link_token(
+    conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
+    link_id: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(String, LinkPurpose)>, AppError> {
+    let found: Option<(Option<String>, LinkPurpose)> = invitations::table
+        .filter(invitations::id.eq(link_id))
+        .filter(invitations::used_at.is_null())
+        .filter(invitations::expires_at.gt(now))
+        .select((invitations::nonce, invitations::purpose))
+        .first(conn)
+        .optional()?;
+    Ok(found
+        .and_then(|(nonce, purpose)| nonce.map(|n| (keys.invitation_secret(link_id, &n), purpose))))
+}
+
+/// The unused, unexpired link `secret` names for `purpose`, of an active person: (link, person).
+fn open_link_of(
     conn: &mut DbConn,
     secret: &str,
+    purpose: LinkPurpose,
     now: NaiveDateTime,
 ) -> Result<Option<(String, String)>, AppError> {
     Ok(invitations::table
         .inner_join(users::table)
         .filter(invitations::token_hash.eq(digest(secret)))
+        .filter(invitations::purpose.eq(purpose))
         .filter(invitations::used_at.is_null())
         .filter(invitations::expires_at.gt(now))
         .filter(users::active.eq(true))
@@ -272,26 +323,30 @@ fn open_invitation(
         .optional()?)
 }
 
-/// Whether `secret` names an open invitation (nothing changes).
-pub fn invitation_is_open(
+/// Whether `secret` names an open link for `purpose` (nothing changes).
+pub fn link_is_open(
     conn: &mut DbConn,
     secret: &str,
+    purpose: LinkPurpose,
     now: NaiveDateTime,
 ) -> Result<bool, AppError> {
-    Ok(open_invitation(conn, secret, now)?.is_some())
+    Ok(open_link_of(conn, secret, purpose, now)?.is_some())
 }
 
-pub fn redeem_invitation(
+/// Spends a link once: returns its person's id, or `None` when the token is unknown, spent,
+/// expired, for another purpose, or its person deactivated.
+pub fn redeem_link(
     conn: &mut DbConn,
     secret: &str,
+    purpose: LinkPurpose,
     now: NaiveDateTime,
 ) -> Result<Option<String>, AppError> {
-    let Some((invitation_id, user_id)) = open_invitation(conn, secret, now)? else {
+    let Some((link_id, user_id)) = open_link_of(conn, secret, purpose, now)? else {
         return Ok(None);
     };
     let spent = diesel::update(
         invitations::table
-            .filter(invitations::id.eq(&invitation_id))
+            .filter(invitations::id.eq(&link_id))
             .filter(invitations::used_at.is_null()),
     )
     .set(invitations::used_at.eq(now))

@@ -26,6 +26,11 @@ pub fn address_key(addr: &str) -> String {
     format!("addr:{addr}")
 }
 
+/// Password resets asked for one email (whether or not it is anyone's).
+pub fn reset_key(email_lower: &str) -> String {
+    format!("reset:{email_lower}")
+}
+
 /// Invitation and password-reset tokens tried from one address.
 pub fn token_address_key(addr: &str) -> String {
     format!("token-addr:{addr}")

@@ -93,6 +93,7 @@ diesel::table! {
         used_at -> Nullable<Timestamp>,
         created_at -> Timestamp,
         nonce -> Nullable<Text>,
+        purpose -> Text,
     }
 }
 

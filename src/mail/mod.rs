@@ -99,6 +99,35 @@ pub fn escape_html(s: &str) -> String {
 }
 
 /// The invitation sent to a person created without a password.
+/// The email with a link to reset a forgotten password.
+pub fn password_reset(
+    to: &str,
+    full_name: &str,
+    link: &str,
+    expires_at: &chrono::NaiveDateTime,
+) -> Email {
+    let until = expires_at.format("%-d %B %Y at %H:%M UTC");
+    Email {
+        to: to.to_string(),
+        subject: "Reset your password for the Talking Therapies training registry".into(),
+        text: format!(
+            "Hello {full_name},\n\nSomeone asked to reset the password of your account in the \
+             training, accreditation and supervision registry. Choose a new password with this \
+             link before {until}:\n\n{link}\n\nThe link works once. If you did not ask, you can \
+             ignore this email: your password stays as it is.\n"
+        ),
+        html: format!(
+            "<p>Hello {name},</p><p>Someone asked to reset the password of your account in the \
+             training, accreditation and supervision registry. Choose a new password with this \
+             link before {until}:</p><p><a href=\"{href}\">{href}</a></p><p>The link works once. \
+             If you did not ask, you can ignore this email: your password stays as it is.</p>",
+            name = escape_html(full_name),
+            href = escape_html(link),
+        ),
+        message_id: None,
+    }
+}
+
 pub fn invitation(
     to: &str,
     full_name: &str,

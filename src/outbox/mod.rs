@@ -59,6 +59,30 @@ pub fn queue_invitation(
     email: &Email,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
+    let link = LinkMail {
+        kind: "invitation",
+        summary: "An invitation to set a password",
+    };
+    queue_link(conn, invitation_id, recipient_id, email, &link, now)
+}
+
+/// What the outbox lists for an emailed one-time link.
+pub struct LinkMail {
+    pub kind: &'static str,
+    pub summary: &'static str,
+}
+
+/// Queues the email of a one-time link (an invitation, a password reset), its link rendered
+/// only when it is sent.
+pub fn queue_link(
+    conn: &mut DbConn,
+    link_id: &str,
+    recipient_id: &str,
+    email: &Email,
+    what: &LinkMail,
+    now: NaiveDateTime,
+) -> Result<String, AppError> {
+    let invitation_id = link_id;
     let delivery = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(deliveries::table)
         .values((
@@ -80,11 +104,11 @@ pub fn queue_invitation(
         .values((
             notifications::id.eq(uuid::Uuid::now_v7().to_string()),
             notifications::recipient_id.eq(recipient_id),
-            notifications::dedupe_key.eq(format!("invitation:{invitation_id}")),
-            notifications::kind.eq("invitation"),
+            notifications::dedupe_key.eq(format!("{}:{invitation_id}", what.kind)),
+            notifications::kind.eq(what.kind),
             notifications::urgent.eq(true),
             notifications::subject_id.eq(Some(recipient_id)),
-            notifications::summary.eq("An invitation to set a password"),
+            notifications::summary.eq(what.summary),
             notifications::due_on.eq(None::<chrono::NaiveDate>),
             notifications::delivery_id.eq(Some(&delivery)),
             notifications::created_at.eq(now),
@@ -105,11 +129,11 @@ pub fn render(
 ) -> Result<Option<Email>, AppError> {
     let mut email = d.email();
     if let Some(invitation) = &d.invitation_id {
-        let Some(token) = crate::auth::session::invitation_token(conn, keys, invitation, now)?
+        let Some((token, purpose)) = crate::auth::session::link_token(conn, keys, invitation, now)?
         else {
             return Ok(None);
         };
-        let link = format!("{base_url}/accept-invite?token={token}");
+        let link = format!("{base_url}{}?token={token}", purpose.path());
         email.text = email.text.replace(INVITATION_LINK, &link);
         email.html = email.html.replace(INVITATION_LINK, &escape_html(&link));
     }

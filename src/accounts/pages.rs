@@ -1,0 +1,279 @@
+//! The pages an emailed link opens: setting a first password from an invitation, and a new one
+//! from a reset link. Plain HTML that works with no script; the web pages restyle them. They
+//! call the same use cases as `POST /auth/accept-invite` and `/auth/password-reset/confirm`.
+//! The link's token is the only secret a form carries, so it guards the POST as a CSRF token
+//! would; pages answer `no-store`, and no referrer leaves them.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::auth::password::MIN_LENGTH;
+use crate::auth::session::{self, LinkPurpose};
+use crate::error::{AppError, FieldError};
+use crate::http::client::client_addr;
+use crate::http::resource;
+use crate::mail::escape_html as esc;
+
+#[derive(Debug, Deserialize)]
+pub struct LinkQuery {
+    pub token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PasswordForm {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// One page of the registry's own plain HTML.
+pub fn page(status: StatusCode, title: &str, body: &str) -> HttpResponse {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} - Training registry</title><style>{STYLE}</style></head><body>\
+         <a class=\"skip\" href=\"#main\">Skip to main content</a>\
+         <header><p>Talking Therapies training registry</p></header>\
+         <main id=\"main\"><h1>{title}</h1>{body}</main></body></html>",
+        title = esc(title),
+    );
+    HttpResponse::build(status)
+        .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header(("Referrer-Policy", "no-referrer"))
+        .insert_header((
+            "Content-Security-Policy",
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ))
+        .body(html)
+}
+
+const STYLE: &str = "body{font-family:Arial,sans-serif;font-size:1.1875rem;line-height:1.5;\
+margin:0;color:#212b32;background:#f0f4f5}header{background:#005eb8;color:#fff;padding:.75rem 1rem}\
+header p{margin:0;font-weight:bold}main{max-width:40rem;margin:0 auto;padding:1rem}\
+label{display:block;font-weight:bold;margin:1rem 0 .25rem}.hint{color:#4c6272;margin:0 0 .5rem}\
+input[type=password]{font-size:1.1875rem;padding:.5rem;width:100%;max-width:24rem;border:2px solid #4c6272}\
+button{font-size:1.1875rem;padding:.6rem 1.2rem;margin-top:1rem;background:#007f3b;color:#fff;border:0;\
+border-bottom:4px solid #00401e;cursor:pointer}:focus{outline:4px solid #ffeb3b;outline-offset:0}\
+.error-summary{border:4px solid #d5281b;padding:1rem;background:#fff}.error{color:#d5281b;font-weight:bold}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:#ffeb3b;color:#212b32;padding:.5rem}";
+
+struct Kind {
+    purpose: LinkPurpose,
+    action: &'static str,
+    title: &'static str,
+    intro: &'static str,
+    done: &'static str,
+    expired: &'static str,
+}
+
+const INVITE: Kind = Kind {
+    purpose: LinkPurpose::Invite,
+    action: "/accept-invite",
+    title: "Set your password",
+    intro: "Choose the password you will sign in with.",
+    done: "Your password is set. You can now sign in to the registry with your email address and this password.",
+    expired: "This invitation link has already been used or has expired. Ask your training lead to send you a new invitation.",
+};
+
+const RESET: Kind = Kind {
+    purpose: LinkPurpose::Reset,
+    action: "/reset-password",
+    title: "Choose a new password",
+    intro: "Choose a new password for your account. You will be signed out everywhere else.",
+    done: "Your password has been changed. You can now sign in with your email address and the new password.",
+    expired: "This reset link has already been used or has expired. Ask for a new one from the sign-in page, or ask your training lead.",
+};
+
+fn form(kind: &Kind, token: &str, error: Option<&str>) -> String {
+    let summary = match error {
+        Some(e) => format!(
+            "<div class=\"error-summary\" role=\"alert\" tabindex=\"-1\"><h2>There is a problem</h2>\
+             <ul><li><a href=\"#password\">{}</a></li></ul></div>",
+            esc(e)
+        ),
+        None => String::new(),
+    };
+    let message = match error {
+        Some(e) => format!(
+            "<p class=\"error\" id=\"password-error\">Error: {}</p>",
+            esc(e)
+        ),
+        None => String::new(),
+    };
+    let described = if error.is_some() {
+        "password-hint password-error"
+    } else {
+        "password-hint"
+    };
+    format!(
+        "{summary}<p>{intro}</p><form method=\"post\" action=\"{action}\" novalidate>\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <label for=\"password\">New password</label>\
+         <p class=\"hint\" id=\"password-hint\">At least {MIN_LENGTH} characters. A few unrelated words are easy to remember and hard to guess.</p>\
+         {message}<input type=\"password\" id=\"password\" name=\"password\" autocomplete=\"new-password\" \
+         aria-describedby=\"{described}\" required>\
+         <div><button type=\"submit\">{title}</button></div></form>",
+        intro = esc(kind.intro),
+        action = kind.action,
+        token = esc(token),
+        title = esc(kind.title),
+    )
+}
+
+async fn show(
+    state: &AppState,
+    kind: &Kind,
+    token: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    let Some(token) = token.filter(|t| !t.is_empty() && t.len() <= 200) else {
+        return Ok(page(
+            StatusCode::BAD_REQUEST,
+            kind.title,
+            "<p>This link is incomplete. Open the link from your email again, or copy all of it into the address bar.</p>",
+        ));
+    };
+    let at = state.clock.now();
+    let purpose = kind.purpose;
+    let probe = token.clone();
+    let open = state
+        .db(move |conn| session::link_is_open(conn, &probe, purpose, at))
+        .await?;
+    if !open {
+        return Ok(page(
+            StatusCode::BAD_REQUEST,
+            kind.title,
+            &format!("<p>{}</p>", esc(kind.expired)),
+        ));
+    }
+    Ok(page(StatusCode::OK, kind.title, &form(kind, &token, None)))
+}
+
+async fn submit(
+    state: &AppState,
+    req: &HttpRequest,
+    kind: &Kind,
+    body: &[u8],
+) -> Result<HttpResponse, AppError> {
+    let f: PasswordForm = serde_urlencoded::from_bytes(body)
+        .map_err(|_| AppError::BadRequest("the form could not be read".into()))?;
+    let address = client_addr(req, &state.settings.trusted_proxies);
+    let result = match kind.purpose {
+        LinkPurpose::Invite => {
+            super::accept_invitation(
+                state,
+                super::AcceptInviteRequest {
+                    token: f.token.clone(),
+                    password: f.password,
+                },
+                address,
+            )
+            .await
+        }
+        LinkPurpose::Reset => {
+            super::passwords::confirm_reset(
+                state,
+                super::passwords::ResetConfirm {
+                    token: f.token.clone(),
+                    password: f.password,
+                },
+                address,
+            )
+            .await
+        }
+    };
+    match result {
+        Ok(_) => Ok(page(StatusCode::OK, kind.title, &format!("<p>{}</p>", esc(kind.done)))),
+        Err(AppError::Validation(errors)) => {
+            let message = first_message(&errors);
+            Ok(page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                kind.title,
+                &form(kind, &f.token, Some(&message)),
+            ))
+        }
+        Err(AppError::BadRequest(_)) => Ok(page(
+            StatusCode::BAD_REQUEST,
+            kind.title,
+            &format!("<p>{}</p>", esc(kind.expired)),
+        )),
+        Err(AppError::TooManyRequests { retry_after_secs }) => Ok(page(
+            StatusCode::TOO_MANY_REQUESTS,
+            kind.title,
+            &format!(
+                "<p>There have been too many tries from here. Wait {} minutes, then open the link again.</p>",
+                (retry_after_secs + 59) / 60
+            ),
+        )),
+        Err(other) => Err(other),
+    }
+}
+
+fn first_message(errors: &[FieldError]) -> String {
+    errors
+        .iter()
+        .find(|e| e.field == "password")
+        .or(errors.first())
+        .map(|e| format!("The password {}", e.message))
+        .unwrap_or_else(|| "The password cannot be used".into())
+}
+
+pub async fn accept_invite_page(
+    state: web::Data<AppState>,
+    q: web::Query<LinkQuery>,
+) -> Result<HttpResponse, AppError> {
+    show(&state, &INVITE, q.into_inner().token).await
+}
+
+pub async fn accept_invite_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    submit(&state, &req, &INVITE, &body).await
+}
+
+pub async fn reset_page(
+    state: web::Data<AppState>,
+    q: web::Query<LinkQuery>,
+) -> Result<HttpResponse, AppError> {
+    show(&state, &RESET, q.into_inner().token).await
+}
+
+pub async fn reset_submit(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, AppError> {
+    submit(&state, &req, &RESET, &body).await
+}
+
+/// `GET /`: until the web home exists, where to go.
+pub async fn home() -> HttpResponse {
+    page(
+        StatusCode::OK,
+        "Training, accreditation and supervision registry",
+        "<p>This is the registry of an NHS Talking Therapies service.</p><ul>\
+         <li><a href=\"/docs/\">The API and its documentation</a> (<code>/api/v1</code>)</li>\
+         <li><a href=\"/health\">Service health</a></li></ul>\
+         <p>If you were sent a link to set or reset your password, open it from your email.</p>",
+    )
+}
+
+/// At the root, beside `/health`.
+pub fn public_routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resource("/accept-invite", "GET, POST")
+            .route(web::get().to(accept_invite_page))
+            .route(web::post().to(accept_invite_submit)),
+    )
+    .service(
+        resource("/reset-password", "GET, POST")
+            .route(web::get().to(reset_page))
+            .route(web::post().to(reset_submit)),
+    )
+    .service(resource("/", "GET").route(web::get().to(home)));
+}
