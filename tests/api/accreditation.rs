@@ -13,7 +13,61 @@ both!(
     training_records_move_forward_and_flag_lapsed_courses,
     the_accreditation_report_answers_json_and_safe_csv,
     required_courses_show_who_still_lacks_them,
+    one_membership_number_holds_several_kinds_of_one_person,
 );
+
+/// BABCP keeps a practitioner's and a supervisor's accreditation under one number: the number
+/// is one person's, and each kind's periods may not overlap.
+async fn one_membership_number_holds_several_kinds_of_one_person(t: TestApp) {
+    let s = t.service("Numbers").await;
+    let (me, token) = t.person(&s, "me@registry.test", &["practitioner"]).await;
+    let (other, other_token) = t.person(&s, "other@registry.test", &["practitioner"]).await;
+    for kind in ["accredited_practitioner", "accredited_supervisor"] {
+        credential(
+            &t,
+            &me,
+            &token,
+            "BABCP",
+            kind,
+            "777",
+            "2026-01-01",
+            "2026-12-31",
+        )
+        .await
+        .expect(201);
+    }
+    let again = credential(
+        &t,
+        &me,
+        &token,
+        "BABCP",
+        "accredited_supervisor",
+        "777",
+        "2026-06-01",
+        "2027-05-31",
+    )
+    .await
+    .problem(409);
+    assert!(
+        again["detail"]
+            .as_str()
+            .unwrap()
+            .contains("accredited_supervisor"),
+        "{again}"
+    );
+    credential(
+        &t,
+        &other,
+        &other_token,
+        "BABCP",
+        "accredited_supervisor",
+        "777",
+        "2028-01-01",
+        "2028-12-31",
+    )
+    .await
+    .problem(409);
+}
 
 async fn required_courses_show_who_still_lacks_them(t: TestApp) {
     let s = t.service("Required").await;

@@ -79,7 +79,8 @@ pub fn list_accreditations(
 }
 
 /// Adds a credential period; it is `pending_verification` until someone checks it. A renewal
-/// is a new period. A membership number is one person's: used by another, it is a conflict.
+/// is a new period. A membership number is one person's: used by another, it is a conflict;
+/// the same person may hold several kinds under it, but one kind's periods may not overlap.
 pub fn add_accreditation(
     conn: &mut DbConn,
     caller: &Caller,
@@ -115,10 +116,13 @@ pub fn add_accreditation(
                 input.body
             )));
         }
-        if other.valid_from <= input.expires_on && input.valid_from <= other.expires_on {
+        // One number may hold several credentials of a person (BABCP keeps a practitioner's
+        // and a supervisor's accreditation under one): periods clash only within one kind.
+        let overlaps = other.valid_from <= input.expires_on && input.valid_from <= other.expires_on;
+        if other.kind == input.kind && overlaps {
             return Err(AppError::Conflict(format!(
-                "{} membership number {number} is already recorded for a period overlapping this one; a renewal is a new period",
-                input.body
+                "{} {} under membership number {number} is already recorded for a period overlapping this one; a renewal is a new period",
+                input.body, input.kind
             )));
         }
     }
