@@ -105,7 +105,7 @@ pub struct CompetencePatch {
     pub retired: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NamedAssessor {
     pub user_id: String,

@@ -11,6 +11,9 @@ use serde_json::Value;
 
 use super::{AppError, FieldError};
 
+/// How a date must be written.
+pub const DATE_SHAPE: &str = "must be a date written YYYY-MM-DD, for example 2026-01-05";
+
 /// Fields whose text may run over several lines.
 const FREE_TEXT: &[&str] = &[
     "notes",
@@ -59,7 +62,7 @@ fn text_problem(leaf: &str, value: &str, multiline: bool) -> Option<&'static str
         });
     }
     if is_date_field(leaf) && !strict_date(value) {
-        return Some("must be a date written YYYY-MM-DD, for example 2026-01-05");
+        return Some(DATE_SHAPE);
     }
     None
 }

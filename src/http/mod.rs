@@ -1,6 +1,7 @@
 //! What every route shares: the error type, the JSON body extractor, pagination, the
 //! request-id span, and path helpers that answer 405 with `Allow`.
 
+pub mod body;
 pub mod caller;
 pub mod client;
 pub mod csv;
@@ -30,7 +31,7 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 /// malformed JSON is 400, and a well-formed body of the wrong shape is 422 naming the field.
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for Json<T> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Json<T>, AppError>>>>;
 
@@ -73,36 +74,37 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
 }
 
 /// Parses a JSON body, telling malformed JSON (400, trailing bytes included) from a body of the
-/// wrong shape (422 naming the field). Every string passes [`input::check_json`] first.
-pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
+/// wrong shape (422). Every string passes [`input::check_json`] first; then every field's
+/// problem is named at once: missing fields, wrong types and unknown fields ([`body::read`]),
+/// and the request type's own checks on the rest.
+pub fn parse_json<T: DeserializeOwned + validator::Validate>(bytes: &[u8]) -> Result<T, AppError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| AppError::BadRequest(format!("malformed JSON: {e}")))?;
-    let problems = input::check_json(&value);
-    if !problems.is_empty() {
-        return Err(AppError::Validation(problems));
-    }
-    match serde_path_to_error::deserialize::<_, T>(value) {
-        Ok(v) => Ok(v),
-        Err(e) => {
-            let path = e.path().to_string();
-            let message = e.into_inner().to_string();
-            // serde names a missing field in its message only: take it from there.
-            let field = match message
-                .strip_prefix("missing field `")
-                .and_then(|m| m.split('`').next())
-            {
-                Some(missing) if path == "." => missing.to_string(),
-                Some(missing) => format!("{path}.{missing}"),
-                None if path == "." => "body".to_string(),
-                None => path,
-            };
-            let message = message
-                .split(" at line ")
-                .next()
-                .unwrap_or(&message)
-                .to_string();
-            Err(AppError::Validation(vec![FieldError::new(field, message)]))
+    let mut errors = input::check_json(&value);
+    let most = if bytes.len() > body::FULL_READ_BYTES {
+        1
+    } else {
+        50
+    };
+    let (shape, read) = body::read_at_most::<T>(value, most);
+    for e in shape {
+        if !errors.iter().any(|known| known.field == e.field) {
+            errors.push(e);
         }
+    }
+    match read {
+        Some(v) if errors.is_empty() => Ok(v),
+        Some(v) => {
+            if let Err(AppError::Validation(more)) = validate(&v) {
+                for e in more {
+                    if !errors.iter().any(|known| known.field == e.field) {
+                        errors.push(e);
+                    }
+                }
+            }
+            Err(AppError::Validation(errors))
+        }
+        None => Err(AppError::Validation(errors)),
     }
 }
 

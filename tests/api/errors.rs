@@ -12,7 +12,59 @@ both!(
     request_ids_are_echoed,
     a_restart_keeps_every_record,
     a_database_failure_is_a_bare_500_and_writes_nothing,
+    every_problem_of_a_request_is_named_at_once,
 );
+
+/// Creating a lead with half a body: one 422 names every missing field, every wrong type and
+/// every field that breaks a rule, in words that say what to do.
+async fn every_problem_of_a_request_is_named_at_once(t: TestApp) {
+    let p = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "not-an-email", "wte": "1", "stage": "senior", "started_on": "01/02/2026"}),
+        )
+        .await
+        .problem(422);
+    let errors = p["errors"].as_array().unwrap();
+    let of = |f: &str| -> String {
+        errors
+            .iter()
+            .find(|e| e["field"] == f)
+            .map(|e| e["message"].as_str().unwrap().to_string())
+            .unwrap_or_else(|| panic!("{f} is not named: {p}"))
+    };
+    assert_eq!(of("full_name"), "is required");
+    assert_eq!(of("service_id"), "is required");
+    assert_eq!(of("practitioner_role"), "is required");
+    assert_eq!(of("wte"), "must be a number, without quotes");
+    assert_eq!(of("stage"), "must be one of trainee, qualified");
+    assert!(of("started_on").contains("YYYY-MM-DD"));
+    assert_eq!(of("email"), "is not an email address");
+    let log = t
+        .post(
+            "/api/v1/supervision-logs",
+            &t.admin,
+            json!({"duration_minutes": "60", "format": "triad"}),
+        )
+        .await
+        .problem(422);
+    let fields: Vec<&str> = log["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    for f in [
+        "supervisor_id",
+        "held_on",
+        "duration_minutes",
+        "supervision_type",
+        "format",
+    ] {
+        assert!(fields.contains(&f), "{f} is not named: {log}");
+    }
+}
 
 async fn a_database_failure_is_a_bare_500_and_writes_nothing(t: TestApp) {
     let services_before = t.count("services");

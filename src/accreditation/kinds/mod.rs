@@ -75,7 +75,7 @@ fn offsets_text(v: &[u16]) -> String {
     v.iter().map(u16::to_string).collect::<Vec<_>>().join(",")
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ModalityPatch {
     /// The body that accredits this modality's courses.
