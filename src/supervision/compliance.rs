@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate};
 
-use super::model::{ComplianceItem, PolicyRow, Subject};
+use super::model::{ComplianceItem, LogView, PolicyRow, Subject, SupervisionLog};
 use super::queries;
 use super::rules::{self, LogFact, LogStatus, SupervisionType};
 use crate::auth::policy::{roles_from_text, Caller, Role};
@@ -140,6 +140,7 @@ pub fn compliance_with(
                 last_held_on: c.last_held_on.max(before_window),
                 next_due_on: c.next_due_on,
                 status: c.status,
+                warnings: sizeless_warning(c.sizeless_minutes),
             });
         }
     }
@@ -167,4 +168,66 @@ pub fn compliance_of(
     Ok(compliance(conn, std::slice::from_ref(subject), today)?
         .remove(&subject.id)
         .unwrap_or_default())
+}
+
+fn sizeless_warning(minutes: i32) -> Vec<crate::error::FieldError> {
+    if minutes == 0 {
+        return Vec::new();
+    }
+    vec![crate::error::FieldError::new(
+        "group_size",
+        format!("{minutes} minutes of group sessions in the window have no group size and will count once it is given"),
+    )]
+}
+
+/// The rules that apply to one person, as `rules::Rule`s.
+pub fn rules_for_subject(policy: &[PolicyRow], s: &Subject) -> Vec<rules::Rule> {
+    let is_supervisor = roles_from_text(&s.roles).contains(&Role::Supervisor);
+    rows_for(
+        policy,
+        s.service_id.as_deref(),
+        s.practitioner_role.as_deref(),
+        s.stage.as_deref(),
+        is_supervisor,
+    )
+    .into_iter()
+    .map(PolicyRow::rule)
+    .collect()
+}
+
+/// Each log with the warnings its supervisee's policy gives it, in two queries whatever the
+/// number of logs (the policy, and the supervisees).
+pub fn with_warnings(
+    conn: &mut DbConn,
+    logs: Vec<SupervisionLog>,
+) -> Result<Vec<LogView>, AppError> {
+    if logs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let policy = queries::load_policy(conn)?;
+    let mut ids: Vec<&str> = logs.iter().map(|l| l.supervisee_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let subjects: HashMap<String, Subject> = queries::subjects(conn, &ids)?
+        .into_iter()
+        .map(|s| (s.id.clone(), s))
+        .collect();
+    Ok(logs
+        .into_iter()
+        .map(|log| {
+            let warnings = match subjects.get(&log.supervisee_id) {
+                Some(s) => rules::log_warnings(
+                    &rules_for_subject(&policy, s),
+                    log.supervision_type,
+                    log.format,
+                    log.group_size,
+                )
+                .into_iter()
+                .map(|(f, m)| crate::error::FieldError::new(f, m))
+                .collect(),
+                None => Vec::new(),
+            };
+            LogView { log, warnings }
+        })
+        .collect())
 }

@@ -81,16 +81,13 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
             ));
         }
     }
-    match (log.format, log.group_size) {
-        (Format::Group, None) => errors.push(FieldError::new(
-            "group_size",
-            "is required for a group session",
-        )),
-        (Format::Individual, Some(_)) => errors.push(FieldError::new(
+    // A group's size may come later: until then the session's time does not count where a
+    // rule caps the size, and the log's warnings say so.
+    if let (Format::Individual, Some(_)) = (log.format, log.group_size) {
+        errors.push(FieldError::new(
             "group_size",
             "applies to group sessions only",
-        )),
-        _ => {}
+        ));
     }
     if errors.is_empty() {
         Ok(())
@@ -258,7 +255,7 @@ pub fn create_log(
     caller: &Caller,
     input: NewLog,
     at: NaiveDateTime,
-) -> Result<SupervisionLog, AppError> {
+) -> Result<LogView, AppError> {
     validate(&input)?;
     let supervisor_id = parse_id(&input.supervisor_id)
         .map_err(|_| AppError::invalid("supervisor_id", "no such person"))?;
@@ -310,7 +307,13 @@ pub fn create_log(
     queries::insert_log(conn, &log)?;
     let service = supervisee.0.service_id.as_deref();
     audit_log(conn, &caller.id, "create", None, Some(&log), service, at)?;
-    Ok(log)
+    one_view(conn, log)
+}
+
+fn one_view(conn: &mut DbConn, log: SupervisionLog) -> Result<LogView, AppError> {
+    compliance::with_warnings(conn, vec![log])?
+        .pop()
+        .ok_or_else(|| AppError::internal("a log went missing from its own view"))
 }
 
 /// The filter a log list asks for, checked.
@@ -339,12 +342,14 @@ pub fn list_logs(
     caller: &Caller,
     filter: &LogFilter,
     page: &PageRequest,
-) -> Result<Vec<SupervisionLog>, AppError> {
-    queries::list_logs(conn, caller, filter, page)
+) -> Result<Vec<LogView>, AppError> {
+    let logs = queries::list_logs(conn, caller, filter, page)?;
+    compliance::with_warnings(conn, logs)
 }
 
-pub fn get_log(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<SupervisionLog, AppError> {
-    Ok(visible_log(conn, caller, id)?.0)
+pub fn get_log(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<LogView, AppError> {
+    let log = visible_log(conn, caller, id)?.0;
+    one_view(conn, log)
 }
 
 /// Changes a log while it is submitted, by its supervisee (or who may change it for them).
@@ -354,7 +359,7 @@ pub fn update_log(
     id: &str,
     patch: LogPatch,
     at: NaiveDateTime,
-) -> Result<SupervisionLog, AppError> {
+) -> Result<LogView, AppError> {
     validate(&patch)?;
     let supervisor_id = match &patch.supervisor_id {
         Some(s) => {
@@ -412,7 +417,7 @@ pub fn update_log(
         service,
         at,
     )?;
-    Ok(log)
+    one_view(conn, log)
 }
 
 /// Withdraws a log while it is `submitted` (the audit trail keeps what it said).

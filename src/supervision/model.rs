@@ -135,6 +135,17 @@ pub struct ComplianceItem {
     #[schema(value_type = String, format = Date)]
     pub next_due_on: NaiveDate,
     pub status: ComplianceStatus,
+    /// What stops logged time from counting (a group session without its size).
+    pub warnings: Vec<crate::error::FieldError>,
+}
+
+/// A log as the API answers it: the record, and what the supervisee's policy says of it
+/// (warnings do not stop a log; the supervisor sees them before signing off).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct LogView {
+    #[serde(flatten)]
+    pub log: SupervisionLog,
+    pub warnings: Vec<crate::error::FieldError>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]

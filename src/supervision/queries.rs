@@ -156,6 +156,14 @@ pub fn load_policy(conn: &mut DbConn) -> Result<Vec<PolicyRow>, AppError> {
         .load(conn)?)
 }
 
+/// Several people's compliance subjects, in one query.
+pub fn subjects(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<Subject>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select(SUBJECT_COLUMNS)
+        .load(conn)?)
+}
+
 pub fn subject(conn: &mut DbConn, id: &str) -> Result<Option<Subject>, AppError> {
     Ok(users::table
         .filter(users::id.eq(id))

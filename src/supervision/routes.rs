@@ -18,7 +18,7 @@ use crate::http::{parse_id, report, resource, Json};
     post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
     description = "Logs a supervision session; it starts `submitted`. The notes are free text: no patient-identifiable data belongs there.",
     responses(
-        (status = 201, body = SupervisionLog), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
+        (status = 201, body = LogView), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
     security(("bearer" = []))
@@ -38,7 +38,7 @@ pub async fn create_log(
 #[utoipa::path(
     get, path = "/api/v1/supervision-logs", tag = "supervision", params(LogQuery),
     description = "The logs the caller may see, newest first: their own, those naming them as supervisor, their service's (training leads), all (admins).",
-    responses((status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
+    responses((status = 200, body = inline(Page<LogView>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
 pub async fn list_logs(
@@ -52,13 +52,13 @@ pub async fn list_logs(
     let rows = state
         .db(move |conn| super::list_logs(conn, &caller, &filter, &p))
         .await?;
-    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |l| &l.id)))
+    Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |l| &l.log.id)))
 }
 
 #[utoipa::path(
     get, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
     params(("id" = String, Path, description = "log id")),
-    responses((status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
+    responses((status = 200, body = LogView), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
 pub async fn get_log(
@@ -77,7 +77,7 @@ pub async fn get_log(
     patch, path = "/api/v1/supervision-logs/{id}", tag = "supervision", request_body = LogPatch,
     params(("id" = String, Path, description = "log id")),
     responses(
-        (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 200, body = LogView), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "signed off or rejected"),
         (status = 422, body = crate::http::Problem),
     ),

@@ -113,6 +113,9 @@ pub struct Compliance {
     pub last_held_on: Option<NaiveDate>,
     pub next_due_on: NaiveDate,
     pub status: ComplianceStatus,
+    /// Minutes in the window of group sessions of this type with no group size, where the rule
+    /// caps the size: they count once the size is given.
+    pub sizeless_minutes: i32,
 }
 
 pub fn required_minutes(full_time_minutes: i32, wte: f64) -> i32 {
@@ -157,6 +160,20 @@ pub fn evaluate(
         .map(|l| l.minutes)
         .sum();
     let new_starter = started_on.is_some_and(|s| today - s < window);
+    let sizeless_minutes: i32 = logs
+        .iter()
+        .filter(|l| {
+            l.supervision_type == rule.supervision_type
+                && l.status != LogStatus::Rejected
+                && l.format == Format::Group
+                && l.group_size.is_none()
+                && rule.max_group_size.is_some()
+                && rule.formats.contains(&Format::Group)
+                && l.held_on <= today
+                && l.held_on > today - window
+        })
+        .map(|l| l.minutes)
+        .sum();
 
     let (status, next_due_on) = if achieved >= required {
         // Newest first: the window holds enough until the log that completes the requirement
@@ -194,6 +211,62 @@ pub fn evaluate(
         last_held_on,
         next_due_on,
         status,
+        sizeless_minutes,
+    }
+}
+
+/// What a log's supervisee should know before it is signed off: where none of the rules that
+/// apply to them will count it (the type, the format, a group over the size limit), or where a
+/// group's size must be given first. The log is kept either way: the record is true.
+pub fn log_warnings(
+    rules: &[Rule],
+    supervision_type: SupervisionType,
+    format: Format,
+    group_size: Option<i32>,
+) -> Vec<(&'static str, String)> {
+    let kind = supervision_type.as_str().replace('_', " ");
+    let of_type: Vec<&Rule> = rules
+        .iter()
+        .filter(|r| r.supervision_type == supervision_type)
+        .collect();
+    if of_type.is_empty() {
+        return vec![(
+            "supervision_type",
+            format!("no supervision rule for this supervisee asks for {kind} supervision, so this session will not count towards their compliance"),
+        )];
+    }
+    let with_format: Vec<&&Rule> = of_type
+        .iter()
+        .filter(|r| r.formats.contains(&format))
+        .collect();
+    if with_format.is_empty() {
+        return vec![(
+            "format",
+            format!("{kind} supervision counts only as {} for this supervisee, so this {} session will not count",
+                of_type[0].formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(" or "),
+                format.as_str()),
+        )];
+    }
+    if format != Format::Group {
+        return Vec::new();
+    }
+    let caps: Vec<i32> = with_format
+        .iter()
+        .filter_map(|r| r.max_group_size)
+        .collect();
+    let Some(&cap) = caps.iter().max() else {
+        return Vec::new();
+    };
+    match group_size {
+        None => vec![(
+            "group_size",
+            format!("give the group's size: groups of up to {cap} count, and this session counts only once its size is known"),
+        )],
+        Some(n) if n > cap => vec![(
+            "group_size",
+            format!("groups of more than {cap} do not count for {kind} supervision, so this group of {n} will not count"),
+        )],
+        Some(_) => Vec::new(),
     }
 }
 

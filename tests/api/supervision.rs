@@ -14,7 +14,130 @@ both!(
     bad_logs_get_field_errors,
     the_policy_is_data_a_training_lead_changes,
     the_compliance_report_answers_json_and_csv,
+    logs_the_policy_will_not_count_carry_warnings,
 );
+
+/// Logs the policy will never count are kept (the record is true) with warnings the supervisor
+/// sees before signing off; a group's time counts once its size is given.
+async fn logs_the_policy_will_not_count_carry_warnings(t: TestApp) {
+    let s = t.service("Warnings").await;
+    let (sup, _) = person(
+        &t,
+        &s,
+        "sup@registry.test",
+        "cbt_therapist",
+        1.0,
+        "2020-01-01",
+        &["supervisor"],
+    )
+    .await;
+    t.train_supervisor(&sup, "cfd", "BACP").await;
+    t.train_supervisor(&sup, "cbt", "BABCP").await;
+    let (pwp, pwp_token) = person(&t, &s, "pwp@registry.test", "pwp", 1.0, "2020-01-01", &[]).await;
+    let (_, counsellor) = person(
+        &t,
+        &s,
+        "cfd@registry.test",
+        "counsellor",
+        1.0,
+        "2020-01-01",
+        &[],
+    )
+    .await;
+    let (_, cbt) = person(
+        &t,
+        &s,
+        "cbt@registry.test",
+        "cbt_therapist",
+        1.0,
+        "2020-01-01",
+        &[],
+    )
+    .await;
+    let warned = |v: &Value, field: &str| {
+        v["warnings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|w| w["field"] == field)
+    };
+    let cm = t
+        .post(
+            "/api/v1/supervision-logs",
+            &counsellor,
+            log(&sup, &days_ago(1), 60, "case_management", "individual"),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert!(warned(&cm, "supervision_type"), "{cm}");
+    let mut big = log(&sup, &days_ago(1), 90, "clinical", "group");
+    big["group_size"] = json!(8);
+    let eight = t
+        .post("/api/v1/supervision-logs", &cbt, big)
+        .await
+        .expect(201)
+        .json();
+    assert!(warned(&eight, "group_size"), "{eight}");
+    let solo = t
+        .post(
+            "/api/v1/supervision-logs",
+            &pwp_token,
+            log(&sup, &days_ago(1), 60, "case_management", "group"),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert!(warned(&solo, "format"), "{solo}");
+    let fine = t
+        .post(
+            "/api/v1/supervision-logs",
+            &pwp_token,
+            log(&sup, &days_ago(1), 60, "case_management", "individual"),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(fine["warnings"], json!([]));
+    // A group without its size: kept, listed with its warning, and counted once the size is given.
+    let mut sizeless = log(&sup, &days_ago(2), 60, "clinical_skills", "group");
+    sizeless.as_object_mut().unwrap().remove("group_size");
+    let g = t
+        .post("/api/v1/supervision-logs", &pwp_token, sizeless)
+        .await
+        .expect(201)
+        .json();
+    let gid = g["id"].as_str().unwrap();
+    let listed = t
+        .get(
+            &format!("/api/v1/supervision-logs?supervisee_id={pwp}"),
+            &pwp_token,
+        )
+        .await
+        .expect(200)
+        .json();
+    let row = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == gid)
+        .unwrap()
+        .clone();
+    assert!(warned(&row, "group_size"), "{row}");
+    let before = item(&t, &pwp, &pwp_token, "clinical_skills").await;
+    assert_eq!(before["achieved_minutes"], 0);
+    assert!(warned(&before, "group_size"), "{before}");
+    t.patch(
+        &format!("/api/v1/supervision-logs/{gid}"),
+        &pwp_token,
+        json!({"group_size": 4}),
+    )
+    .await
+    .expect(200);
+    let after = item(&t, &pwp, &pwp_token, "clinical_skills").await;
+    assert_eq!(after["achieved_minutes"], 60, "{after}");
+    assert_eq!(after["warnings"], json!([]));
+}
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
@@ -807,14 +930,17 @@ async fn bad_logs_get_field_errors(t: TestApp) {
             .collect();
         assert!(fields.contains(&field), "{body} -> {p}");
     }
+    assert_eq!(t.count("supervision_logs"), 0);
+    // The contract changed (issue 13): a group's size is optional. The log is kept, with a
+    // warning that its time counts once the size is given.
     let mut group = log(&sup, &days_ago(1), 60, "clinical_skills", "group");
     group.as_object_mut().unwrap().remove("group_size");
-    let p = t
+    let kept = t
         .post("/api/v1/supervision-logs", &token, group)
         .await
-        .problem(422);
-    assert_eq!(p["errors"][0]["field"], "group_size");
-    assert_eq!(t.count("supervision_logs"), 0);
+        .expect(201)
+        .json();
+    assert_eq!(kept["warnings"][0]["field"], "group_size", "{kept}");
 }
 
 async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
