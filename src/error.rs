@@ -44,9 +44,13 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    /// A record the request names that does not exist (or is not the caller's to see), named.
+    #[error("{0}")]
+    NotFoundNamed(String),
     /// A path nobody serves (unlike `NotFound`, which is a record).
     #[error("no such path")]
-    NoSuchPath,
+    /// No route serves the path; the closest one that does, if any is close.
+    NoSuchPath(Option<String>),
     #[error("method not allowed")]
     MethodNotAllowed(&'static str),
     #[error("{0}")]
@@ -81,6 +85,11 @@ impl AppError {
         AppError::Validation(vec![FieldError::new(field, message)])
     }
 
+    /// A refusal that says who may: `needs("the training_lead or admin role")`.
+    pub fn needs(who: &str) -> AppError {
+        AppError::Forbidden(format!("this needs {who}"))
+    }
+
     pub fn forbidden() -> AppError {
         AppError::Forbidden("you are not allowed to do this".into())
     }
@@ -90,7 +99,9 @@ impl AppError {
             AppError::BadRequest(_) => "bad-request",
             AppError::Unauthorized(_) => "unauthorized",
             AppError::Forbidden(_) => "forbidden",
-            AppError::NotFound | AppError::NoSuchPath => "not-found",
+            AppError::NotFound | AppError::NotFoundNamed(_) | AppError::NoSuchPath(_) => {
+                "not-found"
+            }
             AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::PayloadTooLarge => "payload-too-large",
@@ -111,7 +122,11 @@ impl AppError {
             | AppError::Forbidden(d)
             | AppError::Conflict(d) => d.clone(),
             AppError::NotFound => "no such record".into(),
-            AppError::NoSuchPath => {
+            AppError::NotFoundNamed(d) => d.clone(),
+            AppError::NoSuchPath(Some(near)) => format!(
+                "no such path; did you mean {near}? The API is described at /api/v1/openapi.json and /docs/"
+            ),
+            AppError::NoSuchPath(None) => {
                 "no such path; the API is described at /api/v1/openapi.json and /docs/".into()
             }
             AppError::MethodNotAllowed(allow) => format!("this path answers only {allow}"),
@@ -154,7 +169,9 @@ impl ResponseError for AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound | AppError::NoSuchPath => StatusCode::NOT_FOUND,
+            AppError::NotFound | AppError::NotFoundNamed(_) | AppError::NoSuchPath(_) => {
+                StatusCode::NOT_FOUND
+            }
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,

@@ -220,7 +220,7 @@ pub fn build_app(
                 .configure(reports::routes)
                 .configure(evidence::routes)
                 .configure(calendar::routes)
-                .default_service(web::to(http::not_found)),
+                .default_service(web::to(openapi::not_found)),
         )
-        .default_service(web::to(http::not_found))
+        .default_service(web::to(openapi::not_found))
 }

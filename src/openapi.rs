@@ -128,3 +128,23 @@ impl Modify for BearerAuth {
         }
     }
 }
+
+/// Any path nobody serves: "no such path", naming the closest one that is served.
+pub async fn not_found(
+    req: actix_web::HttpRequest,
+) -> Result<actix_web::HttpResponse, crate::error::AppError> {
+    static KNOWN: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let known = KNOWN.get_or_init(|| {
+        let doc = ApiDoc::openapi();
+        let mut paths: Vec<String> = doc.paths.paths.keys().cloned().collect();
+        paths.extend(
+            crate::http::paths::OTHER_PATHS
+                .iter()
+                .map(|p| p.to_string()),
+        );
+        paths
+    });
+    Err(crate::error::AppError::NoSuchPath(
+        crate::http::paths::closest(req.path(), known),
+    ))
+}

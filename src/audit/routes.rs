@@ -21,7 +21,7 @@ pub async fn verify_chain(
     state: web::Data<AppState>,
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
-    audit_scope(&caller).ok_or_else(AppError::forbidden)?;
+    audit_scope(&caller).ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     Ok(HttpResponse::Ok().json(state.db(verify).await?))
 }
 
@@ -45,7 +45,8 @@ pub async fn list_events(
     q: web::Query<AuditQuery>,
 ) -> Result<HttpResponse, AppError> {
     let now = state.clock.now();
-    let scope = audit_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = audit_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     let view = special_category_view(&caller, q.special_category.as_deref())?;
     if csv::wanted(&req) {

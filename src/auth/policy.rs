@@ -1,56 +1,7 @@
 //! Who may do what: every permission rule of the API lives here, as plain functions of the
 //! caller and the record, so each can be read in one place and tested without a database.
 
-crate::db_enum! {
-    pub enum Role("role") {
-        Admin => "admin",
-        TrainingLead => "training_lead",
-        Supervisor => "supervisor",
-        Practitioner => "practitioner",
-    }
-}
-
-/// Roles as stored: a sorted, comma-separated list.
-pub fn roles_to_text(roles: &[Role]) -> String {
-    let mut r = roles.to_vec();
-    r.sort();
-    r.dedup();
-    r.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
-}
-
-pub fn roles_from_text(text: &str) -> Vec<Role> {
-    text.split(',')
-        .filter_map(|s| Role::parse(s.trim()))
-        .collect()
-}
-
-/// The authenticated user behind a request.
-#[derive(Debug, Clone)]
-pub struct Caller {
-    pub id: String,
-    pub email: String,
-    pub full_name: String,
-    pub roles: Vec<Role>,
-    pub service_id: Option<String>,
-    pub session_id: String,
-}
-
-impl Caller {
-    pub fn has(&self, role: Role) -> bool {
-        self.roles.contains(&role)
-    }
-
-    pub fn is_admin(&self) -> bool {
-        self.has(Role::Admin)
-    }
-
-    /// A training lead of this service.
-    pub fn leads(&self, service_id: Option<&str>) -> bool {
-        self.has(Role::TrainingLead)
-            && service_id.is_some()
-            && self.service_id.as_deref() == service_id
-    }
-}
+pub use super::roles::{roles_from_text, roles_to_text, Caller, Role};
 
 /// Admin-only routes (services, supervisor links, the registry-wide policy, ...).
 pub fn is_admin(caller: &Caller) -> bool {
@@ -477,6 +428,16 @@ pub fn can_read_service_policy(caller: &Caller, service: &str) -> bool {
 }
 
 /// Reports: admins see every service, training leads their own.
+/// Who reads reports, the outbox and the audit trail, as a refusal names them.
+pub const LEADS_AND_ADMINS: &str = "the training_lead or admin role";
+/// Who lists people, as a refusal names them.
+pub const PEOPLE_READERS: &str = "the training_lead, supervisor or admin role";
+/// Who manages a service's people and training, as a refusal names them.
+pub const SERVICE_MANAGERS: &str =
+    "the training_lead role in this person's service, or the admin role";
+/// Admins only, as a refusal names them.
+pub const ADMINS: &str = "the admin role";
+
 pub fn report_scope(caller: &Caller) -> Option<PeopleScope> {
     audit_scope(caller)
 }

@@ -172,7 +172,8 @@ pub async fn supervisors(
     q: web::Query<SupervisorQuery>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
     let p = page.clone();
@@ -199,7 +200,8 @@ pub async fn competencies_report(
     q: web::Query<CompetenceReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     super::report_state(q.state.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());

@@ -7,6 +7,7 @@ pub mod client;
 pub mod csv;
 pub mod input;
 pub mod page;
+pub mod paths;
 pub mod report;
 pub mod wire;
 
@@ -122,11 +123,6 @@ fn loggable_path(path: &str) -> &str {
     } else {
         path
     }
-}
-
-/// Any path nobody serves.
-pub async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
-    Err(AppError::NoSuchPath)
 }
 
 /// Ids are UUIDs: anything else cannot name a record, so it is a 404 like an unknown id.

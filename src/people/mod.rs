@@ -285,8 +285,15 @@ pub fn may_add(caller: &Caller, input: &NewPractitioner) -> Result<(), AppError>
     validate(input)?;
     let service_id = crate::http::parse_id(&input.service_id)
         .map_err(|_| AppError::invalid("service_id", "no such service"))?;
-    if !can_manage_people_of(caller, Some(&service_id)) || !can_grant(caller, &input.roles) {
-        return Err(AppError::forbidden());
+    if !can_manage_people_of(caller, Some(&service_id)) {
+        return Err(AppError::needs(
+            "the training_lead role in that service, or the admin role",
+        ));
+    }
+    if !can_grant(caller, &input.roles) {
+        return Err(AppError::Forbidden(
+            "only an admin gives someone the admin role".into(),
+        ));
     }
     Ok(())
 }
@@ -298,7 +305,8 @@ pub fn list_people(
     q: PeopleQuery,
     page: &PageRequest,
 ) -> Result<Vec<Person>, AppError> {
-    let scope = people_scope(caller).ok_or_else(AppError::forbidden)?;
+    let scope =
+        people_scope(caller).ok_or_else(|| AppError::needs(crate::auth::policy::PEOPLE_READERS))?;
     let filter = PeopleFilter {
         service_id: q.service_id,
         practitioner_role: q.practitioner_role,
@@ -351,7 +359,9 @@ pub fn update_person(
     let manages_before = can_manage_people_of(caller, before.0.service_id.as_deref());
     let manages_after = can_manage_people_of(caller, row.service_id.as_deref());
     if !may_patch(caller, is_self, manages_before, manages_after, touches) {
-        return Err(AppError::forbidden());
+        return Err(AppError::Forbidden(
+            "these fields are changed by the person's training lead or an admin; people change their own ethnicity, languages and specialist interests".into(),
+        ));
     }
     if is_self && !row.active {
         return Err(AppError::Conflict("you cannot deactivate yourself".into()));
@@ -404,7 +414,9 @@ pub fn deactivate_person(
         Err(DeactivationRefused::Yourself) => {
             return Err(AppError::Conflict("you cannot deactivate yourself".into()))
         }
-        Err(DeactivationRefused::NotAllowed) => return Err(AppError::forbidden()),
+        Err(DeactivationRefused::NotAllowed) => {
+            return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS))
+        }
     }
     if !before.0.active {
         return Ok(());
@@ -428,7 +440,7 @@ pub fn reinvite(
 ) -> Result<(Person, String, NaiveDateTime), AppError> {
     let found = visible(conn, caller, id)?;
     if !can_manage_people_of(caller, found.0.service_id.as_deref()) {
-        return Err(AppError::forbidden());
+        return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS));
     }
     if !found.0.active || queries::has_password(conn, id)? {
         return Err(AppError::Conflict(

@@ -80,7 +80,8 @@ pub async fn list_practitioners(
     Auth(caller): Auth,
     q: web::Query<PeopleQuery>,
 ) -> Result<HttpResponse, AppError> {
-    crate::auth::policy::people_scope(&caller).ok_or_else(AppError::forbidden)?;
+    crate::auth::policy::people_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::PEOPLE_READERS))?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
     let p = page.clone();

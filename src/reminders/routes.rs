@@ -21,7 +21,7 @@ pub async fn run_now(
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
     if report_scope(&caller).is_none() {
-        return Err(AppError::forbidden());
+        return Err(AppError::needs(crate::auth::policy::LEADS_AND_ADMINS));
     }
     let report: RunReport = super::run(&state, Trigger::Now).await?;
     Ok(HttpResponse::Ok().json(report))
@@ -38,7 +38,8 @@ pub async fn list_notifications(
     Auth(caller): Auth,
     q: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
     super::delivery_status(q.status.as_deref())?;

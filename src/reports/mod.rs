@@ -40,5 +40,7 @@ pub fn service_in_scope(
     scope: PeopleScope,
     asked: Option<String>,
 ) -> Result<Option<String>, AppError> {
-    report_service(scope, asked).ok_or_else(AppError::forbidden)
+    report_service(scope, asked).ok_or_else(|| {
+        AppError::Forbidden("a training lead reports on their own service only".into())
+    })
 }

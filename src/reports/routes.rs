@@ -27,7 +27,8 @@ pub async fn workforce_report(
     q: web::Query<WorkforceQuery>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     let r: WorkforceReport = state
         .db(move |conn| super::workforce::workforce_report(conn, scope, q, at))
@@ -61,7 +62,8 @@ pub async fn representation_report(
     q: web::Query<RepresentationQuery>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     let r: RepresentationReport = state
         .db(move |conn| super::representation::representation_report(conn, scope, q, at))

@@ -64,7 +64,7 @@ pub fn writer(caller: &Caller) -> Result<(), AppError> {
     if can_write_services(caller) {
         Ok(())
     } else {
-        Err(AppError::forbidden())
+        Err(AppError::needs(crate::auth::policy::ADMINS))
     }
 }
 

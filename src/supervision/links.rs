@@ -40,7 +40,7 @@ pub fn set_services(
     at: NaiveDateTime,
 ) -> Result<Vec<String>, AppError> {
     if !can_link_supervisor(caller) {
-        return Err(AppError::forbidden());
+        return Err(AppError::needs(crate::auth::policy::ADMINS));
     }
     let (person, _) =
         crate::people::queries::find(conn, supervisor_id)?.ok_or(AppError::NotFound)?;
@@ -107,7 +107,7 @@ pub fn supervised_services(
     id: &str,
 ) -> Result<Vec<String>, AppError> {
     if !can_link_supervisor(caller) {
-        return Err(AppError::forbidden());
+        return Err(AppError::needs(crate::auth::policy::ADMINS));
     }
     let id = parse_id(id)?;
     crate::people::queries::find(conn, &id)?.ok_or(AppError::NotFound)?;

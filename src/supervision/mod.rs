@@ -2,6 +2,7 @@
 //! and compliance is computed from the policy (data a training lead can change). The use cases
 //! here are what the JSON routes and the pages call.
 
+pub mod checks;
 pub mod compliance;
 pub mod links;
 pub mod model;
@@ -22,6 +23,7 @@ use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
 use crate::http::parse_id;
+pub use checks::{bulk_ids, log_filter};
 pub use compliance::{compliance, compliance_of, compliance_with, may_view_compliance, rows_for};
 pub use model::*;
 pub use routes::routes;
@@ -217,14 +219,19 @@ pub fn sign_off_all(
             .collect();
     let mut checked = Vec::with_capacity(ids.len());
     for id in ids {
-        let (before, service) = found.remove(id).ok_or(AppError::NotFound)?;
+        let missing = || {
+            AppError::NotFoundNamed(format!(
+                "no log {id} that you may sign off; nothing was signed off"
+            ))
+        };
+        let (before, service) = found.remove(id).ok_or_else(missing)?;
         if !can_view_log(
             caller,
             &before.supervisee_id,
             &before.supervisor_id,
             service.as_deref(),
         ) {
-            return Err(AppError::NotFound);
+            return Err(missing());
         }
         let after = reviewed(caller, &before, LogStatus::SignedOff, None, now)?;
         checked.push((before, after, service));
@@ -264,7 +271,9 @@ pub fn create_log(
         Some(s) => parse_id(s).map_err(|_| AppError::invalid("supervisee_id", "no such person"))?,
     };
     if !may_start_log(caller, &supervisee_id, &supervisor_id) {
-        return Err(AppError::forbidden());
+        return Err(AppError::Forbidden(
+            "someone else's session is recorded only by the supervisor named on it".into(),
+        ));
     }
     // A person the caller may not record for is answered exactly as an unknown one. Links
     // matter only for someone else's session: one's own needs no lookup.
@@ -316,26 +325,6 @@ fn one_view(conn: &mut DbConn, log: SupervisionLog) -> Result<LogView, AppError>
         .ok_or_else(|| AppError::internal("a log went missing from its own view"))
 }
 
-/// The filter a log list asks for, checked.
-pub fn log_filter(q: LogQuery) -> Result<LogFilter, AppError> {
-    let status = q
-        .status
-        .as_deref()
-        .map(|s| {
-            LogStatus::parse(s).ok_or_else(|| {
-                AppError::invalid("status", "must be submitted, signed_off or rejected")
-            })
-        })
-        .transpose()?;
-    Ok(LogFilter {
-        supervisee_id: q.supervisee_id,
-        supervisor_id: q.supervisor_id,
-        status,
-        from: q.from,
-        to: q.to,
-    })
-}
-
 /// One page of the logs the caller may see, newest first.
 pub fn list_logs(
     conn: &mut DbConn,
@@ -369,7 +358,9 @@ pub fn update_log(
     };
     let (before, service) = visible_log(conn, caller, id)?;
     if !can_change_log(caller, &before.supervisee_id) {
-        return Err(AppError::forbidden());
+        return Err(AppError::Forbidden(
+            "only the supervisee changes or withdraws their log".into(),
+        ));
     }
     still_submitted(&before)?;
     let mut log = before.clone();
@@ -429,7 +420,9 @@ pub fn withdraw_log(
 ) -> Result<(), AppError> {
     let (before, service) = visible_log(conn, caller, id)?;
     if !can_change_log(caller, &before.supervisee_id) {
-        return Err(AppError::forbidden());
+        return Err(AppError::Forbidden(
+            "only the supervisee changes or withdraws their log".into(),
+        ));
     }
     still_submitted(&before)?;
     if !queries::withdraw_log(conn, id)? {
@@ -460,20 +453,6 @@ pub fn reject(
     validate(&input)?;
     let reason = input.reason.trim().to_string();
     review(conn, caller, id, LogStatus::Rejected, Some(&reason), at)
-}
-
-/// The ids a bulk sign-off names, each once.
-pub fn bulk_ids(input: &BulkSignOff) -> Result<Vec<String>, AppError> {
-    validate(input)?;
-    let mut ids = Vec::with_capacity(input.ids.len());
-    for raw in &input.ids {
-        let id = parse_id(raw)?;
-        if ids.contains(&id) {
-            return Err(AppError::invalid("ids", "names the same log twice"));
-        }
-        ids.push(id);
-    }
-    Ok(ids)
 }
 
 /// A person's compliance today, when the caller may see it; 404 otherwise.

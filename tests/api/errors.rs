@@ -13,7 +13,68 @@ both!(
     a_restart_keeps_every_record,
     a_database_failure_is_a_bare_500_and_writes_nothing,
     every_problem_of_a_request_is_named_at_once,
+    messages_say_what_to_do,
 );
+
+/// A typo in a path names the path meant; a refusal names who may; a bulk sign-off refused for
+/// one log names it.
+async fn messages_say_what_to_do(t: TestApp) {
+    let id = uuid::Uuid::now_v7();
+    let p = t
+        .patch(&format!("/api/v1/competencies/{id}"), &t.admin, json!({}))
+        .await
+        .problem(404);
+    assert!(
+        p["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("did you mean /api/v1/competences/{id}")),
+        "{p}"
+    );
+    let docs = t.get("/docs", &t.admin).await.problem(404);
+    assert!(
+        docs["detail"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean /docs/"),
+        "{docs}"
+    );
+    let s = t.service("Messages").await;
+    let (_, pwp) = t.person(&s, "pwp@registry.test", &["practitioner"]).await;
+    let refused = t.get("/api/v1/reports/workforce", &pwp).await.problem(403);
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("training_lead or admin"),
+        "{refused}"
+    );
+    let services = t
+        .post(
+            "/api/v1/services",
+            &pwp,
+            json!({"name": "X", "provider": "Y"}),
+        )
+        .await
+        .problem(403);
+    assert!(
+        services["detail"].as_str().unwrap().contains("admin role"),
+        "{services}"
+    );
+    let (_, sup) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+    let bulk = t
+        .post(
+            "/api/v1/supervision-logs/sign-off",
+            &sup,
+            json!({"ids": [id.to_string()]}),
+        )
+        .await
+        .problem(404);
+    assert!(
+        bulk["detail"].as_str().unwrap().contains(&id.to_string()),
+        "{bulk}"
+    );
+}
 
 /// Creating a lead with half a body: one 422 names every missing field, every wrong type and
 /// every field that breaks a rule, in words that say what to do.

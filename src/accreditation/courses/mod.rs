@@ -165,7 +165,7 @@ pub fn writer(caller: &Caller) -> Result<(), AppError> {
     if can_create_course(caller) {
         Ok(())
     } else {
-        Err(AppError::forbidden())
+        Err(AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))
     }
 }
 

@@ -178,7 +178,9 @@ pub fn require_course(
     let course_id =
         parse_id(&input.course_id).map_err(|_| AppError::invalid("course_id", "no such course"))?;
     if !can_manage_people_of(caller, Some(&service_id)) {
-        return Err(AppError::forbidden());
+        return Err(AppError::needs(
+            "the training_lead role in that service, or the admin role",
+        ));
     }
     if crate::services::find(conn, &service_id)?.is_none() {
         return Err(AppError::invalid("service_id", "no such service"));

@@ -98,7 +98,8 @@ pub async fn accreditation_report(
     q: web::Query<ReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     uc::report_status(q.status.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());

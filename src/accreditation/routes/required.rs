@@ -22,7 +22,8 @@ pub async fn list_required(
     Auth(caller): Auth,
     q: web::Query<RequiredQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let service = q.into_inner().service_id;
     let rows = state
         .db(move |conn| uc::list_required(conn, &scope, service.as_deref()))
@@ -87,7 +88,8 @@ pub async fn courses_report(
     q: web::Query<CourseReportQuery>,
 ) -> Result<HttpResponse, AppError> {
     let today = state.clock.today();
-    let scope = report_scope(&caller).ok_or_else(AppError::forbidden)?;
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
     report::paged::<CourseAudit, _>(
         &state,
