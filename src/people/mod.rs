@@ -87,11 +87,21 @@ pub fn create_person(
     if service_id.is_none() {
         errors.push(FieldError::new("service_id", "no such service"));
     }
-    match check_references(conn, service_id.as_deref(), Some(&input.practitioner_role)) {
+    match check_references(
+        conn,
+        service_id.as_deref(),
+        input.practitioner_role.as_deref(),
+    ) {
         Ok(()) => {}
         Err(AppError::Validation(mut e)) => errors.append(&mut e),
         Err(other) => return Err(other),
     }
+    errors.extend(rules::clinical_fields(
+        input.practitioner_role.is_some(),
+        input.stage.is_some(),
+        input.wte.is_some(),
+        &input.roles,
+    ));
     if !errors.is_empty() {
         errors.sort_by(|a, b| a.field.cmp(&b.field));
         return Err(AppError::Validation(errors));
@@ -101,9 +111,9 @@ pub fn create_person(
         full_name: input.full_name,
         roles: input.roles,
         service_id,
-        practitioner_role: Some(input.practitioner_role),
-        stage: Some(input.stage),
-        wte: Some(input.wte),
+        practitioner_role: input.practitioner_role,
+        stage: input.stage,
+        wte: input.wte,
         started_on: Some(input.started_on.unwrap_or(now.date())),
     };
     create_account(conn, actor_id, account, password_hash, now)

@@ -28,6 +28,9 @@ pub struct Person {
     pub practitioner_role: Option<String>,
     /// The modality the practitioner role practises.
     pub modality: Option<String>,
+    /// Staff who see no patients (no practitioner role): kept out of every clinical
+    /// requirement and count.
+    pub staff: bool,
     /// `trainee` or `qualified`.
     pub stage: Option<Stage>,
     /// Whole-time equivalent, 0.1 to 1.0.
@@ -86,6 +89,7 @@ impl Person {
             email: row.email,
             full_name: row.full_name,
             service_id: row.service_id,
+            staff: row.practitioner_role.is_none(),
             practitioner_role: row.practitioner_role,
             modality,
             stage: row.stage,
@@ -141,10 +145,15 @@ pub struct NewPractitioner {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     pub full_name: String,
     pub service_id: String,
-    pub practitioner_role: String,
-    pub stage: Stage,
+    /// A clinician's role. Leave it out (with `stage` and `wte`) for staff who see no patients
+    /// (leads, managers, administrators): they are kept out of every clinical requirement and
+    /// count, and need roles other than `practitioner`.
+    pub practitioner_role: Option<String>,
+    /// Required with a practitioner role.
+    pub stage: Option<Stage>,
+    /// Required with a practitioner role.
     #[validate(custom(function = "valid_wte"))]
-    pub wte: f64,
+    pub wte: Option<f64>,
     /// Default `["practitioner"]`.
     #[serde(default)]
     pub roles: Vec<Role>,

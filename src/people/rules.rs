@@ -130,9 +130,70 @@ pub fn apply_patch(
     Ok(t)
 }
 
+/// A clinician gives a practitioner role, stage and WTE; staff who see no patients give none
+/// of them, and hold a role other than `practitioner` (no roles means `practitioner`).
+pub fn clinical_fields(
+    role: bool,
+    stage: bool,
+    wte: bool,
+    roles: &[Role],
+) -> Vec<crate::error::FieldError> {
+    use crate::error::FieldError;
+    let mut out = Vec::new();
+    if role {
+        if !stage {
+            out.push(FieldError::new(
+                "stage",
+                "is required with a practitioner_role",
+            ));
+        }
+        if !wte {
+            out.push(FieldError::new(
+                "wte",
+                "is required with a practitioner_role",
+            ));
+        }
+        return out;
+    }
+    if stage {
+        out.push(FieldError::new("stage", "applies to practitioners only: give a practitioner_role too, or leave it out for staff"));
+    }
+    if wte {
+        out.push(FieldError::new("wte", "applies to practitioners only: give a practitioner_role too, or leave it out for staff"));
+    }
+    if roles.is_empty() || roles.contains(&Role::Practitioner) {
+        out.push(FieldError::new(
+            "practitioner_role",
+            "is required for a practitioner; for staff who see no patients give roles without practitioner (for example training_lead)",
+        ));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staff_give_no_clinical_fields_and_clinicians_give_all() {
+        use crate::auth::policy::Role;
+        assert!(clinical_fields(true, true, true, &[]).is_empty());
+        assert!(clinical_fields(false, false, false, &[Role::TrainingLead]).is_empty());
+        let fields =
+            |v: Vec<crate::error::FieldError>| v.into_iter().map(|e| e.field).collect::<Vec<_>>();
+        assert_eq!(
+            fields(clinical_fields(true, false, false, &[])),
+            ["stage", "wte"]
+        );
+        assert_eq!(
+            fields(clinical_fields(false, false, false, &[])),
+            ["practitioner_role"]
+        );
+        assert_eq!(
+            fields(clinical_fields(false, true, false, &[Role::TrainingLead])),
+            ["stage"]
+        );
+    }
 
     #[test]
     fn ethnic_codes_are_checked() {

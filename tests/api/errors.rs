@@ -97,7 +97,6 @@ async fn every_problem_of_a_request_is_named_at_once(t: TestApp) {
     };
     assert_eq!(of("full_name"), "is required");
     assert_eq!(of("service_id"), "is required");
-    assert_eq!(of("practitioner_role"), "is required");
     assert_eq!(of("wte"), "must be a number, without quotes");
     assert_eq!(of("stage"), "must be one of trainee, qualified");
     assert!(of("started_on").contains("YYYY-MM-DD"));

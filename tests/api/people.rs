@@ -17,7 +17,97 @@ both!(
     staff_fields_are_for_managers,
     deactivation_is_a_soft_delete,
     a_page_costs_the_same_queries_whatever_its_size,
+    staff_without_a_practitioner_role_stay_out_of_clinical_counts,
 );
+
+/// A training lead who sees no patients is staff: no practitioner role, stage or WTE, shown as
+/// staff, and kept out of the compliance report, the workforce and representation counts and
+/// the supervision reminders.
+async fn staff_without_a_practitioner_role_stay_out_of_clinical_counts(t: TestApp) {
+    let s = t.service("Staff").await;
+    let lead = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "lead@registry.test", "full_name": "Lead Only", "service_id": s,
+                   "roles": ["training_lead"], "password": PASSWORD}),
+        )
+        .await
+        .expect(201)
+        .json();
+    assert_eq!(lead["staff"], true);
+    assert!(lead["practitioner_role"].is_null() && lead["wte"].is_null());
+    let lead_id = lead["id"].as_str().unwrap().to_string();
+    // A practitioner still needs all three; staff give none of them.
+    let p = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "half@registry.test", "full_name": "Half", "service_id": s,
+                   "practitioner_role": "pwp"}),
+        )
+        .await
+        .problem(422);
+    let fields: Vec<&str> = p["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert!(fields.contains(&"stage") && fields.contains(&"wte"), "{p}");
+    t.post(
+        "/api/v1/practitioners",
+        &t.admin,
+        json!({"email": "odd@registry.test", "full_name": "Odd", "service_id": s, "wte": 1.0,
+               "roles": ["training_lead"]}),
+    )
+    .await
+    .problem(422);
+    let (_, _pwp) = t.person(&s, "pwp@registry.test", &["practitioner"]).await;
+    let token = t.login("lead@registry.test", PASSWORD).await;
+    let report = t
+        .get(
+            &format!("/api/v1/reports/supervision-compliance?service_id={s}"),
+            &token,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert!(
+        report["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["practitioner_id"] != lead_id.as_str()),
+        "{report}"
+    );
+    let workforce = t
+        .get("/api/v1/reports/workforce", &token)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(workforce["totals"]["headcount"], 1, "{workforce}");
+    let me = t
+        .get(
+            &format!("/api/v1/practitioners/{lead_id}/supervision-compliance"),
+            &token,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(me["items"], json!([]));
+    t.post("/api/v1/admin/reminders/run", &t.admin, json!({}))
+        .await
+        .expect(200);
+    for m in t.smtp.messages() {
+        assert!(
+            !(m.data.contains("lead@registry.test")
+                && m.data.to_lowercase().contains("supervision")),
+            "the lead was reminded of supervision: {}",
+            m.data
+        );
+    }
+}
 
 /// The list query runs once per page, however many people the page holds (no query per row).
 async fn a_page_costs_the_same_queries_whatever_its_size(t: TestApp) {
