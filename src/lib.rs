@@ -122,6 +122,30 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// What this build is.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+pub struct Version {
+    /// The registry's version (`CARGO_PKG_VERSION`).
+    pub version: &'static str,
+    /// The newest database migration this build applies.
+    pub schema: &'static str,
+}
+
+/// The newest migration both migration trees hold.
+pub const SCHEMA_VERSION: &str = "2026-12-01-000014_password_resets";
+
+/// The build's version, for operators and monitoring (no token needed).
+#[utoipa::path(
+    get, path = "/version", tag = "operations",
+    responses((status = 200, body = Version))
+)]
+pub async fn version() -> HttpResponse {
+    HttpResponse::Ok().json(Version {
+        version: env!("CARGO_PKG_VERSION"),
+        schema: SCHEMA_VERSION,
+    })
+}
+
 /// 200 while the database answers, else 503.
 #[utoipa::path(
     get, path = "/health", tag = "operations",
@@ -201,6 +225,7 @@ pub fn build_app(
         .wrap(from_fn(http::input::query_guard))
         .wrap(from_fn(http::request_span))
         .service(resource("/health", "GET").route(web::get().to(health)))
+        .service(resource("/version", "GET").route(web::get().to(version)))
         .configure(calendar::public_routes)
         .configure(accounts::pages::public_routes)
         .service(

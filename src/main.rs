@@ -61,8 +61,33 @@ fn init_tracing(format: LogFormat) {
     }
 }
 
+/// What `--help` says of the configuration: where it is read from, and every variable.
+fn configuration_help() -> String {
+    let mut out = String::from(
+        "Configuration: built-in defaults, then config/default.toml and config/local.toml in the \
+         folder REGISTRY_CONFIG_DIR names (default: config), then these environment variables:\n",
+    );
+    for (key, env) in Settings::KEYS {
+        if let Some(env) = env {
+            out.push_str(&format!("  {env:<34} (file key: {key})\n"));
+        }
+    }
+    out.push_str(
+        "Every other setting is a key of config/default.toml, which lists them all with their \
+         defaults. RUST_LOG sets the log filter (default info).",
+    );
+    out
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    use clap::{CommandFactory, FromArgMatches};
+    let matches = Cli::command()
+        .after_long_help(configuration_help())
+        .get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => e.exit(),
+    };
     let settings = match Settings::from_process_env() {
         Ok(s) => s,
         Err(e) => {

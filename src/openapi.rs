@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
     ),
     paths(
         crate::health,
+        crate::version,
         crate::accounts::routes::login,
         crate::accounts::routes::refresh,
         crate::accounts::routes::logout,

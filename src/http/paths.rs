@@ -7,6 +7,7 @@ pub const OTHER_PATHS: &[&str] = &[
     "/",
     "/docs/",
     "/health",
+    "/version",
     "/accept-invite",
     "/reset-password",
     "/api/v1/openapi.json",

@@ -14,7 +14,18 @@ both!(
     a_database_failure_is_a_bare_500_and_writes_nothing,
     every_problem_of_a_request_is_named_at_once,
     messages_say_what_to_do,
+    the_version_answers_without_a_token,
 );
+
+async fn the_version_answers_without_a_token(t: TestApp) {
+    let v = t
+        .call(actix_web::http::Method::GET, "/version", None, None)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(v["schema"], registry::SCHEMA_VERSION);
+}
 
 /// A typo in a path names the path meant; a refusal names who may; a bulk sign-off refused for
 /// one log names it.

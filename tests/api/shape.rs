@@ -123,3 +123,17 @@ fn no_module_imports_one_that_imports_it_back() {
         );
     }
 }
+
+#[test]
+fn the_schema_version_is_the_newest_migration_of_both_trees() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    for tree in ["sqlite", "postgres"] {
+        let newest = std::fs::read_dir(root.join(tree))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with('.'))
+            .max()
+            .unwrap();
+        assert_eq!(newest, registry::SCHEMA_VERSION, "{tree}");
+    }
+}
