@@ -33,6 +33,12 @@ enum Command {
     /// An admin needs only an email. Anyone else is checked as `POST /api/v1/practitioners`
     /// checks them: a service, a practitioner role, a stage and a WTE.
     CreateUser(NewUser),
+    /// Copy the SQLite database to a new file while the registry runs (consistent: one read
+    /// transaction). On PostgreSQL use pg_dump (see the README).
+    Backup {
+        /// The new file to write (it must not exist).
+        path: std::path::PathBuf,
+    },
     /// Reminders: `reminders run` scans for lapses and sends the emails now.
     Reminders {
         #[command(subcommand)]
@@ -100,6 +106,7 @@ fn main() -> ExitCode {
         Command::Serve => serve(settings),
         Command::Migrate => migrate(&settings),
         Command::CreateUser(user) => create_user(&settings, user),
+        Command::Backup { path } => backup(&settings, &path),
         Command::Reminders {
             action: RemindersAction::Run { dry_run },
         } => reminders(settings, dry_run),
@@ -134,6 +141,19 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!("stopped");
         Ok(())
     })
+}
+
+fn backup(settings: &Settings, path: &std::path::Path) -> Result<(), String> {
+    let pool = db::connect(
+        &settings.database_url,
+        1,
+        settings.db_connect_timeout_secs,
+        &settings.data_dir,
+    )?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    db::backup(&mut conn, path)?;
+    println!("backed up to {}", path.display());
+    Ok(())
 }
 
 fn reminders(settings: Settings, dry_run: bool) -> Result<(), String> {

@@ -264,7 +264,44 @@ both!(
     typed_columns_refuse_unknown_values_and_never_default,
     invitations_go_through_the_outbox_and_their_token_is_never_stored,
     use_cases_run_against_the_database_without_http,
+    a_backup_taken_while_serving_restores_with_its_audit_chain_intact,
 );
+
+/// `registry backup` copies the SQLite database while it serves; the copy opens as a registry
+/// database with every record and an intact audit chain. PostgreSQL is pointed to pg_dump.
+async fn a_backup_taken_while_serving_restores_with_its_audit_chain_intact(t: TestApp) {
+    for name in ["North", "South"] {
+        t.service(name).await;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("copy.db");
+    let mut conn = t.state.pool.get().expect("conn");
+    let made = registry::db::backup(&mut conn, &path);
+    if t.backend == Backend::Postgres {
+        assert!(made.unwrap_err().contains("pg_dump"));
+        return;
+    }
+    made.unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(registry::db::backup(&mut conn, &path)
+        .unwrap_err()
+        .contains("exists already"));
+    let url = registry::db::DbUrl::Sqlite(path.to_string_lossy().to_string());
+    let restored = registry::db::connect(&url, 1, 5, dir.path()).unwrap();
+    let mut copy = restored.get().unwrap();
+    let verified = registry::audit::queries::verify(&mut copy).unwrap();
+    assert!(verified.intact && verified.events >= 2, "{verified:?}");
+    use diesel::prelude::*;
+    let services: i64 = registry::db::schema::services::table
+        .count()
+        .get_result(&mut copy)
+        .unwrap();
+    assert_eq!(services, t.count("services"));
+}
 
 /// A use case is a plain function of a connection, a caller, an input and the time: called
 /// here with no HTTP at all, its write, its `updated_at` and its audit event share one instant.
