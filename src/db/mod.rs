@@ -269,6 +269,34 @@ where
     }
 }
 
+/// Writes a consistent copy of a SQLite database to `path` while it is in use (`VACUUM INTO`:
+/// one read transaction, so the copy is the database at one instant), made 0600. PostgreSQL is
+/// backed up with its own tools (`pg_dump`, see the README); asking here says so.
+pub fn backup(conn: &mut DbConn, path: &std::path::Path) -> Result<(), String> {
+    use diesel::connection::SimpleConnection;
+    let DbConn::Sqlite(_) = conn else {
+        return Err(
+            "on PostgreSQL, back up with pg_dump (see the README's Backups section); this command copies the embedded SQLite database".into(),
+        );
+    };
+    if path.exists() {
+        return Err(format!(
+            "{} exists already: name a new file, so no backup is overwritten",
+            path.display()
+        ));
+    }
+    let target = path
+        .to_str()
+        .ok_or_else(|| format!("{} is not a path SQLite can write", path.display()))?;
+    // Made empty and 0600 first: SQLite writes into an empty file and keeps its mode.
+    crate::files::private_file(path)?;
+    conn.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(path);
+            format!("the backup to {} failed: {e}", path.display())
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -355,32 +383,4 @@ mod tests {
         assert!(!sqlite.is_empty());
         assert_eq!(sqlite, versions("postgres"));
     }
-}
-
-/// Writes a consistent copy of a SQLite database to `path` while it is in use (`VACUUM INTO`:
-/// one read transaction, so the copy is the database at one instant), made 0600. PostgreSQL is
-/// backed up with its own tools (`pg_dump`, see the README); asking here says so.
-pub fn backup(conn: &mut DbConn, path: &std::path::Path) -> Result<(), String> {
-    use diesel::connection::SimpleConnection;
-    let DbConn::Sqlite(_) = conn else {
-        return Err(
-            "on PostgreSQL, back up with pg_dump (see the README's Backups section); this command copies the embedded SQLite database".into(),
-        );
-    };
-    if path.exists() {
-        return Err(format!(
-            "{} exists already: name a new file, so no backup is overwritten",
-            path.display()
-        ));
-    }
-    let target = path
-        .to_str()
-        .ok_or_else(|| format!("{} is not a path SQLite can write", path.display()))?;
-    // Made empty and 0600 first: SQLite writes into an empty file and keeps its mode.
-    crate::files::private_file(path)?;
-    conn.batch_execute(&format!("VACUUM INTO '{}'", target.replace('\'', "''")))
-        .map_err(|e| {
-            let _ = std::fs::remove_file(path);
-            format!("the backup to {} failed: {e}", path.display())
-        })
 }
