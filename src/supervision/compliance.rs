@@ -195,8 +195,8 @@ pub fn rules_for_subject(policy: &[PolicyRow], s: &Subject) -> Vec<rules::Rule> 
     .collect()
 }
 
-/// Each log with the warnings its supervisee's policy gives it, in two queries whatever the
-/// number of logs (the policy, and the supervisees).
+/// Each log with the names of its people and the warnings its supervisee's policy gives it,
+/// in two queries whatever the number of logs (the policy, and the people).
 pub fn with_warnings(
     conn: &mut DbConn,
     logs: Vec<SupervisionLog>,
@@ -205,7 +205,10 @@ pub fn with_warnings(
         return Ok(Vec::new());
     }
     let policy = queries::load_policy(conn)?;
-    let mut ids: Vec<&str> = logs.iter().map(|l| l.supervisee_id.as_str()).collect();
+    let mut ids: Vec<&str> = logs
+        .iter()
+        .flat_map(|l| [l.supervisee_id.as_str(), l.supervisor_id.as_str()])
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     let subjects: HashMap<String, Subject> = queries::subjects(conn, &ids)?
@@ -227,7 +230,13 @@ pub fn with_warnings(
                 .collect(),
                 None => Vec::new(),
             };
-            LogView { log, warnings }
+            let name = |id: &str| subjects.get(id).map(|s| s.full_name.clone());
+            LogView {
+                supervisee_name: name(&log.supervisee_id),
+                supervisor_name: name(&log.supervisor_id),
+                log,
+                warnings,
+            }
         })
         .collect())
 }

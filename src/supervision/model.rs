@@ -145,6 +145,8 @@ pub struct ComplianceItem {
 pub struct LogView {
     #[serde(flatten)]
     pub log: SupervisionLog,
+    pub supervisee_name: Option<String>,
+    pub supervisor_name: Option<String>,
     pub warnings: Vec<crate::error::FieldError>,
 }
 

@@ -124,6 +124,9 @@ async fn logs_the_policy_will_not_count_carry_warnings(t: TestApp) {
         .unwrap()
         .clone();
     assert!(warned(&row, "group_size"), "{row}");
+    // The queue names the people, not only their ids.
+    assert_eq!(row["supervisee_name"], "Person pwp@registry.test");
+    assert_eq!(row["supervisor_name"], "Person sup@registry.test");
     let before = item(&t, &pwp, &pwp_token, "clinical_skills").await;
     assert_eq!(before["achieved_minutes"], 0);
     assert!(warned(&before, "group_size"), "{before}");
