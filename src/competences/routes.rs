@@ -187,7 +187,7 @@ pub async fn supervisors(
     get, path = "/api/v1/reports/competencies", tag = "reports", params(CompetenceReportQuery),
     description = "The current state and review date of every assessed competence, by person. `Accept: text/csv` answers every row as CSV.",
     responses(
-        (status = 200, body = inline(Page<CompetenceReportRow>), content_type = "application/json"),
+        (status = 200, body = inline(crate::http::report::ReportPage<CompetenceReportRow>), content_type = "application/json"),
         (status = 200, body = String, content_type = "text/csv"),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
@@ -205,9 +205,13 @@ pub async fn competencies_report(
     let q = q.into_inner();
     super::report_state(q.state.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
-    report::paged(&state, &req, limit, cursor.as_deref(), move |conn, page| {
-        super::report_page(conn, &scope, &q, page, at)
-    })
+    report::paged(
+        &state,
+        &req,
+        (limit, cursor.as_deref()),
+        at.date(),
+        move |conn, page| super::report_page(conn, &scope, &q, page, at),
+    )
     .await
 }
 

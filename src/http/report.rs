@@ -2,10 +2,12 @@
 //! row streamed as CSV. Whole (unpaged) reports answer their JSON document or its rows as CSV.
 
 use actix_web::{HttpRequest, HttpResponse};
+use chrono::NaiveDate;
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use super::csv;
-use super::page::{encode_cursor, Page, PageRequest};
+use super::page::{encode_cursor, PageRequest};
 use crate::app::AppState;
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -28,12 +30,29 @@ pub trait CsvRecord {
 /// One page of a paged report: its rows, and the id to continue after when more follow.
 pub type Batch<R> = (Vec<R>, Option<String>);
 
+/// A page of a report, as every paged report answers: a list page with the day it describes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportPage<T> {
+    pub items: Vec<T>,
+    /// Pass as `cursor` to get the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// The day the report describes.
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
+}
+
+/// The file a report downloads as: its name and the day it describes.
+fn file_name(file: &str, as_of: NaiveDate) -> String {
+    let stem = file.strip_suffix(".csv").unwrap_or(file);
+    format!("{stem}-{as_of}.csv")
+}
+
 /// Answers a paged report: the page the query asks for as JSON, or every row as streamed CSV.
 pub async fn paged<R, F>(
     state: &AppState,
     req: &HttpRequest,
-    limit: Option<i64>,
-    cursor: Option<&str>,
+    (limit, cursor): (Option<i64>, Option<&str>),
+    as_of: NaiveDate,
     mut fetch: F,
 ) -> Result<HttpResponse, AppError>
 where
@@ -41,16 +60,18 @@ where
     F: FnMut(&mut DbConn, &PageRequest) -> Result<Batch<R>, AppError> + Send + 'static,
 {
     if csv::wanted(req) {
-        return csv::stream(state, R::FILE, R::HEADER, R::BATCH, fetch, |out, r: &R| {
+        let name = file_name(R::FILE, as_of);
+        return csv::stream(state, &name, R::HEADER, R::BATCH, fetch, |out, r: &R| {
             r.write(out)
         })
         .await;
     }
     let page = PageRequest::parse(limit, cursor)?;
     let (items, next) = state.db(move |conn| fetch(conn, &page)).await?;
-    Ok(HttpResponse::Ok().json(Page {
+    Ok(HttpResponse::Ok().json(ReportPage {
         items,
         next_cursor: next.as_deref().map(encode_cursor),
+        as_of,
     }))
 }
 
@@ -59,6 +80,7 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     req: &HttpRequest,
     report: &T,
     rows: &[R],
+    as_of: NaiveDate,
 ) -> HttpResponse {
     if !csv::wanted(req) {
         return HttpResponse::Ok().json(report);
@@ -68,5 +90,5 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     for r in rows {
         r.write(&mut out);
     }
-    csv::response(R::FILE, out)
+    csv::response(&file_name(R::FILE, as_of), out)
 }

@@ -288,6 +288,9 @@ pub struct RepresentationReport {
     pub next_cursor: Option<String>,
     /// Counts under this are never published.
     pub suppression_threshold: i64,
+    /// The day the counts describe (people in post on it).
+    #[schema(value_type = String, format = Date)]
+    pub as_of: chrono::NaiveDate,
 }
 
 fn label(d: Dimension, v: &str) -> String {
@@ -344,6 +347,7 @@ fn build(
         items,
         next_cursor: None,
         suppression_threshold: THRESHOLD,
+        as_of: today,
     })
 }
 

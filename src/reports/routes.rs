@@ -42,7 +42,7 @@ pub async fn workforce_report(
             period: &period,
         })
         .collect();
-    Ok(report::whole(&req, &r, &lines))
+    Ok(report::whole(&req, &r, &lines, r.period.to))
 }
 
 #[utoipa::path(
@@ -68,7 +68,7 @@ pub async fn representation_report(
     let r: RepresentationReport = state
         .db(move |conn| super::representation::representation_report(conn, scope, q, at))
         .await?;
-    Ok(report::whole(&req, &r, &r.items))
+    Ok(report::whole(&req, &r, &r.items, at.date()))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

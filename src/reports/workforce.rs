@@ -117,6 +117,9 @@ pub struct WorkforceReport {
     pub period: Period,
     /// Across every row.
     pub totals: Tally,
+    /// The day headcount and WTE are taken (the period's last day).
+    #[schema(value_type = String, format = Date)]
+    pub as_of: NaiveDate,
 }
 
 /// The period asked for: `to` defaults to today, `from` to 12 months before it.
@@ -198,6 +201,7 @@ fn build(
         next_cursor: None,
         period: Period { from, to },
         totals: totals.finish(),
+        as_of: to,
     })
 }
 

@@ -318,7 +318,7 @@ pub async fn delete_policy(
     get, path = "/api/v1/reports/supervision-compliance", tag = "reports", params(ReportQuery),
     description = "One row per practitioner and supervision rule. `Accept: text/csv` answers every row as CSV.",
     responses(
-        (status = 200, body = inline(Page<ReportRow>), content_type = "application/json"),
+        (status = 200, body = inline(crate::http::report::ReportPage<ReportRow>), content_type = "application/json"),
         (status = 200, body = String, content_type = "text/csv"),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
@@ -336,9 +336,13 @@ pub async fn supervision_compliance_report(
     let q = q.into_inner();
     super::report::report_status(q.status.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
-    report::paged::<ReportRow, _>(&state, &req, limit, cursor.as_deref(), move |conn, page| {
-        super::report::report_page(conn, &scope, &q, page, at.date())
-    })
+    report::paged::<ReportRow, _>(
+        &state,
+        &req,
+        (limit, cursor.as_deref()),
+        at.date(),
+        move |conn, page| super::report::report_page(conn, &scope, &q, page, at.date()),
+    )
     .await
 }
 

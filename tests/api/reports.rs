@@ -9,7 +9,38 @@ use crate::support::*;
 both!(
     the_workforce_census_counts_wte_starters_leavers_and_turnover,
     representation_hides_small_groups_and_what_would_give_them_away,
+    every_report_says_the_day_it_describes,
 );
+
+/// Each report answers `as_of`, and its CSV's file name carries the day.
+async fn every_report_says_the_day_it_describes(t: TestApp) {
+    let day = today().to_string();
+    for path in [
+        "/api/v1/reports/supervision-compliance",
+        "/api/v1/reports/accreditation",
+        "/api/v1/reports/competencies",
+        "/api/v1/reports/courses",
+        "/api/v1/reports/workforce",
+        "/api/v1/reports/representation",
+    ] {
+        let json = t.get(path, &t.admin).await.expect(200).json();
+        assert_eq!(json["as_of"], day.as_str(), "{path}: {json}");
+        let csv = t
+            .send(
+                actix_web::test::TestRequest::get()
+                    .uri(path)
+                    .insert_header(("authorization", format!("Bearer {}", t.admin)))
+                    .insert_header(("accept", "text/csv")),
+            )
+            .await
+            .expect(200);
+        let disposition = csv.header("content-disposition").unwrap();
+        assert!(
+            disposition.contains(&format!("-{day}.csv")),
+            "{path}: {disposition}"
+        );
+    }
+}
 
 fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()

@@ -85,7 +85,7 @@ pub async fn verify(
     get, path = "/api/v1/reports/accreditation", tag = "reports", params(ReportQuery),
     description = "One row per practitioner and accreditation. `Accept: text/csv` answers every row as CSV (RFC 4180; cells a spreadsheet would run as formulas are prefixed with ').",
     responses(
-        (status = 200, body = inline(Page<ReportRow>), content_type = "application/json"),
+        (status = 200, body = inline(crate::http::report::ReportPage<ReportRow>), content_type = "application/json"),
         (status = 200, body = String, content_type = "text/csv"),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
@@ -103,9 +103,13 @@ pub async fn accreditation_report(
     let q = q.into_inner();
     uc::report_status(q.status.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
-    report::paged::<ReportRow, _>(&state, &req, limit, cursor.as_deref(), move |conn, page| {
-        uc::report_page(conn, &scope, &q, page, at)
-    })
+    report::paged::<ReportRow, _>(
+        &state,
+        &req,
+        (limit, cursor.as_deref()),
+        at.date(),
+        move |conn, page| uc::report_page(conn, &scope, &q, page, at),
+    )
     .await
 }
 

@@ -75,7 +75,7 @@ pub async fn delete_required(
     get, path = "/api/v1/reports/courses", tag = "reports", params(CourseReportQuery),
     description = "Every course with its status, completions, completions outside its accreditation, and who still lacks it where it is required. `Accept: text/csv`: one row per course and requirement.",
     responses(
-        (status = 200, body = inline(Page<CourseAudit>), content_type = "application/json"),
+        (status = 200, body = inline(crate::http::report::ReportPage<CourseAudit>), content_type = "application/json"),
         (status = 200, body = String, content_type = "text/csv"),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
     ),
@@ -94,8 +94,8 @@ pub async fn courses_report(
     report::paged::<CourseAudit, _>(
         &state,
         &req,
-        q.limit,
-        q.cursor.as_deref(),
+        (q.limit, q.cursor.as_deref()),
+        today,
         move |conn, page| uc::course_audit(conn, &scope, page, today),
     )
     .await
