@@ -61,6 +61,8 @@ impl Mailer {
         }
     }
 
+    /// Sends one message. Every message says it was sent by a machine (`Auto-Submitted`, RFC
+    /// 3834), so out-of-office replies are not sent back to the registry.
     pub async fn send(&self, email: &Email) -> Result<(), String> {
         let to: Mailbox = email
             .to
@@ -71,6 +73,7 @@ impl Mailer {
             .to(to)
             .subject(email.subject.clone())
             .message_id(email.message_id.clone())
+            .header(AutoSubmitted)
             .multipart(MultiPart::alternative_plain_html(
                 email.text.clone(),
                 email.html.clone(),
@@ -96,6 +99,24 @@ pub fn escape_html(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834): every email of the registry is.
+#[derive(Clone)]
+struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(AutoSubmitted)
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".into())
+    }
 }
 
 /// The invitation sent to a person created without a password.

@@ -37,6 +37,11 @@ async fn the_invitation_link_opens_a_page_that_sets_the_password(t: TestApp) {
     t.invite(&s, "new@registry.test").await;
     let mail = &t.smtp.wait_for(1).await[0];
     assert!(mail.data.contains("/accept-invite?token="), "{}", mail.data);
+    assert!(
+        mail.data.contains("Auto-Submitted: auto-generated"),
+        "{}",
+        mail.data
+    );
     let token = mail.invitation_token();
     let shown = page(&t, &format!("/accept-invite?token={token}"))
         .await
