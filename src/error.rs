@@ -90,10 +90,6 @@ impl AppError {
         AppError::Forbidden(format!("this needs {who}"))
     }
 
-    pub fn forbidden() -> AppError {
-        AppError::Forbidden("you are not allowed to do this".into())
-    }
-
     fn slug(&self) -> &'static str {
         match self {
             AppError::BadRequest(_) => "bad-request",

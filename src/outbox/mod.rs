@@ -82,7 +82,6 @@ pub fn queue_link(
     what: &LinkMail,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let invitation_id = link_id;
     let delivery = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(deliveries::table)
         .values((
@@ -95,7 +94,7 @@ pub fn queue_link(
             deliveries::status.eq(DeliveryStatus::Pending),
             deliveries::attempts.eq(0),
             deliveries::next_attempt_at.eq(now),
-            deliveries::invitation_id.eq(invitation_id),
+            deliveries::invitation_id.eq(link_id),
             deliveries::created_at.eq(now),
             deliveries::updated_at.eq(now),
         ))
@@ -104,7 +103,7 @@ pub fn queue_link(
         .values((
             notifications::id.eq(uuid::Uuid::now_v7().to_string()),
             notifications::recipient_id.eq(recipient_id),
-            notifications::dedupe_key.eq(format!("{}:{invitation_id}", what.kind)),
+            notifications::dedupe_key.eq(format!("{}:{link_id}", what.kind)),
             notifications::kind.eq(what.kind),
             notifications::urgent.eq(true),
             notifications::subject_id.eq(Some(recipient_id)),
