@@ -31,7 +31,7 @@ use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpResponse};
 use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use utoipa::ToSchema;
 use utoipa_swagger_ui::SwaggerUi;
 
 pub use app::AppState;
@@ -134,9 +134,10 @@ pub struct Version {
 /// The newest migration both migration trees hold.
 pub const SCHEMA_VERSION: &str = "2026-12-01-000014_password_resets";
 
-/// The build's version, for operators and monitoring (no token needed).
 #[utoipa::path(
     get, path = "/version", tag = "operations",
+    summary = "The build's version",
+    description = "The build's version, for operators and monitoring (no token needed).\n\n**Who may call:** anyone; no token.",
     responses((status = 200, body = Version))
 )]
 pub async fn version() -> HttpResponse {
@@ -146,9 +147,10 @@ pub async fn version() -> HttpResponse {
     })
 }
 
-/// 200 while the database answers, else 503.
 #[utoipa::path(
     get, path = "/health", tag = "operations",
+    summary = "Is the server up",
+    description = "200 while the database answers, else 503.\n\n**Who may call:** anyone; no token.",
     responses((status = 200, body = Health), (status = 503, body = crate::http::Problem))
 )]
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -228,9 +230,7 @@ pub fn build_app(
         .service(resource("/version", "GET").route(web::get().to(version)))
         .configure(calendar::public_routes)
         .configure(accounts::pages::public_routes)
-        .service(
-            SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::ApiDoc::openapi()),
-        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document()))
         .service(
             web::scope("/api/v1")
                 .configure(accounts::routes)

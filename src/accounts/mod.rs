@@ -23,8 +23,10 @@ pub const LOGIN_REFUSED: &str = "the email or password is not correct";
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct LoginRequest {
     #[validate(length(min = 1, max = 320, message = "is required"))]
+    #[schema(min_length = 1, max_length = 320)]
     pub email: String,
     #[validate(length(min = 1, max = 1024, message = "is required"))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub password: String,
 }
 
@@ -41,12 +43,14 @@ pub struct TokenPair {
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct RefreshRequest {
     #[validate(length(min = 1, max = 200, message = "is required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 pub struct AcceptInviteRequest {
     #[validate(length(min = 1, max = 200, message = "is required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     #[validate(custom(function = "valid_password"))]
     pub password: String,

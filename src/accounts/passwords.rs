@@ -26,6 +26,7 @@ pub const RESET_REQUESTED: &str =
 #[serde(deny_unknown_fields)]
 pub struct ResetRequest {
     #[validate(length(min = 1, max = 320, message = "is required"))]
+    #[schema(min_length = 1, max_length = 320)]
     pub email: String,
 }
 
@@ -38,6 +39,7 @@ pub struct ResetRequested {
 #[serde(deny_unknown_fields)]
 pub struct ResetConfirm {
     #[validate(length(min = 1, max = 200, message = "is required"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub token: String,
     #[validate(custom(function = "valid_password"))]
     pub password: String,
@@ -47,6 +49,7 @@ pub struct ResetConfirm {
 #[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     #[validate(length(min = 1, max = 1024, message = "is required"))]
+    #[schema(min_length = 1, max_length = 1024)]
     pub current_password: String,
     #[validate(custom(function = "valid_password"))]
     pub new_password: String,

@@ -12,7 +12,9 @@ use crate::http::{resource, Json};
 
 #[utoipa::path(
     post, path = "/api/v1/auth/login", tag = "auth",
+    summary = "Sign in with email and password",
     request_body = LoginRequest,
+    description = "**Who may call:** anyone; no token. Attempts are throttled per address and per account.",
     responses(
         (status = 200, body = TokenPair),
         (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
@@ -32,7 +34,9 @@ pub async fn login(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/refresh", tag = "auth",
+    summary = "Swap a refresh token for new tokens",
     request_body = RefreshRequest,
+    description = "**Who may call:** the holder of a current refresh token (it is used up).",
     responses(
         (status = 200, body = TokenPair),
         (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
@@ -48,6 +52,8 @@ pub async fn refresh(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/logout", tag = "auth",
+    summary = "Sign out",
+    description = "**Who may call:** any signed-in person; ends the session the token belongs to.",
     responses((status = 204), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -61,7 +67,9 @@ pub async fn logout(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/accept-invite", tag = "auth",
+    summary = "Set a password from an invitation",
     request_body = AcceptInviteRequest,
+    description = "**Who may call:** the holder of an invitation token, once.",
     responses(
         (status = 200, body = TokenPair, description = "the password is set; the person is logged in"),
         (status = 400, body = crate::http::Problem, description = "the invitation is unknown, used or expired"),
@@ -80,6 +88,8 @@ pub async fn accept_invite(
 
 #[utoipa::path(
     get, path = "/api/v1/me", tag = "auth",
+    summary = "Who you are signed in as",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = Me), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -95,8 +105,9 @@ pub async fn me(Auth(caller): Auth) -> HttpResponse {
 
 #[utoipa::path(
     post, path = "/api/v1/auth/password-reset", tag = "auth",
+    summary = "Ask for a password-reset email",
     request_body = ResetRequest,
-    description = "Emails a one-time link (one hour) to reset the password of the account with this email. The answer is the same 202 whether or not the email is anyone's; requests are throttled per email and per address.",
+    description = "Emails a one-time link (one hour) to reset the password of the account with this email. The answer is the same 202 whether or not the email is anyone's; requests are throttled per email and per address.\n\n**Who may call:** anyone; no token. Throttled; the answer never says whether the email is known.",
     responses(
         (status = 202, body = ResetRequested),
         (status = 400, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -117,8 +128,9 @@ pub async fn password_reset(
 
 #[utoipa::path(
     post, path = "/api/v1/auth/password-reset/confirm", tag = "auth",
+    summary = "Set a new password from a reset email",
     request_body = ResetConfirm,
-    description = "Sets a new password with the emailed token, once, ends every other session of the person and signs them in.",
+    description = "Sets a new password with the emailed token, once, ends every other session of the person and signs them in.\n\n**Who may call:** the holder of a reset token, once, within its hour.",
     responses(
         (status = 200, body = TokenPair, description = "the password is set; the person is signed in"),
         (status = 400, body = crate::http::Problem, description = "the link is unknown, used or expired"),
@@ -137,8 +149,9 @@ pub async fn password_reset_confirm(
 
 #[utoipa::path(
     post, path = "/api/v1/me/password", tag = "auth",
+    summary = "Change your password",
     request_body = PasswordChange,
-    description = "Changes the caller's password, given the current one; ends every other session of theirs (this one stays). A wrong current password counts as a failed login.",
+    description = "Changes the caller's password, given the current one; ends every other session of theirs (this one stays). A wrong current password counts as a failed login.\n\n**Who may call:** any signed-in person, for their own account.",
     responses(
         (status = 204), (status = 401, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem), (status = 429, body = crate::http::Problem),

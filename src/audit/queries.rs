@@ -13,6 +13,7 @@ use crate::error::AppError;
 use crate::http::page::PageRequest;
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ChainVerification)]
 pub struct Verification {
     pub intact: bool,
     /// Events checked.

@@ -13,7 +13,8 @@ use crate::http::{csv, resource};
 
 #[utoipa::path(
     get, path = "/api/v1/audit/verify", tag = "audit",
-    description = "Walks the audit hash chain: whether every event is as written, in place, and linked to the one before.",
+    summary = "Check the audit trail is intact",
+    description = "Walks the audit hash chain: whether every event is as written, in place, and linked to the one before.\n\n**Who may call:** training leads (their own service) and admins.",
     responses((status = 200, body = Verification), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -25,14 +26,13 @@ pub async fn verify_chain(
     Ok(HttpResponse::Ok().json(state.db(verify).await?))
 }
 
-/// Every change, newest first. Admins see all; training leads their service's records.
-/// `Accept: text/csv` exports every matching event.
 #[utoipa::path(
     get, path = "/api/v1/audit/events", tag = "audit",
+    summary = "Read the audit trail",
     params(AuditQuery),
+    description = "Every change, newest first. `Accept: text/csv` exports every matching event.\n\n**Who may call:** admins (every event) and training leads (their service's, and changes to records every service relies on).",
     responses(
-        (status = 200, body = inline(Page<AuditEvent>), content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((inline(Page<AuditEvent>) = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem),
     ),

@@ -28,7 +28,8 @@ async fn issue(state: &AppState, user_id: String, rotate: bool) -> Result<Feed, 
 
 #[utoipa::path(
     get, path = "/api/v1/me/calendar-feed", tag = "calendar",
-    description = "The caller's secret iCalendar feed address, made on first asking. The same address is answered until it is rotated.",
+    summary = "Your calendar feed address",
+    description = "The caller's secret iCalendar feed address, made on first asking. The same address is answered until it is rotated.\n\n**Who may call:** any signed-in person, for themselves.",
     responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -48,7 +49,8 @@ pub async fn get_feed(
 
 #[utoipa::path(
     post, path = "/api/v1/me/calendar-feed/rotate", tag = "calendar",
-    description = "Revokes the caller's feed address and issues a new one.",
+    summary = "Issue a new calendar feed address",
+    description = "Revokes the caller's feed address and issues a new one.\n\n**Who may call:** any signed-in person, for themselves.",
     responses((status = 200, body = Feed), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -64,7 +66,8 @@ pub async fn rotate_feed(
 
 #[utoipa::path(
     get, path = "/calendar/{secret}.ics", tag = "calendar",
-    description = "The feed itself (no token: the secret is the credential). RFC 5545 iCalendar of the person's supervision due dates, credential renewals and competence reviews. An unknown or rotated secret is a 404.",
+    summary = "The calendar feed itself",
+    description = "The feed itself (no token: the secret is the credential). RFC 5545 iCalendar of the person's supervision due dates, credential renewals and competence reviews. An unknown or rotated secret is a 404.\n\n**Who may call:** whoever holds the secret address; no token.",
     params(("secret" = String, Path, description = "the feed secret")),
     responses((status = 200, body = String, content_type = "text/calendar"), (status = 404, body = crate::http::Problem)),
 )]

@@ -69,13 +69,17 @@ pub struct Framework {
 #[serde(deny_unknown_fields)]
 pub struct NewFramework {
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub source: String,
 }
 
@@ -83,12 +87,16 @@ pub struct NewFramework {
 #[serde(deny_unknown_fields)]
 pub struct NewCompetence {
     #[validate(length(min = 1, max = 32, message = "must be 1 to 32 characters"))]
+    #[schema(min_length = 1, max_length = 32)]
     pub code: String,
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub domain: String,
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     #[serde(default)]
     pub description: String,
     pub modality: Option<String>,
@@ -98,8 +106,10 @@ pub struct NewCompetence {
 #[serde(deny_unknown_fields)]
 pub struct CompetencePatch {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     pub description: Option<String>,
     /// True retires the competence: it stays in every history, and is no longer assessed.
     pub retired: Option<bool>,
@@ -137,6 +147,7 @@ pub struct NewAssessment {
     pub outcome: Outcome,
     /// What was seen, and where.
     #[validate(length(min = 1, max = 10000, message = "must be 1 to 10000 characters"))]
+    #[schema(min_length = 1, max_length = 10000)]
     pub evidence: String,
     /// How it was observed; optional (`unspecified` when absent).
     pub evidence_method: Option<EvidenceMethod>,

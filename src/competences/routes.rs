@@ -12,6 +12,8 @@ use crate::http::{parse_id, report, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/competency-frameworks", tag = "competences",
+    summary = "List competence frameworks",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(Page<Framework>)), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -25,7 +27,9 @@ pub async fn list_frameworks(
 
 #[utoipa::path(
     get, path = "/api/v1/competency-frameworks/{id}", tag = "competences",
+    summary = "Read a competence framework",
     params(("id" = String, Path, description = "framework id")),
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = Framework), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -43,6 +47,8 @@ pub async fn get_framework(
 
 #[utoipa::path(
     post, path = "/api/v1/competency-frameworks", tag = "competences", request_body = NewFramework,
+    summary = "Add a competence framework",
+    description = "**Who may call:** admins.",
     responses((status = 201, body = Framework), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -60,7 +66,9 @@ pub async fn create_framework(
 
 #[utoipa::path(
     post, path = "/api/v1/competency-frameworks/{id}/competences", tag = "competences", request_body = NewCompetence,
+    summary = "Add a competence to a framework",
     params(("id" = String, Path, description = "framework id")),
+    description = "**Who may call:** admins.",
     responses((status = 201, body = Competence), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -80,7 +88,9 @@ pub async fn add_competence(
 
 #[utoipa::path(
     patch, path = "/api/v1/competences/{id}", tag = "competences", request_body = CompetencePatch,
+    summary = "Change a competence",
     params(("id" = String, Path, description = "competence id")),
+    description = "**Who may call:** admins.",
     responses((status = 200, body = Competence), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -100,7 +110,8 @@ pub async fn patch_competence(
 
 #[utoipa::path(
     post, path = "/api/v1/competency-frameworks/{id}/assessors", tag = "competences", request_body = NamedAssessor,
-    description = "Names a first assessor of a framework, before anyone holds its competences (admins).",
+    summary = "Name a first assessor of a framework",
+    description = "Names a first assessor of a framework, before anyone holds its competences (admins).\n\n**Who may call:** admins.",
     params(("id" = String, Path, description = "framework id")),
     responses((status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
@@ -121,7 +132,8 @@ pub async fn name_assessor(
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/competencies", tag = "competences",
-    description = "Every competence with the person's current state (the latest assessment; `review_overdue` once its review date has passed) and its history.",
+    summary = "A person's competences",
+    description = "Every competence with the person's current state (the latest assessment; `review_overdue` once its review date has passed) and its history.\n\n**Who may call:** the person, their training lead, supervisors of their service, and admins.",
     params(("id" = String, Path, description = "person id")),
     responses((status = 200, body = PersonCompetences), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
@@ -141,7 +153,8 @@ pub async fn person_competences(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners/{id}/competencies", tag = "competences", request_body = NewAssessment,
-    description = "Records an assessment of one competence, by the caller. Training leads assess; so do supervisors who hold a current `met` for the same competence, and first assessors an admin named. Nobody assesses themselves.",
+    summary = "Record a competence assessment",
+    description = "Records an assessment of one competence, by the caller. Training leads assess; so do supervisors who hold a current `met` for the same competence, and first assessors an admin named. Nobody assesses themselves.\n\n**Who may call:** the person's training lead, admins, a supervisor holding a current `met` for the competence, or a named first assessor; never oneself.",
     params(("id" = String, Path, description = "person id")),
     responses((status = 201, body = Assessment), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
@@ -162,7 +175,8 @@ pub async fn assess(
 
 #[utoipa::path(
     get, path = "/api/v1/supervisors", tag = "competences", params(SupervisorQuery),
-    description = "The eligibility matrix: each supervisor, whether they may supervise each modality, and what they lack.",
+    summary = "Supervisor eligibility matrix",
+    description = "The eligibility matrix: each supervisor, whether they may supervise each modality, and what they lack.\n\n**Who may call:** training leads (their own service) and admins.",
     responses((status = 200, body = inline(Page<SupervisorRow>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -185,10 +199,10 @@ pub async fn supervisors(
 
 #[utoipa::path(
     get, path = "/api/v1/reports/competencies", tag = "reports", params(CompetenceReportQuery),
-    description = "The current state and review date of every assessed competence, by person. `Accept: text/csv` answers every row as CSV.",
+    summary = "Competence report",
+    description = "The current state and review date of every assessed competence, by person. `Accept: text/csv` answers every row as CSV.\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = inline(crate::http::report::ReportPage<CompetenceReportRow>), content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((inline(crate::http::report::ReportPage<CompetenceReportRow>) = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
     security(("bearer" = []))

@@ -40,12 +40,11 @@ fn format_of(req: &HttpRequest) -> Format {
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/evidence-pack", tag = "reports",
+    summary = "A person's evidence pack for a body's audit",
     params(("id" = String, Path, description = "person id"), PackQuery),
-    description = "What a body's audit asks for over the last `months`: signed-off supervision with totals per month (months without any are listed), CPD with reflective statements checked against the body's rule, competence sign-offs, and credentials with verification. `Accept: text/csv` answers one CSV with a `section` column; `Accept: text/html` a printable page. The person, supervisors they named in the last year, their training lead and admins may fetch it.",
+    description = "What a body's audit asks for over the last `months`: signed-off supervision with totals per month (months without any are listed), CPD with reflective statements checked against the body's rule, competence sign-offs, and credentials with verification. `Accept: text/csv` answers one CSV with a `section` column; `Accept: text/html` a printable page.\n\n**Who may call:** the person, supervisors they named in the last year, their training lead and admins.",
     responses(
-        (status = 200, body = EvidencePack, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
-        (status = 200, body = String, content_type = "text/html"),
+        (status = 200, description = "The pack as JSON; with `Accept: text/csv` as CSV; with `Accept: text/html` as a printable page.", content((EvidencePack = "application/json"), (String = "text/csv"), (String = "text/html"))),
         (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem),
     ),

@@ -46,7 +46,10 @@ fn check_references(
         if crate::reference::modality_of_role(conn, r)?.is_none() {
             errors.push(FieldError::new(
                 "practitioner_role",
-                "must be one of pwp, cbt_therapist, counsellor, couple_therapist, dit_practitioner, ipt_practitioner",
+                format!(
+                    "must be one of {}",
+                    crate::reference::PRACTITIONER_ROLES.join(", ")
+                ),
             ));
         }
     }

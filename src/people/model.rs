@@ -143,6 +143,7 @@ pub struct NewPractitioner {
     )]
     pub email: String,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: String,
     pub service_id: String,
     /// A clinician's role. Leave it out (with `stage` and `wte`) for staff who see no patients
@@ -176,6 +177,7 @@ pub struct PractitionerPatch {
     )]
     pub email: Option<String>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub full_name: Option<String>,
     pub service_id: Option<String>,
     pub practitioner_role: Option<String>,

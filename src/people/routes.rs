@@ -37,6 +37,8 @@ async fn send_invitation(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners", tag = "people", request_body = NewPractitioner,
+    summary = "Add a person and send their invitation",
+    description = "**Who may call:** training leads (people of their own service; never the admin role) and admins.",
     responses(
         (status = 201, body = Person), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "the email is taken"),
@@ -69,6 +71,8 @@ pub async fn create_practitioner(
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners", tag = "people", params(PeopleQuery),
+    summary = "List people",
+    description = "**Who may call:** admins (everyone), training leads and supervisors (their own service).",
     responses(
         (status = 200, body = inline(Page<Person>)), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -93,7 +97,9 @@ pub async fn list_practitioners(
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}", tag = "people",
+    summary = "Read a person",
     params(("id" = String, Path, description = "person id")),
+    description = "**Who may call:** the person, people of their service who may list it (training leads, supervisors), and admins; anyone else gets 404.",
     responses((status = 200, body = Person), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -111,7 +117,9 @@ pub async fn get_practitioner(
 
 #[utoipa::path(
     patch, path = "/api/v1/practitioners/{id}", tag = "people", request_body = PractitionerPatch,
+    summary = "Change a person's record",
     params(("id" = String, Path, description = "person id")),
+    description = "**Who may call:** the person's training lead and admins (an admin alone grants or removes the admin role); the person for their specialist interests, and alone for their ethnicity and languages.",
     responses(
         (status = 200, body = Person), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
@@ -136,7 +144,8 @@ pub async fn patch_practitioner(
 
 #[utoipa::path(
     delete, path = "/api/v1/practitioners/{id}", tag = "people",
-    description = "Deactivates the person (never a hard delete): they can no longer log in, and their sessions end.",
+    summary = "Deactivate a person",
+    description = "Deactivates the person (never a hard delete): they can no longer log in, and their sessions end.\n\n**Who may call:** the person's training lead and admins (only an admin deactivates an admin); nobody deactivates themselves.",
     params(("id" = String, Path, description = "person id")),
     responses(
         (status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -161,7 +170,8 @@ pub async fn deactivate_practitioner(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners/{id}/invitation", tag = "people",
-    description = "Sends a new invitation to a person who has not set a password yet; earlier links stop working.",
+    summary = "Send a new invitation",
+    description = "Sends a new invitation to a person who has not set a password yet; earlier links stop working.\n\n**Who may call:** the person's training lead and admins.",
     params(("id" = String, Path, description = "person id")),
     responses(
         (status = 200, body = InvitationSent), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),

@@ -8,6 +8,17 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 pub use queries::modality_of_role;
+
+/// The practitioner roles the migrations seed (none is added at run time), as the OpenAPI
+/// document and refusals list them; a test holds this list to the seeded table.
+pub const PRACTITIONER_ROLES: &[&str] = &[
+    "pwp",
+    "cbt_therapist",
+    "counsellor",
+    "couple_therapist",
+    "dit_practitioner",
+    "ipt_practitioner",
+];
 pub use routes::routes;
 
 #[derive(Debug, Queryable, Serialize, ToSchema)]

@@ -11,6 +11,8 @@ use crate::http::resource;
 
 #[utoipa::path(
     get, path = "/api/v1/accreditation-bodies", tag = "reference",
+    summary = "List accrediting bodies",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(Page<Body>)), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -24,6 +26,8 @@ pub async fn list_bodies(
 
 #[utoipa::path(
     get, path = "/api/v1/modalities", tag = "reference",
+    summary = "List modalities and who accredits them",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(Page<Modality>)), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]

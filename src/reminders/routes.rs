@@ -12,7 +12,8 @@ use crate::http::{resource, Json};
 
 #[utoipa::path(
     post, path = "/api/v1/admin/reminders/run", tag = "reminders",
-    description = "Runs the lapse scan and mail delivery now; failed deliveries are retried at once, whatever their back-off.",
+    summary = "Run the reminder scan now",
+    description = "Runs the lapse scan and mail delivery now; failed deliveries are retried at once, whatever their back-off.\n\n**Who may call:** admins.",
     responses((status = 200, body = RunReport), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -29,7 +30,8 @@ pub async fn run_now(
 
 #[utoipa::path(
     get, path = "/api/v1/notifications", tag = "reminders", params(NotificationQuery),
-    description = "The reminder outbox, newest first: each notification with its delivery's state, attempts and last error.",
+    summary = "List reminder emails and their delivery",
+    description = "The reminder outbox, newest first: each notification with its delivery's state, attempts and last error.\n\n**Who may call:** training leads (their own service) and admins.",
     responses((status = 200, body = inline(Page<Notification>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -52,6 +54,8 @@ pub async fn list_notifications(
 
 #[utoipa::path(
     get, path = "/api/v1/me/notification-preferences", tag = "reminders",
+    summary = "Your reminder preferences",
+    description = "**Who may call:** any signed-in person, for themselves.",
     responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -67,6 +71,8 @@ pub async fn get_preferences(
 
 #[utoipa::path(
     put, path = "/api/v1/me/notification-preferences", tag = "reminders", request_body = Preferences,
+    summary = "Set your reminder preferences",
+    description = "**Who may call:** any signed-in person, for themselves.",
     responses((status = 200, body = PreferencesView), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]

@@ -12,10 +12,10 @@ use crate::http::{report, resource};
 
 #[utoipa::path(
     get, path = "/api/v1/reports/workforce", tag = "reports", params(WorkforceQuery),
-    description = "Headcount and summed WTE in post on `to`, by service, practitioner role (modality) and stage, with starters, leavers and turnover (leavers over the average of the headcounts on `from` and `to`) in the period. Admins see every service, training leads their own. `Accept: text/csv` answers the same rows as CSV.",
+    summary = "Workforce report",
+    description = "Headcount and summed WTE in post on `to`, by service, practitioner role (modality) and stage, with starters, leavers and turnover (leavers over the average of the headcounts on `from` and `to`) in the period. Admins see every service, training leads their own. `Accept: text/csv` answers the same rows as CSV.\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = WorkforceReport, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((WorkforceReport = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
     security(("bearer" = []))
@@ -47,10 +47,10 @@ pub async fn workforce_report(
 
 #[utoipa::path(
     get, path = "/api/v1/reports/representation", tag = "reports", params(RepresentationQuery),
-    description = "Equality data in aggregate only: practitioners in post by NHS ethnic category and broad group, and by language spoken. No count under 5 is published, nor any a published total would give away; the same cells are hidden whoever asks. Specialist interests are counted in full for planning. `Accept: text/csv` answers the same rows.",
+    summary = "Representation report (aggregate equality data)",
+    description = "Equality data in aggregate only: practitioners in post by NHS ethnic category and broad group, and by language spoken. No count under 5 is published, nor any a published total would give away; the same cells are hidden whoever asks. Specialist interests are counted in full for planning. `Accept: text/csv` answers the same rows.\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = RepresentationReport, content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((RepresentationReport = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
     ),
     security(("bearer" = []))

@@ -36,9 +36,11 @@ pub struct Service {
 #[serde(deny_unknown_fields)]
 pub struct NewService {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// The NHS trust or provider running the service.
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub provider: String,
 }
 
@@ -46,8 +48,10 @@ pub struct NewService {
 #[serde(deny_unknown_fields)]
 pub struct ServicePatch {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub provider: Option<String>,
 }
 

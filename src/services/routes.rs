@@ -11,6 +11,8 @@ use crate::http::{parse_id, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/services", tag = "services", params(ServiceQuery),
+    summary = "List services",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(Page<Service>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -27,6 +29,8 @@ pub async fn list_services(
 
 #[utoipa::path(
     post, path = "/api/v1/services", tag = "services", request_body = NewService,
+    summary = "Add a service",
+    description = "**Who may call:** admins.",
     responses(
         (status = 201, body = Service), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -48,7 +52,9 @@ pub async fn create_service(
 
 #[utoipa::path(
     get, path = "/api/v1/services/{id}", tag = "services",
+    summary = "Read a service",
     params(("id" = String, Path, description = "service id")),
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = Service), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -64,7 +70,9 @@ pub async fn get_service(
 
 #[utoipa::path(
     patch, path = "/api/v1/services/{id}", tag = "services", request_body = ServicePatch,
+    summary = "Change a service",
     params(("id" = String, Path, description = "service id")),
+    description = "**Who may call:** admins.",
     responses(
         (status = 200, body = Service), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem),

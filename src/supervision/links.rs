@@ -19,6 +19,7 @@ use crate::http::parse_id;
 pub struct SupervisedServices {
     /// Services the supervisor supervises in besides their own.
     #[validate(length(max = 100, message = "must name at most 100 services"))]
+    #[schema(max_items = 100)]
     pub service_ids: Vec<String>,
 }
 

@@ -160,16 +160,20 @@ pub struct NewLog {
     #[schema(value_type = String, format = Date)]
     pub held_on: NaiveDate,
     #[validate(range(min = 1, max = 480, message = "must be 1 to 480 minutes"))]
+    #[schema(minimum = 1, maximum = 480)]
     pub duration_minutes: i32,
     pub supervision_type: SupervisionType,
     pub format: Format,
     /// People in the group, the supervisee included: required for a group, absent otherwise.
     #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
+    #[schema(minimum = 2, maximum = 100)]
     pub group_size: Option<i32>,
     #[validate(range(min = 0, max = 500, message = "must be 0 to 500"))]
+    #[schema(minimum = 0, maximum = 500)]
     pub cases_discussed: Option<i32>,
     /// Free text. Warning: no patient-identifiable data belongs here.
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
 }
 
@@ -181,15 +185,19 @@ pub struct LogPatch {
     #[schema(value_type = Option<String>, format = Date)]
     pub held_on: Option<NaiveDate>,
     #[validate(range(min = 1, max = 480, message = "must be 1 to 480 minutes"))]
+    #[schema(minimum = 1, maximum = 480)]
     pub duration_minutes: Option<i32>,
     pub supervision_type: Option<SupervisionType>,
     pub format: Option<Format>,
     #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
+    #[schema(minimum = 2, maximum = 100)]
     pub group_size: Option<i32>,
     #[validate(range(min = 0, max = 500, message = "must be 0 to 500"))]
+    #[schema(minimum = 0, maximum = 500)]
     pub cases_discussed: Option<i32>,
     /// Free text. Warning: no patient-identifiable data belongs here.
     #[validate(length(max = 5000, message = "must be at most 5000 characters"))]
+    #[schema(max_length = 5000)]
     pub notes: Option<String>,
 }
 
@@ -197,6 +205,7 @@ pub struct LogPatch {
 #[serde(deny_unknown_fields)]
 pub struct Rejection {
     #[validate(length(min = 1, max = 2000, message = "must be 1 to 2000 characters"))]
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
@@ -204,6 +213,7 @@ pub struct Rejection {
 #[serde(deny_unknown_fields)]
 pub struct BulkSignOff {
     #[validate(length(min = 1, max = 200, message = "must name 1 to 200 logs"))]
+    #[schema(min_items = 1, max_items = 200)]
     pub ids: Vec<String>,
 }
 

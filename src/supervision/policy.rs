@@ -29,16 +29,21 @@ pub struct PolicyRule {
     pub supervision_type: SupervisionType,
     /// Full-time minutes within the window (scaled by WTE, with a floor of half).
     #[validate(range(min = 1, max = 6000, message = "must be 1 to 6000 minutes"))]
+    #[schema(minimum = 1, maximum = 6000)]
     pub min_minutes: i32,
     #[validate(range(min = 1, max = 366, message = "must be 1 to 366 days"))]
+    #[schema(minimum = 1, maximum = 366)]
     pub window_days: i32,
     #[validate(length(min = 1, max = 2, message = "must name individual, group or both"))]
+    #[schema(min_items = 1, max_items = 2)]
     pub formats: Vec<Format>,
     /// The largest group whose time counts; null: any size.
     #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
+    #[schema(minimum = 2, maximum = 100)]
     pub max_group_size: Option<i32>,
     /// Where the figure comes from.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
     pub source: String,
     /// In a service's policy: `service` for its own rule, `registry` for one it follows from
     /// the registry-wide policy. Ignored when written.

@@ -26,6 +26,7 @@ pub struct ReportQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ComplianceRow)]
 pub struct ReportRow {
     pub practitioner_id: String,
     pub full_name: String,

@@ -16,7 +16,8 @@ use crate::http::{parse_id, report, resource, Json};
 
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
-    description = "Logs a supervision session; it starts `submitted`. The notes are free text: no patient-identifiable data belongs there.",
+    summary = "Log a supervision session",
+    description = "Logs a supervision session; it starts `submitted`. The notes are free text: no patient-identifiable data belongs there.\n\n**Who may call:** the supervisee, for themselves; a supervisor, naming themselves, for a person of a service they supervise in.",
     responses(
         (status = 201, body = LogView), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 415, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -37,7 +38,8 @@ pub async fn create_log(
 
 #[utoipa::path(
     get, path = "/api/v1/supervision-logs", tag = "supervision", params(LogQuery),
-    description = "The logs the caller may see, newest first: their own, those naming them as supervisor, their service's (training leads), all (admins).",
+    summary = "List supervision logs",
+    description = "The logs the caller may see, newest first: their own, those naming them as supervisor, their service's (training leads), all (admins).\n\n**Who may call:** any signed-in person. Each sees only the logs they may: see the description.",
     responses((status = 200, body = inline(Page<LogView>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -57,7 +59,9 @@ pub async fn list_logs(
 
 #[utoipa::path(
     get, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
+    summary = "Read a supervision log",
     params(("id" = String, Path, description = "log id")),
+    description = "**Who may call:** its supervisee, its supervisor, the supervisee's training lead and admins; anyone else gets 404.",
     responses((status = 200, body = LogView), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -75,7 +79,9 @@ pub async fn get_log(
 
 #[utoipa::path(
     patch, path = "/api/v1/supervision-logs/{id}", tag = "supervision", request_body = LogPatch,
+    summary = "Change a submitted log",
     params(("id" = String, Path, description = "log id")),
+    description = "**Who may call:** its supervisee, while it is `submitted`.",
     responses(
         (status = 200, body = LogView), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "signed off or rejected"),
@@ -99,7 +105,8 @@ pub async fn patch_log(
 
 #[utoipa::path(
     delete, path = "/api/v1/supervision-logs/{id}", tag = "supervision",
-    description = "Withdraws a log while it is `submitted` (the audit trail keeps what it said).",
+    summary = "Withdraw a submitted log",
+    description = "Withdraws a log while it is `submitted` (the audit trail keeps what it said).\n\n**Who may call:** its supervisee, while it is `submitted`.",
     params(("id" = String, Path, description = "log id")),
     responses(
         (status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -122,7 +129,8 @@ pub async fn withdraw_log(
 
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs/{id}/sign-off", tag = "supervision",
-    description = "The named supervisor countersigns the log; a signed-off log never changes.",
+    summary = "Countersign a log",
+    description = "The named supervisor countersigns the log; a signed-off log never changes.\n\n**Who may call:** the supervisor the log names.",
     params(("id" = String, Path, description = "log id")),
     responses(
         (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -145,7 +153,9 @@ pub async fn sign_off(
 
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs/{id}/reject", tag = "supervision", request_body = Rejection,
+    summary = "Reject a log, with a reason",
     params(("id" = String, Path, description = "log id")),
+    description = "**Who may call:** the supervisor the log names.",
     responses(
         (status = 200, body = SupervisionLog), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -168,7 +178,8 @@ pub async fn reject(
 
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs/sign-off", tag = "supervision", request_body = BulkSignOff,
-    description = "Signs off several logs at once, all or nothing: if any cannot be signed off by the caller, none is.",
+    summary = "Countersign several logs at once",
+    description = "Signs off several logs at once, all or nothing: if any cannot be signed off by the caller, none is.\n\n**Who may call:** the supervisor every log names.",
     responses(
         (status = 200, body = inline(Page<SupervisionLog>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -190,7 +201,8 @@ pub async fn sign_off_many(
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/supervision-compliance", tag = "supervision",
-    description = "One item per supervision rule that applies to the person, computed for today.",
+    summary = "A person's supervision compliance",
+    description = "One item per supervision rule that applies to the person, computed for today.\n\n**Who may call:** the person, their training lead, admins, and supervisors they named in the last 12 months.",
     params(("id" = String, Path, description = "person id")),
     responses((status = 200, body = ComplianceReport), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
@@ -210,7 +222,8 @@ pub async fn person_compliance(
 
 #[utoipa::path(
     get, path = "/api/v1/supervisors/{id}/services", tag = "supervision",
-    description = "Admins: the services this supervisor supervises in besides their own.",
+    summary = "Services a supervisor also supervises in",
+    description = "Admins: the services this supervisor supervises in besides their own.\n\n**Who may call:** admins.",
     params(("id" = String, Path)),
     responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
               (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
@@ -229,7 +242,8 @@ pub async fn get_services(
 
 #[utoipa::path(
     put, path = "/api/v1/supervisors/{id}/services", tag = "supervision", request_body = SupervisedServices,
-    description = "Admins: replaces the services this supervisor supervises in besides their own. A supervisor records sessions for, and is named by, people of those services.",
+    summary = "Set the services a supervisor also supervises in",
+    description = "Admins: replaces the services this supervisor supervises in besides their own. A supervisor records sessions for, and is named by, people of those services.\n\n**Who may call:** admins.",
     params(("id" = String, Path)),
     responses((status = 200, body = SupervisedServices), (status = 401, body = crate::http::Problem),
               (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
@@ -251,7 +265,8 @@ pub async fn put_services(
 
 #[utoipa::path(
     get, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
-    description = "The registry-wide rules, or with `service_id` the rules that service follows, each marked `scope`: `service` for its own (replacing the registry's for its people), `registry` for the rest. Anyone may read the registry's; a service's are read by its own people and admins.",
+    summary = "Read the supervision policy",
+    description = "The registry-wide rules, or with `service_id` the rules that service follows, each marked `scope`: `service` for its own (replacing the registry's for its people), `registry` for the rest. Anyone may read the registry's; a service's are read by its own people and admins.\n\n**Who may call:** any signed-in person. A service's own rules: its people and admins.",
     responses((status = 200, body = Policy), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -269,7 +284,8 @@ pub async fn get_policy(
 
 #[utoipa::path(
     put, path = "/api/v1/supervision-policy", tag = "supervision", request_body = Policy, params(PolicyQuery),
-    description = "Replaces rules as a whole. An admin without `service_id` replaces the registry-wide rules; with it (or a training lead, for their own service only) that service's own rules: each replaces the registry's rule for the same role, stage and type for the service's people, a rule equal to the registry's is not kept (the service follows it), and one left out follows the registry's. At least one rule. Compliance is computed from the new rules at once.",
+    summary = "Replace supervision-policy rules",
+    description = "Replaces rules as a whole. An admin without `service_id` replaces the registry-wide rules; with it (or a training lead, for their own service only) that service's own rules: each replaces the registry's rule for the same role, stage and type for the service's people, a rule equal to the registry's is not kept (the service follows it), and one left out follows the registry's. At least one rule. Compliance is computed from the new rules at once.\n\n**Who may call:** admins (the registry-wide rules or any service's); training leads (their own service's).",
     responses(
         (status = 200, body = Policy), (status = 400, body = crate::http::Problem), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -294,7 +310,8 @@ pub async fn put_policy(
 
 #[utoipa::path(
     delete, path = "/api/v1/supervision-policy", tag = "supervision", params(PolicyQuery),
-    description = "Removes a service's own rules (`service_id`, or a training lead's own service): its people follow the registry-wide rules again. The registry-wide rules cannot be removed.",
+    summary = "Remove a service's own policy rules",
+    description = "Removes a service's own rules (`service_id`, or a training lead's own service): its people follow the registry-wide rules again. The registry-wide rules cannot be removed.\n\n**Who may call:** admins (any service); training leads (their own).",
     responses(
         (status = 200, body = Policy), (status = 401, body = crate::http::Problem),
         (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -316,10 +333,10 @@ pub async fn delete_policy(
 
 #[utoipa::path(
     get, path = "/api/v1/reports/supervision-compliance", tag = "reports", params(ReportQuery),
-    description = "One row per practitioner and supervision rule. `Accept: text/csv` answers every row as CSV.",
+    summary = "Supervision compliance report",
+    description = "One row per practitioner and supervision rule. `Accept: text/csv` answers every row as CSV.\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = inline(crate::http::report::ReportPage<ReportRow>), content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((inline(crate::http::report::ReportPage<ReportRow>) = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
     security(("bearer" = []))

@@ -11,6 +11,7 @@ mod competences;
 mod errors;
 mod evidence;
 mod house;
+mod openapi;
 mod passwords;
 mod people;
 mod reference;

@@ -89,8 +89,10 @@ impl Course {
 #[serde(deny_unknown_fields)]
 pub struct NewCourse {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub provider: String,
     pub modality: String,
     /// Must be the body that accredits the modality.
@@ -106,8 +108,10 @@ pub struct NewCourse {
 #[serde(deny_unknown_fields)]
 pub struct CoursePatch {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub provider: Option<String>,
     pub modality: Option<String>,
     pub body: Option<String>,

@@ -54,6 +54,7 @@ fn valid_hours(h: f64) -> Result<(), validator::ValidationError> {
 #[serde(deny_unknown_fields)]
 pub struct NewCpd {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: String,
     #[schema(value_type = String, format = Date)]
     pub held_on: NaiveDate,
@@ -61,10 +62,12 @@ pub struct NewCpd {
     pub hours: f64,
     /// e.g. workshop, reading, course, conference, supervision of practice.
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub category: String,
     #[serde(default)]
     pub cbt_related: bool,
     #[validate(length(max = 20000, message = "must be at most 20000 characters"))]
+    #[schema(max_length = 20000)]
     pub reflective_statement: Option<String>,
     pub course_id: Option<String>,
 }
@@ -73,15 +76,18 @@ pub struct NewCpd {
 #[serde(deny_unknown_fields)]
 pub struct CpdPatch {
     #[validate(length(min = 1, max = 300, message = "must be 1 to 300 characters"))]
+    #[schema(min_length = 1, max_length = 300)]
     pub title: Option<String>,
     #[schema(value_type = Option<String>, format = Date)]
     pub held_on: Option<NaiveDate>,
     #[validate(custom(function = "valid_hours"))]
     pub hours: Option<f64>,
     #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub category: Option<String>,
     pub cbt_related: Option<bool>,
     #[validate(length(max = 20000, message = "must be at most 20000 characters"))]
+    #[schema(max_length = 20000)]
     pub reflective_statement: Option<String>,
 }
 

@@ -98,6 +98,7 @@ pub struct NewAccreditation {
     /// A credential kind of that body (see `GET /credential-kinds`).
     pub kind: String,
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub membership_number: String,
     #[schema(value_type = String, format = Date)]
     pub valid_from: NaiveDate,
@@ -114,6 +115,7 @@ pub struct Verification {
     pub verification_method: VerificationMethod,
     /// e.g. the register's entry or the certificate's number.
     #[validate(length(max = 500, message = "must be at most 500 characters"))]
+    #[schema(max_length = 500)]
     pub verification_reference: Option<String>,
 }
 
@@ -138,6 +140,7 @@ pub struct ReportQuery {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = AccreditationRow)]
 pub struct ReportRow {
     pub practitioner_id: String,
     pub full_name: String,

@@ -42,12 +42,16 @@ pub struct CredentialKind {
 pub struct NewCredentialKind {
     pub body: String,
     #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters"))]
+    #[schema(min_length = 1, max_length = 64)]
     pub code: String,
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(range(min = 1, max = 120, message = "must be 1 to 120 months"))]
+    #[schema(minimum = 1, maximum = 120)]
     pub renewal_months: i32,
     #[validate(length(max = 10, message = "at most 10 offsets"))]
+    #[schema(max_items = 10)]
     pub reminder_offsets: Vec<u16>,
 }
 
@@ -55,10 +59,13 @@ pub struct NewCredentialKind {
 #[serde(deny_unknown_fields)]
 pub struct CredentialKindPatch {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(range(min = 1, max = 120, message = "must be 1 to 120 months"))]
+    #[schema(minimum = 1, maximum = 120)]
     pub renewal_months: Option<i32>,
     #[validate(length(max = 10, message = "at most 10 offsets"))]
+    #[schema(max_items = 10)]
     pub reminder_offsets: Option<Vec<u16>>,
 }
 

@@ -11,6 +11,8 @@ use crate::http::{parse_id, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/courses", tag = "accreditation", params(CourseQuery),
+    summary = "List courses",
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(Page<Course>)), (status = 401, body = crate::http::Problem), (status = 422, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -31,6 +33,8 @@ pub async fn list_courses(
 
 #[utoipa::path(
     post, path = "/api/v1/courses", tag = "accreditation", request_body = NewCourse,
+    summary = "Add a course",
+    description = "**Who may call:** admins (a shared course) and training leads (a course of their service).",
     responses(
         (status = 201, body = Course), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 422, body = crate::http::Problem, description = "e.g. the body does not accredit the modality"),
@@ -52,7 +56,9 @@ pub async fn create_course(
 
 #[utoipa::path(
     get, path = "/api/v1/courses/{id}", tag = "accreditation",
+    summary = "Read a course",
     params(("id" = String, Path, description = "course id")),
+    description = "**Who may call:** any signed-in person.",
     responses((status = 200, body = Course), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -69,7 +75,9 @@ pub async fn get_course(
 
 #[utoipa::path(
     patch, path = "/api/v1/courses/{id}", tag = "accreditation", request_body = CoursePatch,
+    summary = "Change a course",
     params(("id" = String, Path, description = "course id")),
+    description = "**Who may call:** admins; the training lead of the service that added it while no other service uses it.",
     responses(
         (status = 200, body = Course), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem),

@@ -11,6 +11,8 @@ use crate::http::{parse_id, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/cpd", tag = "accreditation", params(("id" = String, Path, description = "person id"), CpdQuery),
+    description = "**Who may call:** the person, their training lead and admins.",
+    summary = "A person's CPD",
     responses((status = 200, body = inline(Page<CpdActivity>)), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -32,7 +34,8 @@ pub async fn list_cpd(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners/{id}/cpd", tag = "accreditation", request_body = NewCpd,
-    description = "The practitioner records their own CPD.",
+    summary = "Record CPD",
+    description = "The practitioner records their own CPD.\n\n**Who may call:** the person, for themselves.",
     params(("id" = String, Path, description = "person id")),
     responses(
         (status = 201, body = CpdActivity), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -56,7 +59,9 @@ pub async fn create_cpd(
 
 #[utoipa::path(
     patch, path = "/api/v1/cpd/{id}", tag = "accreditation", request_body = CpdPatch,
+    summary = "Change a CPD record",
     params(("id" = String, Path, description = "CPD activity id")),
+    description = "**Who may call:** the person, for their own.",
     responses(
         (status = 200, body = CpdActivity), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -79,7 +84,9 @@ pub async fn patch_cpd(
 
 #[utoipa::path(
     delete, path = "/api/v1/cpd/{id}", tag = "accreditation",
+    summary = "Delete a CPD record",
     params(("id" = String, Path, description = "CPD activity id")),
+    description = "**Who may call:** the person, for their own.",
     responses((status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]

@@ -12,7 +12,8 @@ use crate::http::{parse_id, report, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/accreditations", tag = "accreditation", params(("id" = String, Path, description = "person id"), PageQuery),
-    description = "Every period of every credential the person holds or held, with its status and, where the body has a CPD rule, whether the CPD for the next renewal is met so far.",
+    summary = "A person's accreditations and registrations",
+    description = "Every period of every credential the person holds or held, with its status and, where the body has a CPD rule, whether the CPD for the next renewal is met so far.\n\n**Who may call:** the person, their training lead and admins.",
     responses((status = 200, body = inline(Page<Accreditation>)), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -33,7 +34,8 @@ pub async fn list_accreditations(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners/{id}/accreditations", tag = "accreditation", request_body = NewAccreditation,
-    description = "Adds a credential period; it is `pending_verification` until a training lead or admin records the check. A renewal is a new period: history is never overwritten.",
+    summary = "Record an accreditation or registration",
+    description = "Adds a credential period; it is `pending_verification` until a training lead or admin records the check. A renewal is a new period: history is never overwritten.\n\n**Who may call:** the person, their training lead and admins.",
     params(("id" = String, Path, description = "person id")),
     responses(
         (status = 201, body = Accreditation), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -58,7 +60,8 @@ pub async fn create_accreditation(
 
 #[utoipa::path(
     patch, path = "/api/v1/accreditations/{id}", tag = "accreditation", request_body = Verification,
-    description = "A training lead or admin records that they checked the credential: who, when (now), how and the reference. Nobody verifies their own.",
+    summary = "Record that a credential was verified",
+    description = "A training lead or admin records that they checked the credential: who, when (now), how and the reference. Nobody verifies their own.\n\n**Who may call:** the person's training lead and admins, never for their own credential.",
     params(("id" = String, Path, description = "accreditation id")),
     responses(
         (status = 200, body = Accreditation), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -83,10 +86,10 @@ pub async fn verify(
 
 #[utoipa::path(
     get, path = "/api/v1/reports/accreditation", tag = "reports", params(ReportQuery),
-    description = "One row per practitioner and accreditation. `Accept: text/csv` answers every row as CSV (RFC 4180; cells a spreadsheet would run as formulas are prefixed with ').",
+    summary = "Accreditation report",
+    description = "One row per practitioner and accreditation. `Accept: text/csv` answers every row as CSV (RFC 4180; cells a spreadsheet would run as formulas are prefixed with ').\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = inline(crate::http::report::ReportPage<ReportRow>), content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((inline(crate::http::report::ReportPage<ReportRow>) = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
     ),
     security(("bearer" = []))

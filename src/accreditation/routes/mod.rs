@@ -20,7 +20,8 @@ use crate::http::{parse_id, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/credential-kinds", tag = "accreditation", params(KindQuery),
-    description = "The individual credentials each body grants, with their renewal cycle and reminder offsets.",
+    summary = "List credential kinds",
+    description = "The individual credentials each body grants, with their renewal cycle and reminder offsets.\n\n**Who may call:** any signed-in person.",
     responses((status = 200, body = inline(crate::http::page::Page<CredentialKind>)), (status = 401, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -38,6 +39,8 @@ pub async fn list_kinds(
 
 #[utoipa::path(
     post, path = "/api/v1/credential-kinds", tag = "accreditation", request_body = NewCredentialKind,
+    summary = "Add a credential kind",
+    description = "**Who may call:** admins.",
     responses(
         (status = 201, body = CredentialKind), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -58,7 +61,9 @@ pub async fn create_kind(
 
 #[utoipa::path(
     patch, path = "/api/v1/credential-kinds/{id}", tag = "accreditation", request_body = CredentialKindPatch,
+    summary = "Change a credential kind",
     params(("id" = String, Path, description = "credential kind id")),
+    description = "**Who may call:** admins.",
     responses(
         (status = 200, body = CredentialKind), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -81,7 +86,8 @@ pub async fn patch_kind(
 
 #[utoipa::path(
     patch, path = "/api/v1/modalities/{code}", tag = "reference", request_body = ModalityPatch,
-    description = "Changes which body accredits a modality's courses (the sources disagree on couple therapy). Admins only.",
+    summary = "Change which body accredits a modality",
+    description = "Changes which body accredits a modality's courses (the sources disagree on couple therapy). Admins only.\n\n**Who may call:** admins.",
     params(("code" = String, Path, description = "modality code")),
     responses(
         (status = 200, body = crate::reference::Modality), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),

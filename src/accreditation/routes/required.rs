@@ -14,6 +14,8 @@ use crate::http::{parse_id, report, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/required-courses", tag = "accreditation", params(RequiredQuery),
+    summary = "List required courses",
+    description = "**Who may call:** training leads (their own service) and admins.",
     responses((status = 200, body = inline(Page<RequiredCourse>)), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -33,7 +35,8 @@ pub async fn list_required(
 
 #[utoipa::path(
     post, path = "/api/v1/required-courses", tag = "accreditation", request_body = NewRequiredCourse,
-    description = "Marks a course as required in a service, for everyone or for one practitioner role (training leads of that service, admins).",
+    summary = "Require a course in a service",
+    description = "Marks a course as required in a service, for everyone or for one practitioner role (training leads of that service, admins).\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
         (status = 201, body = RequiredCourse), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
@@ -54,7 +57,9 @@ pub async fn create_required(
 
 #[utoipa::path(
     delete, path = "/api/v1/required-courses/{id}", tag = "accreditation",
+    summary = "Stop requiring a course",
     params(("id" = String, Path, description = "requirement id")),
+    description = "**Who may call:** training leads (their own service) and admins.",
     responses((status = 204), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -73,10 +78,10 @@ pub async fn delete_required(
 
 #[utoipa::path(
     get, path = "/api/v1/reports/courses", tag = "reports", params(CourseReportQuery),
-    description = "Every course with its status, completions, completions outside its accreditation, and who still lacks it where it is required. `Accept: text/csv`: one row per course and requirement.",
+    summary = "Course completion report",
+    description = "Every course with its status, completions, completions outside its accreditation, and who still lacks it where it is required. `Accept: text/csv`: one row per course and requirement.\n\n**Who may call:** training leads (their own service) and admins.",
     responses(
-        (status = 200, body = inline(crate::http::report::ReportPage<CourseAudit>), content_type = "application/json"),
-        (status = 200, body = String, content_type = "text/csv"),
+        (status = 200, description = "The report as JSON, or with `Accept: text/csv` as CSV.", content((inline(crate::http::report::ReportPage<CourseAudit>) = "application/json"), (String = "text/csv"))),
         (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
     ),
     security(("bearer" = []))

@@ -13,6 +13,8 @@ use crate::http::{parse_id, resource, Json};
 
 #[utoipa::path(
     get, path = "/api/v1/practitioners/{id}/training", tag = "accreditation", params(("id" = String, Path, description = "person id"), TrainingQuery),
+    description = "**Who may call:** the person, their training lead and admins.",
+    summary = "A person's training records",
     responses((status = 200, body = TrainingList), (status = 401, body = crate::http::Problem), (status = 404, body = crate::http::Problem)),
     security(("bearer" = []))
 )]
@@ -33,7 +35,8 @@ pub async fn list_training(
 
 #[utoipa::path(
     post, path = "/api/v1/practitioners/{id}/training", tag = "accreditation", request_body = NewTraining,
-    description = "Records an enrolment or completion in any state with the dates it needs (a past completion is recorded directly). A completion on a course whose accreditation had lapsed on that date is kept and flagged.",
+    summary = "Record training",
+    description = "Records an enrolment or completion in any state with the dates it needs (a past completion is recorded directly). A completion on a course whose accreditation had lapsed on that date is kept and flagged.\n\n**Who may call:** the person's training lead and admins.",
     params(("id" = String, Path, description = "person id")),
     responses(
         (status = 201, body = TrainingRecord), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
@@ -57,7 +60,9 @@ pub async fn create_training(
 
 #[utoipa::path(
     patch, path = "/api/v1/training/{id}", tag = "accreditation", request_body = TrainingPatch,
+    summary = "Change a training record",
     params(("id" = String, Path, description = "training record id")),
+    description = "**Who may call:** the person's training lead and admins.",
     responses(
         (status = 200, body = TrainingRecord), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
         (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem, description = "a backward move"),

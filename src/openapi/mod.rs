@@ -1,5 +1,10 @@
 //! The OpenAPI 3 document, served at `/api/v1/openapi.json` and browsable at `/docs/`.
 
+mod examples;
+mod finish;
+
+use std::sync::OnceLock;
+
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -108,9 +113,28 @@ use utoipa::{Modify, OpenApi};
         (name = "reminders", description = "Lapse reminders by email, the outbox, preferences"),
         (name = "reports", description = "Training-lead reports and evidence packs, JSON or CSV"),
         (name = "calendar", description = "The secret iCalendar feed of a person's due dates"),
+        (name = "operations", description = "Health and version, for operators and monitoring"),
     )
 )]
 pub struct ApiDoc;
+
+/// The document as served: the generated one, finished with what every operation shares
+/// (`finish`). Made once.
+pub fn document() -> utoipa::openapi::OpenApi {
+    static DOC: OnceLock<utoipa::openapi::OpenApi> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let generated = ApiDoc::openapi();
+        let finished = serde_json::to_value(&generated).and_then(|mut doc| {
+            finish::finish(&mut doc);
+            serde_json::from_value(doc)
+        });
+        finished.unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the OpenAPI document could not be finished; serving it as generated");
+            generated
+        })
+    })
+    .clone()
+}
 
 struct BearerAuth;
 
