@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod competences;
 pub mod config;
+pub mod dates;
 pub mod db;
 pub mod error;
 pub mod evidence;
@@ -132,7 +133,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000014_password_resets";
+pub const SCHEMA_VERSION: &str = "2026-12-01-000015_mail_context";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",

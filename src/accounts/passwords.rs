@@ -167,12 +167,14 @@ pub async fn request_reset(
             let lifetime = Duration::minutes(RESET_LIFETIME_MINUTES);
             let (link, expires_at) =
                 session::open_link(conn, &keys, &person.id, LinkPurpose::Reset, lifetime, now)?;
+            let from = crate::outbox::senders::sender(conn, person.service_id.as_deref())?;
             let mail = crate::mail::password_reset(
                 &person.email,
                 &person.full_name,
                 crate::outbox::INVITATION_LINK,
                 &expires_at,
-            );
+                &from,
+            )?;
             let what = crate::outbox::LinkMail {
                 kind: "password_reset",
                 summary: "A link to reset a forgotten password",

@@ -30,6 +30,7 @@ diesel::table! {
         provider -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        contact_email -> Nullable<Text>,
     }
 }
 
@@ -301,6 +302,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         invitation_id -> Nullable<Text>,
+        list_unsubscribe -> Nullable<Text>,
     }
 }
 

@@ -136,6 +136,15 @@ pub async fn query_guard(
     Ok(req.into_response(res).map_into_right_body())
 }
 
+/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
+pub fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    <Option<T> as serde::Deserialize>::deserialize(d).map(Some)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,9 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::config::Settings;
 
+pub mod messages;
+pub use messages::{invitation, password_reset, Contact, ContactPerson, Sender};
+
 #[derive(Clone)]
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -30,6 +33,8 @@ pub struct Email {
     pub html: String,
     /// A stable id lets a receiver drop a duplicate of the same message.
     pub message_id: Option<String>,
+    /// For mail a person may turn off: where they do (`List-Unsubscribe`, RFC 2369).
+    pub unsubscribe: Option<String>,
 }
 
 impl Mailer {
@@ -68,12 +73,16 @@ impl Mailer {
             .to
             .parse()
             .map_err(|e| format!("bad recipient: {e}"))?;
-        let message = Message::builder()
+        let mut builder = Message::builder()
             .from(self.from.clone())
             .to(to)
             .subject(email.subject.clone())
             .message_id(email.message_id.clone())
-            .header(AutoSubmitted)
+            .header(AutoSubmitted);
+        if let Some(url) = &email.unsubscribe {
+            builder = builder.header(ListUnsubscribe(url.clone()));
+        }
+        let message = builder
             .multipart(MultiPart::alternative_plain_html(
                 email.text.clone(),
                 email.html.clone(),
@@ -119,59 +128,25 @@ impl lettre::message::header::Header for AutoSubmitted {
     }
 }
 
-/// The invitation sent to a person created without a password.
-/// The email with a link to reset a forgotten password.
-pub fn password_reset(
-    to: &str,
-    full_name: &str,
-    link: &str,
-    expires_at: &chrono::NaiveDateTime,
-) -> Email {
-    let until = expires_at.format("%-d %B %Y at %H:%M UTC");
-    Email {
-        to: to.to_string(),
-        subject: "Reset your password for the Talking Therapies training registry".into(),
-        text: format!(
-            "Hello {full_name},\n\nSomeone asked to reset the password of your account in the \
-             training, accreditation and supervision registry. Choose a new password with this \
-             link before {until}:\n\n{link}\n\nThe link works once. If you did not ask, you can \
-             ignore this email: your password stays as it is.\n"
-        ),
-        html: format!(
-            "<p>Hello {name},</p><p>Someone asked to reset the password of your account in the \
-             training, accreditation and supervision registry. Choose a new password with this \
-             link before {until}:</p><p><a href=\"{href}\">{href}</a></p><p>The link works once. \
-             If you did not ask, you can ignore this email: your password stays as it is.</p>",
-            name = escape_html(full_name),
-            href = escape_html(link),
-        ),
-        message_id: None,
-    }
-}
+/// `List-Unsubscribe: <URL>` (RFC 2369): where the recipient turns this kind of mail off.
+#[derive(Clone)]
+struct ListUnsubscribe(String);
 
-pub fn invitation(
-    to: &str,
-    full_name: &str,
-    link: &str,
-    expires_at: &chrono::NaiveDateTime,
-) -> Email {
-    let until = expires_at.format("%-d %B %Y at %H:%M UTC");
-    Email {
-        to: to.to_string(),
-        subject: "You have been invited to the Talking Therapies training registry".into(),
-        text: format!(
-            "Hello {full_name},\n\nAn account has been made for you in the training, accreditation and \
-             supervision registry. Set your password with this link before {until}:\n\n{link}\n\n\
-             The link works once. If it has expired, ask your training lead to send a new one.\n"
-        ),
-        html: format!(
-            "<p>Hello {name},</p><p>An account has been made for you in the training, accreditation and \
-             supervision registry. Set your password with this link before {until}:</p>\
-             <p><a href=\"{href}\">{href}</a></p><p>The link works once. If it has expired, ask your \
-             training lead to send a new one.</p>",
-            name = escape_html(full_name),
-            href = escape_html(link),
-        ),
-        message_id: None,
+impl lettre::message::header::Header for ListUnsubscribe {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(ListUnsubscribe(
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_string(),
+        ))
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), format!("<{}>", self.0))
     }
 }

@@ -40,9 +40,11 @@ pub struct Delivery {
     pub attempts: i32,
     /// An invitation's delivery: its link is rendered at send time (see [`render`]).
     pub invitation_id: Option<String>,
+    pub list_unsubscribe: Option<String>,
 }
 
 pub mod send;
+pub mod senders;
 
 pub use send::{deliver, deliver_now};
 
@@ -175,6 +177,7 @@ impl Delivery {
             text: self.body_text.clone(),
             html: self.body_html.clone(),
             message_id: Some(format!("<delivery-{}@registry>", self.id)),
+            unsubscribe: self.list_unsubscribe.clone(),
         }
     }
 }
@@ -284,38 +287,56 @@ pub fn backoff_secs(base: i64, attempts: i32) -> i64 {
         .min(6 * 3600)
 }
 
-/// A message ready to go to one person.
-pub struct Outgoing<'a> {
-    pub recipient_id: &'a str,
-    pub recipient_email: &'a str,
-    pub subject: &'a str,
-    pub text: &'a str,
-    pub html: &'a str,
+/// A message ready to go to one person, as a pending delivery row.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = deliveries, treat_none_as_default_value = false)]
+pub struct Outgoing {
+    pub id: String,
+    pub recipient_id: String,
+    pub recipient_email: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: String,
+    pub status: DeliveryStatus,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub list_unsubscribe: Option<String>,
 }
 
-/// Queues a message as a pending delivery, in the caller's transaction; answers its id.
-pub fn enqueue(
-    conn: &mut DbConn,
-    m: &Outgoing<'_>,
-    now: NaiveDateTime,
-) -> Result<String, AppError> {
-    let delivery = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(deliveries::table)
-        .values((
-            deliveries::id.eq(&delivery),
-            deliveries::recipient_id.eq(m.recipient_id),
-            deliveries::recipient_email.eq(m.recipient_email),
-            deliveries::subject.eq(m.subject),
-            deliveries::body_text.eq(m.text),
-            deliveries::body_html.eq(m.html),
-            deliveries::status.eq(DeliveryStatus::Pending),
-            deliveries::attempts.eq(0),
-            deliveries::next_attempt_at.eq(now),
-            deliveries::created_at.eq(now),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)?;
-    Ok(delivery)
+impl Outgoing {
+    /// A new pending delivery of `email` to `recipient_id`, due now.
+    pub fn new(recipient_id: &str, email: Email, now: NaiveDateTime) -> Outgoing {
+        Outgoing {
+            id: uuid::Uuid::now_v7().to_string(),
+            recipient_id: recipient_id.to_string(),
+            recipient_email: email.to,
+            subject: email.subject,
+            body_text: email.text,
+            body_html: email.html,
+            status: DeliveryStatus::Pending,
+            attempts: 0,
+            next_attempt_at: now,
+            created_at: now,
+            updated_at: now,
+            list_unsubscribe: email.unsubscribe,
+        }
+    }
+}
+
+/// Rows a multi-row insert of deliveries carries at most (12 values each; SQLite allows 32,766).
+pub const DELIVERY_BATCH: usize = 2000;
+
+/// Queues messages as pending deliveries, in the caller's transaction: one insert per
+/// [`DELIVERY_BATCH`].
+pub fn enqueue(conn: &mut DbConn, rows: &[Outgoing]) -> Result<(), AppError> {
+    for chunk in rows.chunks(DELIVERY_BATCH) {
+        crate::on_backend!(&mut *conn, |c| diesel::insert_into(deliveries::table)
+            .values(chunk)
+            .execute(c))?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

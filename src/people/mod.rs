@@ -245,12 +245,14 @@ fn queue_invitation(
     now: NaiveDateTime,
 ) -> Result<(String, NaiveDateTime), AppError> {
     let (invitation, expires_at) = session::invite(conn, keys, &person.id, ttl_days, now)?;
+    let from = crate::outbox::senders::sender(conn, person.service_id.as_deref())?;
     let email = crate::mail::invitation(
         &person.email,
         &person.full_name,
         crate::outbox::INVITATION_LINK,
         &expires_at,
-    );
+        &from,
+    )?;
     let delivery = crate::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
     Ok((delivery, expires_at))
 }

@@ -190,11 +190,11 @@ pub struct PractitionerPatch {
     pub active: Option<bool>,
     /// The last day in post, or null while in post. Deactivating sets it to today if unset;
     /// reactivating clears it.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::http::input::double_option")]
     #[schema(value_type = Option<String>, format = Date)]
     pub left_on: Option<Option<NaiveDate>>,
     /// NHS ethnic category code (A..S, Z for not stated), or null to remove it. The person's own.
-    #[serde(default, deserialize_with = "double_option")]
+    #[serde(default, deserialize_with = "crate::http::input::double_option")]
     #[schema(value_type = Option<String>)]
     pub ethnicity: Option<Option<String>>,
     /// Languages spoken: special-category data, set and seen by the person alone.
@@ -202,15 +202,6 @@ pub struct PractitionerPatch {
     pub languages: Option<Vec<String>>,
     #[validate(custom(function = "valid_tags"))]
     pub specialist_interests: Option<Vec<String>>,
-}
-
-/// Tells an absent field (`None`) from an explicit null (`Some(None)`).
-fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(d).map(Some)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

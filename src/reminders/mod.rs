@@ -2,6 +2,7 @@
 //! `POST /admin/reminders/run`, or by `registry reminders run [--dry-run]`.
 
 pub mod detect;
+pub mod links;
 pub mod queue;
 pub mod rules;
 
@@ -51,12 +52,12 @@ pub enum Trigger {
 /// The scan and delivery.
 pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppError> {
     let now = state.clock.now();
-    let link = state.settings.public_url.clone();
+    let link = state.settings.public_base_url();
     let started = std::time::Instant::now();
     let (detected, queued) = state
         .db(move |conn| {
             let lapses = detect::detect(conn, now.date(), now)?;
-            let queued = queue::queue(conn, &lapses, link.as_deref(), now)?;
+            let queued = queue::queue(conn, &lapses, &link, now)?;
             Ok((lapses.len(), queued))
         })
         .await?;

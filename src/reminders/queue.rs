@@ -1,58 +1,58 @@
 //! Queueing lapses. The scan writes one notification per (recipient, lapse key) under a unique
 //! index, so however often it runs, and on however many instances, a lapse is queued once; a
 //! recipient's new notifications of one run become one delivery in the outbox (a digest).
+//!
+//! Queueing is batched: [`RECIPIENTS_PER_TX`] recipients a transaction, their digests in one
+//! multi-row insert and their notifications in another (`ON CONFLICT DO NOTHING RETURNING`),
+//! rows in one order on every instance so that two instances never wait on each other in a
+//! circle. A lapse another instance queued first is left to that instance's digest.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
-use diesel::sql_types::{Bool, Date, Nullable, Text, Timestamp};
 
+use super::links;
 use super::rules::{digest_subject, Lapse};
-use crate::db::schema::{notifications, users};
+use crate::db::schema::{deliveries, notifications, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
-use crate::mail::escape_html;
+use crate::mail::messages::{digest, things, Digest, Item};
+use crate::mail::Sender;
+use crate::outbox::{self, Outgoing};
 
-fn digest(name: &str, lapses: &[&Lapse], link: Option<&str>) -> (String, String, String) {
-    let subject = digest_subject(lapses);
-    let mut sorted: Vec<&&Lapse> = lapses.iter().collect();
-    sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
-    let mut text =
-        format!("Hello {name},\n\nThe training and supervision registry found these for you:\n\n");
-    let mut html = format!(
-        "<p>Hello {},</p><p>The training and supervision registry found these for you:</p><ul>",
-        escape_html(name)
-    );
-    for l in &sorted {
-        text.push_str(&format!("- {}\n", l.summary));
-        html.push_str(&format!("<li>{}</li>", escape_html(&l.summary)));
-    }
-    html.push_str("</ul>");
-    if let Some(link) = link {
-        text.push_str(&format!("\nOpen the registry: {link}\n"));
-        html.push_str(&format!(
-            "<p><a href=\"{0}\">Open the registry</a></p>",
-            escape_html(link)
-        ));
-    }
-    text.push_str(
-        "\nYou can turn off reminders that are not urgent in your notification preferences.\n",
-    );
-    html.push_str(
-        "<p>You can turn off reminders that are not urgent in your notification preferences.</p>",
-    );
-    (subject, text, html)
+/// Recipients queued in one transaction.
+pub const RECIPIENTS_PER_TX: usize = 500;
+/// Rows a multi-row insert of notifications carries at most (10 values each).
+const NOTIFICATION_BATCH: usize = 2000;
+/// SQLite allows at most 32,766 bound values in one statement.
+const CHUNK: usize = 5000;
+
+#[derive(Insertable)]
+#[diesel(table_name = notifications, treat_none_as_default_value = false)]
+struct NewNotification<'a> {
+    id: String,
+    recipient_id: &'a str,
+    dedupe_key: &'a str,
+    kind: &'static str,
+    urgent: bool,
+    subject_id: Option<&'a str>,
+    summary: &'a str,
+    due_on: Option<NaiveDate>,
+    delivery_id: Option<&'a str>,
+    created_at: NaiveDateTime,
 }
+
+/// A recipient: email, name and service.
+type Recipient = (String, String, Option<String>);
 
 /// Which of these lapses are not queued yet (for a dry run: writes nothing).
 pub fn unseen<'a>(conn: &mut DbConn, lapses: &'a [Lapse]) -> Result<Vec<&'a Lapse>, AppError> {
     let mut recipients: Vec<&str> = lapses.iter().map(|l| l.recipient_id.as_str()).collect();
     recipients.sort_unstable();
     recipients.dedup();
-    let mut known = std::collections::HashSet::new();
-    // In chunks: SQLite allows at most 32,766 bound values in one statement.
-    for chunk in recipients.chunks(5000) {
+    let mut known = HashSet::new();
+    for chunk in recipients.chunks(CHUNK) {
         known.extend(
             notifications::table
                 .filter(notifications::recipient_id.eq_any(chunk))
@@ -66,11 +66,11 @@ pub fn unseen<'a>(conn: &mut DbConn, lapses: &'a [Lapse]) -> Result<Vec<&'a Laps
         .collect())
 }
 
-/// Queues the lapses: returns how many notifications were new.
+/// Queues the lapses: returns how many notifications were new. `base_url` begins every link.
 pub fn queue(
     conn: &mut DbConn,
     lapses: &[Lapse],
-    link: Option<&str>,
+    base_url: &str,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     // Known lapses are dropped with a few queries; the unique index still settles races between
@@ -84,67 +84,159 @@ pub fn queue(
             .push(l);
     }
     let ids: Vec<&str> = by_recipient.keys().copied().collect();
-    let mut people: HashMap<String, (String, String)> = HashMap::new();
-    for chunk in ids.chunks(5000) {
+    let people = recipients(conn, &ids)?;
+    let services: Vec<&str> = people.values().filter_map(|p| p.2.as_deref()).collect();
+    let senders = outbox::senders::senders(conn, &services)?;
+    let mut batch: Vec<(&str, Vec<&Lapse>)> = by_recipient
+        .into_iter()
+        .filter(|(r, _)| people.contains_key(*r))
+        .collect();
+    for (_, mine) in &mut batch {
+        mine.sort_by(|a, b| a.key.cmp(&b.key));
+    }
+    let mut queued = 0;
+    for chunk in batch.chunks(RECIPIENTS_PER_TX) {
+        queued += write_tx(conn, |conn| {
+            queue_batch(conn, chunk, &people, &senders, base_url, now)
+        })?;
+    }
+    Ok(queued)
+}
+
+/// The active recipients among `ids`, by id.
+fn recipients(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, Recipient>, AppError> {
+    let mut people = HashMap::new();
+    for chunk in ids.chunks(CHUNK) {
         people.extend(
             users::table
                 .filter(users::id.eq_any(chunk))
                 .filter(users::active.eq(true))
-                .select((users::id, users::email, users::full_name))
-                .load::<(String, String, String)>(conn)?
+                .select((users::id, users::email, users::full_name, users::service_id))
+                .load::<(String, String, String, Option<String>)>(conn)?
                 .into_iter()
-                .map(|(id, email, name)| (id, (email, name))),
+                .map(|(id, email, name, service)| (id, (email, name, service))),
         );
     }
-    let mut queued = 0;
-    for (recipient, mine) in by_recipient {
-        let Some((email, name)) = people.get(recipient) else {
+    Ok(people)
+}
+
+fn queue_batch(
+    conn: &mut DbConn,
+    batch: &[(&str, Vec<&Lapse>)],
+    people: &HashMap<String, Recipient>,
+    senders: &HashMap<String, Sender>,
+    base_url: &str,
+    now: NaiveDateTime,
+) -> Result<usize, AppError> {
+    let none = Sender::default();
+    let sender_of = |r: &Recipient| r.2.as_ref().and_then(|s| senders.get(s)).unwrap_or(&none);
+    let mut out: Vec<Outgoing> = Vec::with_capacity(batch.len());
+    for (recipient, mine) in batch {
+        let Some(who) = people.get(*recipient) else {
             continue;
         };
-        queued += write_tx(conn, |conn| {
-            let mut fresh: Vec<(&Lapse, String)> = Vec::new();
-            for l in &mine {
-                let id = uuid::Uuid::now_v7().to_string();
-                let n = diesel::sql_query(
-                    "INSERT INTO notifications (id, recipient_id, dedupe_key, kind, urgent, subject_id, summary, due_on, delivery_id, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, NULL, $9) ON CONFLICT DO NOTHING",
-                )
-                .bind::<Text, _>(&id)
-                .bind::<Text, _>(&l.recipient_id)
-                .bind::<Text, _>(&l.key)
-                .bind::<Text, _>(l.kind.as_str())
-                .bind::<Bool, _>(l.kind.urgent())
-                .bind::<Nullable<Text>, _>(&l.subject_id)
-                .bind::<Text, _>(&l.summary)
-                .bind::<Nullable<Date>, _>(l.due_on)
-                .bind::<Timestamp, _>(now)
-                .execute(conn)?;
-                if n == 1 {
-                    fresh.push((l, id));
-                }
-            }
-            if fresh.is_empty() {
-                return Ok(0);
-            }
-            let lapses: Vec<&Lapse> = fresh.iter().map(|(l, _)| *l).collect();
-            let (subject, text, html) = digest(name, &lapses, link);
-            let delivery = crate::outbox::enqueue(
-                conn,
-                &crate::outbox::Outgoing {
-                    recipient_id: recipient,
-                    recipient_email: email,
-                    subject: &subject,
-                    text: &text,
-                    html: &html,
-                },
-                now,
-            )?;
-            let new_ids: Vec<&str> = fresh.iter().map(|(_, id)| id.as_str()).collect();
-            diesel::update(notifications::table.filter(notifications::id.eq_any(&new_ids)))
-                .set(notifications::delivery_id.eq(&delivery))
-                .execute(conn)?;
-            Ok(fresh.len())
-        })?;
+        let mail = render(recipient, who, sender_of(who), mine, base_url)?;
+        out.push(Outgoing::new(recipient, mail, now));
     }
-    Ok(queued)
+    outbox::enqueue(conn, &out)?;
+    let mut rows = Vec::new();
+    for ((recipient, mine), delivery) in batch.iter().zip(&out) {
+        for l in mine {
+            rows.push(NewNotification {
+                id: uuid::Uuid::now_v7().to_string(),
+                recipient_id: recipient,
+                dedupe_key: &l.key,
+                kind: l.kind.as_str(),
+                urgent: l.kind.urgent(),
+                subject_id: l.subject_id.as_deref(),
+                summary: &l.summary,
+                due_on: l.due_on,
+                delivery_id: Some(&delivery.id),
+                created_at: now,
+            });
+        }
+    }
+    let mut inserted: HashSet<(String, String)> = HashSet::new();
+    for chunk in rows.chunks(NOTIFICATION_BATCH) {
+        inserted.extend(crate::on_backend!(&mut *conn, |c| {
+            diesel::insert_into(notifications::table)
+                .values(chunk)
+                .on_conflict_do_nothing()
+                .returning((notifications::recipient_id, notifications::dedupe_key))
+                .get_results::<(String, String)>(c)
+        })?);
+    }
+    // Rarely, another instance queued some of these first: its digest tells them, so this
+    // one is written again without them, or dropped.
+    for ((recipient, mine), delivery) in batch.iter().zip(&out) {
+        let kept: Vec<&Lapse> = mine
+            .iter()
+            .filter(|l| inserted.contains(&(recipient.to_string(), l.key.clone())))
+            .copied()
+            .collect();
+        if kept.len() == mine.len() {
+            continue;
+        }
+        let target = deliveries::table.filter(deliveries::id.eq(&delivery.id));
+        match people.get(*recipient) {
+            Some(who) if !kept.is_empty() => {
+                let mail = render(recipient, who, sender_of(who), &kept, base_url)?;
+                diesel::update(target)
+                    .set((
+                        deliveries::subject.eq(mail.subject),
+                        deliveries::body_text.eq(mail.text),
+                        deliveries::body_html.eq(mail.html),
+                        deliveries::list_unsubscribe.eq(mail.unsubscribe),
+                    ))
+                    .execute(conn)?;
+            }
+            _ => {
+                diesel::delete(target).execute(conn)?;
+            }
+        }
+    }
+    Ok(inserted.len())
+}
+
+/// One recipient's digest: urgent items first, each once, each with its link; mail made only
+/// of reminders that can be turned off says where (`List-Unsubscribe`).
+fn render(
+    recipient: &str,
+    (email, name, _): &Recipient,
+    from: &Sender,
+    lapses: &[&Lapse],
+    base_url: &str,
+) -> Result<crate::mail::Email, AppError> {
+    let mut sorted: Vec<&Lapse> = lapses.to_vec();
+    sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
+    let mut seen = HashSet::new();
+    let (mut urgent, mut later) = (Vec::new(), Vec::new());
+    for l in sorted {
+        if !seen.insert(l.summary.as_str()) {
+            continue;
+        }
+        let item = Item {
+            text: l.summary.clone(),
+            label: l.kind.action(l.subject_id.as_deref() == Some(recipient)),
+            url: format!("{base_url}{}", l.link),
+        };
+        if l.kind.urgent() {
+            urgent.push(item);
+        } else {
+            later.push(item);
+        }
+    }
+    let preferences_url = format!("{base_url}{}", links::preferences());
+    let unsubscribe = urgent.is_empty().then(|| preferences_url.clone());
+    let d = Digest {
+        heading: "Reminders from the training registry".into(),
+        name: name.clone(),
+        count_words: things(urgent.len() + later.len()),
+        urgent,
+        later,
+        preferences_url,
+    };
+    let mut mail = digest(email, &digest_subject(lapses), from, &d)?;
+    mail.unsubscribe = unsubscribe;
+    Ok(mail)
 }

@@ -70,6 +70,29 @@ impl Kind {
         Kind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    /// The words of the link beside an item: `own` when the recipient is the person it is about.
+    pub fn action(self, own: bool) -> &'static str {
+        match (self, own) {
+            (Kind::SupervisionOverdue | Kind::SupervisionDueSoon, true) => {
+                "See your supervision record"
+            }
+            (
+                Kind::SupervisionOverdue | Kind::SupervisionDueSoon | Kind::SupervisionEscalated,
+                _,
+            ) => "See their supervision record",
+            (Kind::CredentialExpired | Kind::CredentialExpiring, true) => "See your accreditations",
+            (Kind::CredentialExpired | Kind::CredentialExpiring, false) => {
+                "See their accreditations"
+            }
+            (Kind::CpdUnmet, _) => "See your CPD",
+            (Kind::SignOffWaiting, _) => "Review the log",
+            (Kind::CompetenceReview, true) => "See your competences",
+            (Kind::CompetenceReview, false) => "See their competences",
+            (Kind::CourseExpiring | Kind::RequiredCourse, _) => "See the course",
+            (Kind::RequiredCourseSummary, _) => "See who still needs each course",
+        }
+    }
+
     /// Expiry and overdue reminders cannot be turned off.
     pub fn urgent(self) -> bool {
         matches!(
@@ -91,6 +114,8 @@ pub struct Lapse {
     pub subject_id: Option<String>,
     pub summary: String,
     pub due_on: Option<NaiveDate>,
+    /// Where the item is dealt with: a path under the public URL (see `links`).
+    pub link: String,
 }
 
 /// A credential's current reminder stage: `Some(None)` once expired, `Some(Some(offset))` for the
@@ -271,6 +296,7 @@ mod tests {
             subject_id: None,
             summary: summary.into(),
             due_on: Some(d(due)),
+            link: "/".into(),
         };
         let a = l(
             Kind::SignOffWaiting,

@@ -19,11 +19,14 @@ pub use queries::find;
 pub use routes::routes;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset, Serialize, ToSchema)]
-#[diesel(table_name = services)]
+#[diesel(table_name = services, treat_none_as_null = true)]
 pub struct Service {
     pub id: String,
     pub name: String,
     pub provider: String,
+    /// Where the service's people write about the registry (a training team's shared
+    /// mailbox): reminders name it. Without one, they name the service's training leads.
+    pub contact_email: Option<String>,
     #[serde(serialize_with = "crate::app::instant::serialize")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
@@ -42,6 +45,10 @@ pub struct NewService {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub provider: String,
+    /// Where the service's people write about the registry; reminders name it.
+    #[validate(email(message = "is not an email address"))]
+    #[schema(max_length = 254, format = "email")]
+    pub contact_email: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -53,6 +60,11 @@ pub struct ServicePatch {
     #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters"))]
     #[schema(min_length = 1, max_length = 200)]
     pub provider: Option<String>,
+    /// An email address, or null to remove it.
+    #[serde(default, deserialize_with = "crate::http::input::double_option")]
+    #[validate(email(message = "is not an email address"))]
+    #[schema(value_type = Option<String>, format = "email")]
+    pub contact_email: Option<Option<String>>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -93,6 +105,7 @@ pub fn create_service(
         id: uuid::Uuid::now_v7().to_string(),
         name: input.name.trim().to_string(),
         provider: input.provider.trim().to_string(),
+        contact_email: input.contact_email.map(|e| e.trim().to_string()),
         created_at: at,
         updated_at: at,
     };
@@ -120,7 +133,13 @@ pub fn update_service(
     if let Some(p) = patch.provider {
         after.provider = p.trim().to_string();
     }
-    if after.name == before.name && after.provider == before.provider {
+    if let Some(c) = patch.contact_email {
+        after.contact_email = c.map(|e| e.trim().to_string());
+    }
+    if after.name == before.name
+        && after.provider == before.provider
+        && after.contact_email == before.contact_email
+    {
         return Ok(before);
     }
     after.updated_at = at;

@@ -11,10 +11,26 @@ both!(
     a_dry_run_changes_and_sends_nothing,
     preferences_and_permissions,
     a_waiting_sign_off_reminds_the_supervisor,
+    emails_say_what_to_do_where_and_whom_to_ask,
 );
 
 fn in_days(n: i64) -> String {
     (chrono::Utc::now().date_naive() + Duration::days(n)).to_string()
+}
+
+/// The day `n` days from today as an email writes it: "8 December 2026".
+fn uk_in_days(n: i64) -> String {
+    (chrono::Utc::now().date_naive() + Duration::days(n))
+        .format("%-d %B %Y")
+        .to_string()
+}
+
+/// A received message's plain-text part, unfolded.
+fn text_part(data: &str) -> String {
+    let start = data.find("text/plain").expect("a text part");
+    let rest = &data[start..];
+    let end = rest.find("text/html").unwrap_or(rest.len());
+    rest[..end].replace("=\r\n", "").replace("=3D", "=")
 }
 
 async fn lapsing(t: &TestApp) -> (String, String) {
@@ -61,8 +77,13 @@ async fn a_lapsing_accreditation_is_mailed_once(t: TestApp) {
     assert_eq!(mail[0].to, vec!["me@registry.test".to_string()]);
     let data = mail[0].data.replace("=\r\n", "");
     assert!(
-        data.contains("BABCP") && data.contains(&in_days(10)),
-        "{data}"
+        data.contains("BABCP Accredited practitioner") && data.contains(&uk_in_days(10)),
+        "human names and UK dates, not codes and ISO dates: {data}"
+    );
+    assert!(!data.contains(&in_days(10)), "{data}");
+    assert!(
+        header(&data, "List-Unsubscribe").is_none(),
+        "an expiring credential cannot be turned off: {data}"
     );
     assert!(
         header(&data, "Subject").unwrap().contains("BABCP"),
@@ -305,4 +326,135 @@ async fn a_waiting_sign_off_reminds_the_supervisor(t: TestApp) {
         "{}",
         to_sup[0]
     );
+    let text = text_part(&to_sup[0]);
+    assert!(
+        text.contains(&format!(
+            "Review the log: https://registry.test/api/v1/supervision-logs/{}",
+            l["id"].as_str().unwrap()
+        )),
+        "{text}"
+    );
+}
+
+/// Emails read as a person reads them: each item once with its link, the service's name and
+/// whom to ask, whose required courses are missing, and `List-Unsubscribe` only on mail that
+/// can be turned off.
+async fn emails_say_what_to_do_where_and_whom_to_ask(t: TestApp) {
+    let s = t.service("Northfield Talking Therapies").await;
+    t.patch(
+        &format!("/api/v1/services/{s}"),
+        &t.admin,
+        json!({"contact_email": "training.northfield@example.nhs.uk"}),
+    )
+    .await
+    .expect(200);
+    let lead = t
+        .post(
+            "/api/v1/practitioners",
+            &t.admin,
+            json!({"email": "lead@registry.test", "full_name": "Lee Lead", "service_id": s,
+                   "roles": ["training_lead"], "password": PASSWORD}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let lead_token = t.login("lead@registry.test", PASSWORD).await;
+    let (me, token) = t.person(&s, "sam@registry.test", &["practitioner"]).await;
+    // Two BABCP credentials on one number, renewing the same day: BABCP's CPD rule is one
+    // for the body, so it is one line.
+    for kind in ["accredited_practitioner", "accredited_supervisor"] {
+        t.post(
+            &format!("/api/v1/practitioners/{me}/accreditations"),
+            &token,
+            json!({"body": "BABCP", "kind": kind, "membership_number": "B-77",
+                   "valid_from": in_days(-355), "expires_on": in_days(10)}),
+        )
+        .await
+        .expect(201);
+    }
+    let course = t
+        .post(
+            "/api/v1/courses",
+            &lead_token,
+            json!({"title": "Safeguarding adults level 3", "provider": "Trust", "modality": "cbt",
+                   "body": "BABCP", "kind": "cpd", "accredited_from": "2020-01-01",
+                   "accredited_until": in_days(400)}),
+        )
+        .await
+        .expect(201)
+        .json();
+    t.post(
+        "/api/v1/required-courses",
+        &lead_token,
+        json!({"service_id": s, "course_id": course["id"]}),
+    )
+    .await
+    .expect(201);
+    run(&t).await;
+    let mail = t.smtp.wait_for(2).await;
+    let to = |who: &str| {
+        mail.iter()
+            .find(|m| m.to == vec![who.to_string()])
+            .map(|m| m.data.replace("=\r\n", ""))
+            .unwrap_or_else(|| panic!("no mail to {who}: {mail:?}"))
+    };
+    let sam = to("sam@registry.test");
+    let text = text_part(&sam);
+    let items: Vec<&str> = text.lines().filter(|l| l.starts_with("- ")).collect();
+    let mut unique = items.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(items.len(), unique.len(), "an item twice: {text}");
+    assert_eq!(
+        items.iter().filter(|l| l.contains("CPD")).count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("Northfield Talking Therapies"), "{text}");
+    assert!(
+        text.contains("training.northfield@example.nhs.uk"),
+        "the service's contact: {text}"
+    );
+    assert!(
+        text.contains("which you have not completed")
+            && text.contains("See the course: https://registry.test/api/v1/courses/"),
+        "{text}"
+    );
+    for line in text.lines().filter(|l| l.starts_with("- ")) {
+        let next = text
+            .lines()
+            .skip_while(|l| *l != line)
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            next.trim_start().starts_with("See ") && next.contains("https://registry.test/"),
+            "every item has its link: {line} / {next}"
+        );
+    }
+    assert!(header(&sam, "List-Unsubscribe").is_none());
+    let html_at = sam.find("text/html").expect("an html part");
+    let html = sam[html_at..].replace("=3D", "=");
+    assert!(
+        html.contains("lang=\"en-GB\"") && html.contains("<h1") && html.contains("<ul"),
+        "{html}"
+    );
+
+    let lee = to("lead@registry.test");
+    let text = text_part(&lee);
+    assert!(
+        text.contains("Person sam@registry.test (\"Safeguarding adults level 3\")"),
+        "the summary says whose: {text}"
+    );
+    assert!(
+        !text
+            .lines()
+            .any(|l| l.starts_with("- ") && l.contains("supervision")),
+        "a lead who sees no patients is told nothing clinical: {text}"
+    );
+    assert_eq!(
+        header(&lee, "List-Unsubscribe"),
+        Some("<https://registry.test/api/v1/me/notification-preferences>"),
+        "only reminders that can be turned off: {lee}"
+    );
+    assert!(lead["staff"].as_bool().unwrap());
 }

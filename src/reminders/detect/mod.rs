@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
+use super::links;
 use super::rules::{
     credential_stage, overdue_since, Kind, Lapse, COURSE_NOTICE_DAYS, CPD_NOTICE_DAYS,
     ESCALATE_AFTER_DAYS, SIGN_OFF_WAIT_DAYS,
@@ -18,6 +19,7 @@ use super::rules::{
 use crate::accreditation::cpd::{facts, load_rules, rule_for};
 use crate::accreditation::rules::cpd_check;
 use crate::auth::policy::{roles_from_text, Role};
+use crate::dates::uk_date;
 use crate::db::schema::{
     accreditations, competencies, competency_assessments, courses, credential_kinds,
     notification_preferences, required_courses, supervision_logs, users,
@@ -91,19 +93,19 @@ fn credentials(
     for r in rows {
         latest.insert((r.1.clone(), r.2.clone(), r.3.clone()), r);
     }
-    let offsets: HashMap<(String, String), Vec<i64>> = credential_kinds::table
+    // Each kind's reminder offsets and its name as people read it.
+    let kinds: HashMap<(String, String), (Vec<i64>, String)> = credential_kinds::table
         .select((
             credential_kinds::body_code,
             credential_kinds::code,
             credential_kinds::reminder_offsets,
+            credential_kinds::name,
         ))
-        .load::<(String, String, String)>(conn)?
+        .load::<(String, String, String, String)>(conn)?
         .into_iter()
-        .map(|(b, k, o)| {
-            (
-                (b, k),
-                o.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
-            )
+        .map(|(b, k, o, name)| {
+            let offsets = o.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            ((b, k), (offsets, name))
         })
         .collect();
     let cpd_rules = load_rules(conn)?;
@@ -118,10 +120,13 @@ fn credentials(
         }
     }
     for (id, person, body, kind, number, expires, service, name) in latest.into_values() {
-        let stages = offsets
+        let (stages, kind_name) = kinds
             .get(&(body.clone(), kind.clone()))
             .cloned()
-            .unwrap_or_else(|| vec![60, 30, 7]);
+            .unwrap_or_else(|| (vec![60, 30, 7], kind.clone()));
+        let what = format!("{body} {kind_name}");
+        let on = uk_date(expires);
+        let link = links::accreditations(&person);
         match credential_stage(expires, &stages, today) {
             Some(None) => {
                 out.push(Lapse {
@@ -129,8 +134,11 @@ fn credentials(
                     key: format!("credential:{id}:expired"),
                     kind: Kind::CredentialExpired,
                     subject_id: Some(person.clone()),
-                    summary: format!("Your {body} {kind} ({number}) expired on {expires}"),
+                    summary: format!(
+                        "Your {what} credential (membership number {number}) expired on {on}"
+                    ),
                     due_on: Some(expires),
+                    link: link.clone(),
                 });
                 for lead in service
                     .as_ref()
@@ -144,8 +152,9 @@ fn credentials(
                             key: format!("credential:{id}:expired"),
                             kind: Kind::CredentialExpired,
                             subject_id: Some(person.clone()),
-                            summary: format!("{name}'s {body} {kind} expired on {expires}"),
+                            summary: format!("{name}'s {what} credential expired on {on}"),
                             due_on: Some(expires),
+                            link: link.clone(),
                         });
                     }
                 }
@@ -155,8 +164,11 @@ fn credentials(
                 key: format!("credential:{id}:{stage}"),
                 kind: Kind::CredentialExpiring,
                 subject_id: Some(person.clone()),
-                summary: format!("Your {body} {kind} ({number}) expires on {expires}"),
+                summary: format!(
+                    "Your {what} credential (membership number {number}) expires on {on}"
+                ),
                 due_on: Some(expires),
+                link: link.clone(),
             }),
             None => {}
         }
@@ -169,16 +181,27 @@ fn credentials(
                     expires,
                 );
                 if !check.met {
+                    // A body-wide rule is one requirement however many of the body's
+                    // credentials renew that day: told in the same words, it is told once.
+                    let own_rule = cpd_rules
+                        .iter()
+                        .any(|(b, k, _)| *b == body && k.as_deref() == Some(kind.as_str()));
+                    let renewal = if own_rule {
+                        format!("the renewal of your {what} credential")
+                    } else {
+                        format!("your {body} renewal")
+                    };
                     out.push(Lapse {
                         recipient_id: person.clone(),
                         key: format!("cpd_unmet:{id}:{expires}"),
                         kind: Kind::CpdUnmet,
                         subject_id: Some(person.clone()),
                         summary: format!(
-                            "CPD for your {body} renewal on {expires} is not met yet: {}",
+                            "CPD for {renewal} on {on} is not met yet: {}",
                             check.missing.join("; ")
                         ),
                         due_on: Some(expires),
+                        link: links::cpd(&person),
                     });
                 }
             }
@@ -205,21 +228,34 @@ fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Res
             key: format!("sign_off:{id}"),
             kind: Kind::SignOffWaiting,
             subject_id: None,
-            summary: format!("{name}'s supervision log of {held_on} waits for your sign-off"),
+            summary: format!(
+                "{name}'s supervision log of {} waits for your sign-off",
+                uk_date(held_on)
+            ),
             due_on: Some(held_on),
+            link: links::log(&id),
         });
     }
     Ok(())
 }
 
-/// assessment id, person, competence, assessor, review due, competence title.
-type ReviewRow = (String, String, String, String, Option<NaiveDate>, String);
-/// The latest assessment of one competence: id, assessor, review due, title.
-type LatestReview = (String, String, Option<NaiveDate>, String);
+/// assessment id, person, competence, assessor, review due, competence title, person's name.
+type ReviewRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<NaiveDate>,
+    String,
+    String,
+);
+/// The latest assessment of one competence: id, assessor, review due, title, person's name.
+type LatestReview = (String, String, Option<NaiveDate>, String, String);
 
 fn reviews(conn: &mut DbConn, today: NaiveDate, out: &mut Vec<Lapse>) -> Result<(), AppError> {
     let rows: Vec<ReviewRow> = competency_assessments::table
         .inner_join(competencies::table)
+        .inner_join(users::table.on(competency_assessments::practitioner_id.eq(users::id)))
         .select((
             competency_assessments::id,
             competency_assessments::practitioner_id,
@@ -227,6 +263,7 @@ fn reviews(conn: &mut DbConn, today: NaiveDate, out: &mut Vec<Lapse>) -> Result<
             competency_assessments::assessed_by,
             competency_assessments::review_due_on,
             competencies::title,
+            users::full_name,
         ))
         .order((
             competency_assessments::assessed_on.asc(),
@@ -234,21 +271,33 @@ fn reviews(conn: &mut DbConn, today: NaiveDate, out: &mut Vec<Lapse>) -> Result<
         ))
         .load(conn)?;
     let mut latest: HashMap<(String, String), LatestReview> = HashMap::new();
-    for (id, person, competence, assessor, review, title) in rows {
-        latest.insert((person, competence), (id, assessor, review, title));
+    for (id, person, competence, assessor, review, title, name) in rows {
+        latest.insert((person, competence), (id, assessor, review, title, name));
     }
-    for ((person, _), (id, assessor, review, title)) in latest {
+    for ((person, _), (id, assessor, review, title, name)) in latest {
         let Some(review) = review.filter(|r| *r < today) else {
             continue;
         };
-        for to in [person.clone(), assessor.clone()] {
+        let due = uk_date(review);
+        let mut told = vec![(
+            person.clone(),
+            format!("The review of your competence \"{title}\" was due on {due}"),
+        )];
+        if assessor != person {
+            told.push((
+                assessor.clone(),
+                format!("The review of {name}'s competence \"{title}\" was due on {due}"),
+            ));
+        }
+        for (to, summary) in told {
             out.push(Lapse {
                 recipient_id: to,
                 key: format!("competence_review:{id}"),
                 kind: Kind::CompetenceReview,
                 subject_id: Some(person.clone()),
-                summary: format!("The review of \"{title}\" was due on {review}"),
+                summary,
                 due_on: Some(review),
+                link: links::competences(&person),
             });
         }
     }
@@ -274,8 +323,12 @@ fn courses_ending(
                 key: format!("course_expiring:{id}:{until}"),
                 kind: Kind::CourseExpiring,
                 subject_id: None,
-                summary: format!("The accreditation of \"{title}\" ends on {until}"),
+                summary: format!(
+                    "The accreditation of the course \"{title}\" ends on {}",
+                    uk_date(until)
+                ),
                 due_on: Some(until),
+                link: links::course(&id),
             });
         }
     }
@@ -288,12 +341,12 @@ fn required(
     leads: &HashMap<String, Vec<String>>,
     out: &mut Vec<Lapse>,
 ) -> Result<(), AppError> {
-    let reqs: Vec<(String, String, Option<String>, String)> = required_courses::table
+    let reqs: Vec<(String, String, String, String)> = required_courses::table
         .inner_join(courses::table)
         .select((
             required_courses::id,
             required_courses::service_id,
-            required_courses::practitioner_role,
+            courses::id,
             courses::title,
         ))
         .load(conn)?;
@@ -305,33 +358,62 @@ fn required(
         .load(conn)?;
     let lacking = crate::accreditation::required::lacking_by_requirement(conn, &plain)?;
     let month = today.format("%Y-%m").to_string();
-    let mut per_service: HashMap<String, usize> = HashMap::new();
-    for (id, service, _, title) in &reqs {
+    // Who lacks what, by service, for the leads' monthly summary.
+    let mut per_service: HashMap<String, Vec<String>> = HashMap::new();
+    for (id, service, course, title) in &reqs {
         for l in lacking.get(id).into_iter().flatten() {
             out.push(Lapse {
                 recipient_id: l.practitioner_id.clone(),
                 key: format!("required_course:{id}"),
                 kind: Kind::RequiredCourse,
                 subject_id: Some(l.practitioner_id.clone()),
-                summary: format!("Your service requires the course \"{title}\""),
+                summary: format!(
+                    "Your service requires the course \"{title}\", which you have not completed"
+                ),
                 due_on: None,
+                link: links::course(course),
             });
-            *per_service.entry(service.clone()).or_default() += 1;
+            per_service
+                .entry(service.clone())
+                .or_default()
+                .push(format!("{} (\"{title}\")", l.full_name));
         }
     }
-    for (service, n) in per_service {
+    for (service, mut whose) in per_service {
+        whose.sort();
+        let summary = required_summary(&whose);
         for lead in leads.get(&service).into_iter().flatten() {
             out.push(Lapse {
                 recipient_id: lead.clone(),
                 key: format!("required_course_summary:{service}:{month}"),
                 kind: Kind::RequiredCourseSummary,
                 subject_id: None,
-                summary: format!("{n} required course completions are outstanding in your service"),
+                summary: summary.clone(),
                 due_on: None,
+                link: links::course_report(),
             });
         }
     }
     Ok(())
+}
+
+/// Most names a summary lists before "and N more".
+const NAMES_LISTED: usize = 10;
+
+/// "Required courses not completed in your service (2): A ("X") and B ("Y")".
+fn required_summary(whose: &[String]) -> String {
+    let n = whose.len();
+    let shown = &whose[..n.min(NAMES_LISTED)];
+    let mut list = match shown {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] if n <= NAMES_LISTED => format!("{} and {last}", init.join(", ")),
+        all => all.join(", "),
+    };
+    if n > NAMES_LISTED {
+        list.push_str(&format!(" and {} more", n - NAMES_LISTED));
+    }
+    format!("Required courses not completed in your service ({n}): {list}")
 }
 
 /// Every lapse on `today`, less the kinds each recipient turned off.

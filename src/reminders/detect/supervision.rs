@@ -73,8 +73,9 @@ pub(super) fn supervision(
                         key: format!("supervision_due_soon:{t}:{}", item.next_due_on),
                         kind: Kind::SupervisionDueSoon,
                         subject_id: Some(p.id.clone()),
-                        summary: format!("Your {label} is due by {}", item.next_due_on),
+                        summary: format!("Your {label} is due by {}", uk_date(item.next_due_on)),
                         due_on: Some(item.next_due_on),
+                        link: links::compliance(&p.id),
                     }),
                     ComplianceStatus::Overdue => {
                         let rule = crate::supervision::rows_for(
@@ -105,6 +106,7 @@ pub(super) fn supervision(
                                 item.achieved_minutes, item.required_minutes, item.window_days
                             ),
                             due_on: Some(since),
+                            link: links::compliance(&p.id),
                         });
                         if today - since >= Duration::days(ESCALATE_AFTER_DAYS) {
                             let mut to: Vec<&String> = named
@@ -126,10 +128,13 @@ pub(super) fn supervision(
                                     kind: Kind::SupervisionEscalated,
                                     subject_id: Some(p.id.clone()),
                                     summary: format!(
-                                        "{}'s {label} has been overdue since {since}",
-                                        p.full_name
+                                        "{}'s {} has been overdue since {}",
+                                        p.full_name,
+                                        label.replace("your ", "their "),
+                                        uk_date(since)
                                     ),
                                     due_on: Some(since),
+                                    link: links::compliance(&p.id),
                                 });
                             }
                         }
