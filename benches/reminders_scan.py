@@ -71,10 +71,11 @@ def sink(port, out):
 
 
 def lines(path):
-    """The reminder digests received (invitations to new people are left out)."""
+    """The reminder digests received (the invitations sent to new people are left out)."""
     try:
         with open(path) as f:
-            return [l for l in f.read().splitlines() if l.startswith("<delivery-")]
+            return [l for l in f.read().splitlines()
+                    if l.startswith("<delivery-") and "\tYou have been invited" not in l]
     except FileNotFoundError:
         return []
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """A real SMTP receiver on loopback for the benchmarks: counts the messages it accepts and
-appends one line per message (Message-ID, recipients) to a file. Python 3.11's smtpd.
+appends one line per message (Message-ID, recipients, Subject) to a file. Python 3.11's smtpd.
 
 usage: smtp_sink.py PORT OUTFILE"""
 import asyncore, sys, warnings
@@ -15,12 +15,15 @@ class Sink(smtpd.SMTPServer):
         self.out = open(out, "a", buffering=1)
 
     def process_message(self, peer, mailfrom, rcpttos, data, **kwargs):
-        mid = ""
+        mid, subject = "", ""
         for line in data.replace(b"\r\n", b"\n").split(b"\n"):
+            if not line:
+                break
             if line.lower().startswith(b"message-id:"):
                 mid = line.split(b":", 1)[1].strip().decode()
-                break
-        self.out.write(f"{mid}\t{','.join(rcpttos)}\n")
+            if line.lower().startswith(b"subject:"):
+                subject = line.split(b":", 1)[1].strip().decode(errors="replace")
+        self.out.write(f"{mid}\t{','.join(rcpttos)}\t{subject}\n")
 
 
 if __name__ == "__main__":

@@ -22,6 +22,8 @@ pub struct AppState {
     pub callers: Arc<CallerCache>,
     /// The bounded password-hashing pool.
     pub hashers: Hashers,
+    /// Requests and reminder runs counted for `GET /metrics`.
+    pub metrics: Arc<crate::counters::Metrics>,
     /// What time it is: read once per use case and passed down, so a write, its
     /// `updated_at` and its audit event carry one instant, and a test can pin "today".
     pub clock: Clock,

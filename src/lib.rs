@@ -9,6 +9,7 @@ pub mod auth;
 pub mod calendar;
 pub mod competences;
 pub mod config;
+pub mod counters;
 pub mod dates;
 pub mod db;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod evidence;
 pub mod files;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod openapi;
 pub mod outbox;
 pub mod people;
@@ -79,6 +81,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         settings: Arc::new(settings),
         mailer,
         hashers,
+        metrics: Arc::new(counters::Metrics::default()),
         clock: app::Clock::System,
     };
     bootstrap_admin(&state)?;
@@ -133,7 +136,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000015_mail_context";
+pub const SCHEMA_VERSION: &str = "2026-12-01-000016_notifications_checked_by_their_delivery";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",
@@ -229,6 +232,7 @@ pub fn build_app(
         .wrap(from_fn(http::request_span))
         .service(resource("/health", "GET").route(web::get().to(health)))
         .service(resource("/version", "GET").route(web::get().to(version)))
+        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .configure(calendar::public_routes)
         .configure(accounts::pages::public_routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document()))

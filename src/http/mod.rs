@@ -160,6 +160,13 @@ pub async fn request_span(
         user_id = tracing::field::Empty,
     );
     let started = Instant::now();
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::app::AppState>>()
+        .map(|s| s.metrics.clone());
+    let route = req
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_string());
+    let method = req.method().to_string();
     let mut res = next.call(req).instrument(span.clone()).await?;
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut()
@@ -167,6 +174,9 @@ pub async fn request_span(
     }
     let status = res.status().as_u16();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Some(m) = metrics {
+        m.observe(&route, &method, status, elapsed_ms / 1000.0);
+    }
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(status, elapsed_ms, "request failed");

@@ -8,6 +8,7 @@ pub const OTHER_PATHS: &[&str] = &[
     "/docs/",
     "/health",
     "/version",
+    "/metrics",
     "/accept-invite",
     "/reset-password",
     "/api/v1/openapi.json",

@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
     paths(
         crate::health,
         crate::version,
+        crate::metrics::metrics,
         crate::accounts::routes::login,
         crate::accounts::routes::refresh,
         crate::accounts::routes::logout,

@@ -84,23 +84,10 @@ pub fn queue_link(
     what: &LinkMail,
     now: NaiveDateTime,
 ) -> Result<String, AppError> {
-    let delivery = uuid::Uuid::now_v7().to_string();
-    diesel::insert_into(deliveries::table)
-        .values((
-            deliveries::id.eq(&delivery),
-            deliveries::recipient_id.eq(recipient_id),
-            deliveries::recipient_email.eq(&email.to),
-            deliveries::subject.eq(&email.subject),
-            deliveries::body_text.eq(&email.text),
-            deliveries::body_html.eq(&email.html),
-            deliveries::status.eq(DeliveryStatus::Pending),
-            deliveries::attempts.eq(0),
-            deliveries::next_attempt_at.eq(now),
-            deliveries::invitation_id.eq(link_id),
-            deliveries::created_at.eq(now),
-            deliveries::updated_at.eq(now),
-        ))
-        .execute(conn)?;
+    let mut row = Outgoing::new(recipient_id, email.clone(), now);
+    row.invitation_id = Some(link_id.to_string());
+    let delivery = row.id.clone();
+    enqueue(conn, &[row])?;
     diesel::insert_into(notifications::table)
         .values((
             notifications::id.eq(uuid::Uuid::now_v7().to_string()),
@@ -303,6 +290,8 @@ pub struct Outgoing {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub list_unsubscribe: Option<String>,
+    /// A one-time link's delivery: its link is rendered at send time (see [`render`]).
+    pub invitation_id: Option<String>,
 }
 
 impl Outgoing {
@@ -321,21 +310,57 @@ impl Outgoing {
             created_at: now,
             updated_at: now,
             list_unsubscribe: email.unsubscribe,
+            invitation_id: None,
         }
     }
 }
 
-/// Rows a multi-row insert of deliveries carries at most (12 values each; SQLite allows 32,766).
+/// Rows a multi-row insert of deliveries carries at most (13 values each; SQLite allows 32,766).
 pub const DELIVERY_BATCH: usize = 2000;
 
 /// Queues messages as pending deliveries, in the caller's transaction: one insert per
 /// [`DELIVERY_BATCH`].
 pub fn enqueue(conn: &mut DbConn, rows: &[Outgoing]) -> Result<(), AppError> {
     for chunk in rows.chunks(DELIVERY_BATCH) {
-        crate::on_backend!(&mut *conn, |c| diesel::insert_into(deliveries::table)
-            .values(chunk)
-            .execute(c))?;
+        match &mut *conn {
+            DbConn::Postgresql(c) => enqueue_pg(c, chunk)?,
+            DbConn::Sqlite(c) => {
+                diesel::insert_into(deliveries::table)
+                    .values(chunk)
+                    .execute(c)?;
+            }
+        }
     }
+    Ok(())
+}
+
+/// PostgreSQL takes the rows as one array a column (`unnest`): one short statement whatever
+/// the number of rows, where a multi-row `VALUES` is planned afresh for each size.
+fn enqueue_pg(c: &mut diesel::PgConnection, rows: &[Outgoing]) -> Result<(), AppError> {
+    use diesel::sql_types::{Array, Integer, Nullable};
+    let col = |f: fn(&Outgoing) -> &str| rows.iter().map(f).collect::<Vec<&str>>();
+    let opt = |f: fn(&Outgoing) -> Option<&str>| rows.iter().map(f).collect::<Vec<Option<&str>>>();
+    let time = |f: fn(&Outgoing) -> NaiveDateTime| rows.iter().map(f).collect::<Vec<_>>();
+    diesel::sql_query(
+        "INSERT INTO deliveries (id, recipient_id, recipient_email, subject, body_text, body_html, \
+         status, attempts, next_attempt_at, created_at, updated_at, list_unsubscribe, invitation_id) \
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::int[], $9::timestamp[], $10::timestamp[], $11::timestamp[], $12::text[], $13::text[])",
+    )
+    .bind::<Array<Text>, _>(col(|r| &r.id))
+    .bind::<Array<Text>, _>(col(|r| &r.recipient_id))
+    .bind::<Array<Text>, _>(col(|r| &r.recipient_email))
+    .bind::<Array<Text>, _>(col(|r| &r.subject))
+    .bind::<Array<Text>, _>(col(|r| &r.body_text))
+    .bind::<Array<Text>, _>(col(|r| &r.body_html))
+    .bind::<Array<Text>, _>(col(|r| r.status.as_str()))
+    .bind::<Array<Integer>, _>(rows.iter().map(|r| r.attempts).collect::<Vec<i32>>())
+    .bind::<Array<Timestamp>, _>(time(|r| r.next_attempt_at))
+    .bind::<Array<Timestamp>, _>(time(|r| r.created_at))
+    .bind::<Array<Timestamp>, _>(time(|r| r.updated_at))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| r.list_unsubscribe.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| r.invitation_id.as_deref()))
+    .execute(c)?;
     Ok(())
 }
 

@@ -56,8 +56,15 @@ pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppErr
     let started = std::time::Instant::now();
     let (detected, queued) = state
         .db(move |conn| {
+            let t = std::time::Instant::now();
             let lapses = detect::detect(conn, now.date(), now)?;
+            let detect_ms = t.elapsed().as_millis() as u64;
             let queued = queue::queue(conn, &lapses, &link, now)?;
+            tracing::debug!(
+                detect_ms,
+                queue_ms = t.elapsed().as_millis() as u64 - detect_ms,
+                "reminder scan"
+            );
             Ok((lapses.len(), queued))
         })
         .await?;
@@ -69,6 +76,15 @@ pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppErr
     let scan_ms = started.elapsed().as_millis() as u64;
     let (sent, failed) = deliver(state).await?;
     let delivery_ms = started.elapsed().as_millis() as u64 - scan_ms;
+    state.metrics.record_scan(crate::counters::ScanFigures {
+        at_unix: now.and_utc().timestamp(),
+        scan_ms,
+        delivery_ms,
+        detected,
+        queued,
+        sent,
+        failed,
+    });
     let report = RunReport {
         detected,
         queued,

@@ -43,6 +43,44 @@ struct NewNotification<'a> {
     created_at: NaiveDateTime,
 }
 
+#[derive(QueryableByName)]
+struct Inserted {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    recipient_id: String,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    dedupe_key: String,
+}
+
+/// PostgreSQL takes the rows as one array a column (`unnest`): one short statement whatever
+/// the number of rows, where a multi-row `VALUES` is planned afresh for each size.
+fn insert_pg(
+    c: &mut diesel::PgConnection,
+    rows: &[NewNotification<'_>],
+) -> Result<Vec<(String, String)>, AppError> {
+    use diesel::sql_types::{Array, Bool, Date, Nullable, Text, Timestamp};
+    let found: Vec<Inserted> = diesel::sql_query(
+        "INSERT INTO notifications (id, recipient_id, dedupe_key, kind, urgent, subject_id, summary, \
+         due_on, delivery_id, created_at) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
+         $4::text[], $5::bool[], $6::text[], $7::text[], $8::date[], $9::text[], $10::timestamp[]) \
+         ON CONFLICT DO NOTHING RETURNING recipient_id, dedupe_key",
+    )
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.id.as_str()).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.recipient_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.dedupe_key).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.kind).collect::<Vec<_>>())
+    .bind::<Array<Bool>, _>(rows.iter().map(|r| r.urgent).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.subject_id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|r| r.summary).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Date>>, _>(rows.iter().map(|r| r.due_on).collect::<Vec<_>>())
+    .bind::<Array<Nullable<Text>>, _>(rows.iter().map(|r| r.delivery_id).collect::<Vec<_>>())
+    .bind::<Array<Timestamp>, _>(rows.iter().map(|r| r.created_at).collect::<Vec<_>>())
+    .load(c)?;
+    Ok(found
+        .into_iter()
+        .map(|r| (r.recipient_id, r.dedupe_key))
+        .collect())
+}
+
 /// A recipient: email, name and service.
 type Recipient = (String, String, Option<String>);
 
@@ -130,6 +168,7 @@ fn queue_batch(
 ) -> Result<usize, AppError> {
     let none = Sender::default();
     let sender_of = |r: &Recipient| r.2.as_ref().and_then(|s| senders.get(s)).unwrap_or(&none);
+    let t = std::time::Instant::now();
     let mut out: Vec<Outgoing> = Vec::with_capacity(batch.len());
     for (recipient, mine) in batch {
         let Some(who) = people.get(*recipient) else {
@@ -138,7 +177,9 @@ fn queue_batch(
         let mail = render(recipient, who, sender_of(who), mine, base_url)?;
         out.push(Outgoing::new(recipient, mail, now));
     }
+    let render_ms = t.elapsed().as_millis() as u64;
     outbox::enqueue(conn, &out)?;
+    let enqueue_ms = t.elapsed().as_millis() as u64 - render_ms;
     let mut rows = Vec::new();
     for ((recipient, mine), delivery) in batch.iter().zip(&out) {
         for l in mine {
@@ -158,14 +199,21 @@ fn queue_batch(
     }
     let mut inserted: HashSet<(String, String)> = HashSet::new();
     for chunk in rows.chunks(NOTIFICATION_BATCH) {
-        inserted.extend(crate::on_backend!(&mut *conn, |c| {
-            diesel::insert_into(notifications::table)
+        inserted.extend(match &mut *conn {
+            DbConn::Postgresql(c) => insert_pg(c, chunk)?,
+            DbConn::Sqlite(c) => diesel::insert_into(notifications::table)
                 .values(chunk)
                 .on_conflict_do_nothing()
                 .returning((notifications::recipient_id, notifications::dedupe_key))
-                .get_results::<(String, String)>(c)
-        })?);
+                .get_results::<(String, String)>(c)?,
+        });
     }
+    tracing::trace!(
+        render_ms,
+        enqueue_ms,
+        notify_ms = t.elapsed().as_millis() as u64 - render_ms - enqueue_ms,
+        "queue batch"
+    );
     // Rarely, another instance queued some of these first: its digest tells them, so this
     // one is written again without them, or dropped.
     for ((recipient, mine), delivery) in batch.iter().zip(&out) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use chrono::{Duration, NaiveDate};
 
 use super::model::{ComplianceItem, LogView, PolicyRow, Subject, SupervisionLog};
-use super::queries;
+use super::queries::{self, LatestRow};
 use super::rules::{self, LogFact, LogStatus, SupervisionType};
 use crate::auth::policy::{roles_from_text, Caller, Role};
 use crate::db::DbConn;
@@ -78,16 +78,14 @@ pub fn compliance_with(
     subjects: &[Subject],
     today: NaiveDate,
 ) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
-    let mut out: HashMap<String, Vec<ComplianceItem>> = HashMap::new();
     if subjects.is_empty() {
-        return Ok(out);
+        return Ok(HashMap::new());
     }
     let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
     let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
     let since = today - Duration::days(i64::from(widest));
     let window_rows = queries::window_facts(conn, &ids, since, today)?;
     let latest_rows = queries::latest_facts(conn, &ids, today)?;
-
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, held_on, minutes, t, f, size, status) in &window_rows {
         window.entry(who.as_str()).or_default().push(LogFact {
@@ -99,8 +97,29 @@ pub fn compliance_with(
             status: *status,
         });
     }
+    Ok(compliance_from(
+        policy,
+        subjects,
+        &window,
+        Some(&latest_rows),
+        today,
+    ))
+}
+
+/// Compliance of each subject on `today` from their logs of the policy's widest window (more
+/// are ignored) and, where the caller wants `last_held_on` before the window, the latest
+/// session per kind. The reminder scan, which reads logs further back anyway, calls it
+/// directly.
+pub fn compliance_from(
+    policy: &[PolicyRow],
+    subjects: &[Subject],
+    window: &HashMap<&str, Vec<LogFact>>,
+    latest_rows: Option<&[LatestRow]>,
+    today: NaiveDate,
+) -> HashMap<String, Vec<ComplianceItem>> {
+    let mut out: HashMap<String, Vec<ComplianceItem>> = HashMap::new();
     let mut latest: HashMap<&str, Vec<LogFact>> = HashMap::new();
-    for (who, t, f, size, held_on) in &latest_rows {
+    for (who, t, f, size, held_on) in latest_rows.into_iter().flatten() {
         if let Some(d) = held_on {
             latest.entry(who.as_str()).or_default().push(LogFact {
                 held_on: *d,
@@ -144,7 +163,7 @@ pub fn compliance_with(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// Supervision compliance of these people on `today`: the one use case the compliance

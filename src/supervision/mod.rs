@@ -24,7 +24,9 @@ use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
 use crate::http::parse_id;
 pub use checks::{bulk_ids, log_filter};
-pub use compliance::{compliance, compliance_of, compliance_with, may_view_compliance, rows_for};
+pub use compliance::{
+    compliance, compliance_from, compliance_of, compliance_with, may_view_compliance, rows_for,
+};
 pub use model::*;
 pub use routes::routes;
 use rules::{Format, LogStatus};

@@ -12,6 +12,7 @@ mod errors;
 mod evidence;
 mod house;
 mod openapi;
+mod operations;
 mod passwords;
 mod people;
 mod reference;

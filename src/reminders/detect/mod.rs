@@ -28,7 +28,7 @@ use crate::db::DbConn;
 use crate::error::AppError;
 use crate::supervision::queries::load_policy;
 use crate::supervision::rules::{ComplianceStatus, Format, LogFact, LogStatus, SupervisionType};
-use crate::supervision::{compliance_with as compliance, Subject, SUBJECT_COLUMNS};
+use crate::supervision::{Subject, SUBJECT_COLUMNS};
 
 const BATCH: i64 = 500;
 
@@ -211,17 +211,35 @@ fn credentials(
 }
 
 fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Result<(), AppError> {
-    let rows: Vec<(String, String, String, NaiveDate)> = supervision_logs::table
-        .inner_join(users::table.on(supervision_logs::supervisee_id.eq(users::id)))
-        .filter(supervision_logs::status.eq(LogStatus::Submitted.as_str()))
+    // The waiting logs first (by their status index), then their supervisees' names: joined in
+    // one query, SQLite would walk every person's logs instead.
+    let waiting: Vec<(String, String, String, NaiveDate)> = supervision_logs::table
+        .filter(supervision_logs::status.eq(LogStatus::Submitted))
         .filter(supervision_logs::created_at.lt(now - Duration::days(SIGN_OFF_WAIT_DAYS)))
         .select((
             supervision_logs::id,
             supervision_logs::supervisor_id,
-            users::full_name,
+            supervision_logs::supervisee_id,
             supervision_logs::held_on,
         ))
         .load(conn)?;
+    let mut people: Vec<&str> = waiting.iter().map(|w| w.2.as_str()).collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut names: HashMap<String, String> = HashMap::new();
+    for chunk in people.chunks(BATCH as usize) {
+        names.extend(
+            users::table
+                .filter(users::id.eq_any(chunk))
+                .select((users::id, users::full_name))
+                .load::<(String, String)>(conn)?,
+        );
+    }
+    let rows = waiting.iter().filter_map(|(id, supervisor, who, held_on)| {
+        names
+            .get(who)
+            .map(|name| (id.clone(), supervisor.clone(), name.clone(), *held_on))
+    });
     for (id, supervisor, name, held_on) in rows {
         out.push(Lapse {
             recipient_id: supervisor,
@@ -424,12 +442,21 @@ pub fn detect(
 ) -> Result<Vec<Lapse>, AppError> {
     let leads = leads(conn)?;
     let mut out = Vec::new();
+    let t = std::time::Instant::now();
     supervision(conn, today, &leads, &mut out)?;
+    let supervision_ms = t.elapsed().as_millis() as u64;
     credentials(conn, today, &leads, &mut out)?;
+    let credentials_ms = t.elapsed().as_millis() as u64 - supervision_ms;
     sign_offs(conn, now, &mut out)?;
     reviews(conn, today, &mut out)?;
     courses_ending(conn, today, &leads, &mut out)?;
     required(conn, today, &leads, &mut out)?;
+    tracing::debug!(
+        supervision_ms,
+        credentials_ms,
+        rest_ms = t.elapsed().as_millis() as u64 - supervision_ms - credentials_ms,
+        "lapses found"
+    );
     let off: HashMap<String, Vec<Kind>> = notification_preferences::table
         .select((
             notification_preferences::user_id,

@@ -2,6 +2,22 @@
 
 use super::*;
 
+/// People evaluated at a time.
+const PEOPLE_PER_BATCH: i64 = 500;
+
+/// A session read back to the lookback: supervisee, date, minutes, type, format, group size,
+/// status, supervisor.
+type LookbackRow = (
+    String,
+    NaiveDate,
+    i32,
+    SupervisionType,
+    Format,
+    Option<i32>,
+    LogStatus,
+    String,
+);
+
 pub(super) fn supervision(
     conn: &mut DbConn,
     today: NaiveDate,
@@ -17,7 +33,7 @@ pub(super) fn supervision(
             .filter(users::active.eq(true))
             .select(SUBJECT_COLUMNS)
             .order(users::id.asc())
-            .limit(BATCH)
+            .limit(PEOPLE_PER_BATCH)
             .into_boxed();
         if let Some(a) = &after {
             q = q.filter(users::id.gt(a.clone()));
@@ -26,42 +42,57 @@ pub(super) fn supervision(
         let Some(last) = people.last() else { break };
         after = Some(last.id.clone());
         let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
-        let mut items = compliance(conn, &policy, &people, today)?;
-        // Logs further back, to tell when an overdue spell began.
-        let rows: Vec<(String, NaiveDate, i32, SupervisionType, Format, Option<i32>)> =
-            supervision_logs::table
-                .filter(supervision_logs::supervisee_id.eq_any(&ids))
-                .filter(supervision_logs::status.ne(LogStatus::Rejected))
-                .filter(supervision_logs::held_on.gt(lookback))
-                .select((
-                    supervision_logs::supervisee_id,
-                    supervision_logs::held_on,
-                    supervision_logs::duration_minutes,
-                    supervision_logs::supervision_type,
-                    supervision_logs::format,
-                    supervision_logs::group_size,
-                ))
-                .load(conn)?;
+        let t = std::time::Instant::now();
+        // One read of each person's logs back to `lookback`: the policy's widest window of them
+        // gives compliance (the scan needs no last session before it), all of them tell when
+        // an overdue spell began.
+        let rows: Vec<LookbackRow> = supervision_logs::table
+            .filter(supervision_logs::supervisee_id.eq_any(&ids))
+            .filter(supervision_logs::status.ne(LogStatus::Rejected))
+            .filter(supervision_logs::held_on.gt(lookback))
+            .filter(supervision_logs::held_on.le(today))
+            .select((
+                supervision_logs::supervisee_id,
+                supervision_logs::held_on,
+                supervision_logs::duration_minutes,
+                supervision_logs::supervision_type,
+                supervision_logs::format,
+                supervision_logs::group_size,
+                supervision_logs::status,
+                supervision_logs::supervisor_id,
+            ))
+            .load(conn)?;
+        let window_start = today - Duration::days(i64::from(widest));
+        let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
         let mut logs: HashMap<&str, Vec<LogFact>> = HashMap::new();
-        for (who, held_on, minutes, t, f, size) in &rows {
-            logs.entry(who.as_str()).or_default().push(LogFact {
+        let mut recent: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (who, held_on, minutes, t, f, size, status, supervisor) in &rows {
+            let named = recent.entry(who.as_str()).or_default();
+            if !named.contains(&supervisor.as_str()) {
+                named.push(supervisor);
+            }
+            let fact = LogFact {
                 held_on: *held_on,
                 minutes: *minutes,
                 supervision_type: *t,
                 format: *f,
                 group_size: *size,
+                status: *status,
+            };
+            if *held_on > window_start {
+                window.entry(who.as_str()).or_default().push(fact.clone());
+            }
+            // Any session not rejected counts towards when a spell began.
+            logs.entry(who.as_str()).or_default().push(LogFact {
                 status: LogStatus::SignedOff,
+                ..fact
             });
         }
-        let named: Vec<(String, String)> = supervision_logs::table
-            .filter(supervision_logs::supervisee_id.eq_any(&ids))
-            .filter(supervision_logs::held_on.ge(today - Duration::days(365)))
-            .select((
-                supervision_logs::supervisee_id,
-                supervision_logs::supervisor_id,
-            ))
-            .distinct()
-            .load(conn)?;
+        let mut items = crate::supervision::compliance_from(&policy, &people, &window, None, today);
+        tracing::trace!(ms = t.elapsed().as_millis() as u64, "supervision batch");
+        // Overdue spells a week old, told to the person's supervisors and lead too: the
+        // supervisors they named are looked up for these people only.
+        let mut escalated: Vec<(&Subject, &str, &str, NaiveDate)> = Vec::new();
         for p in &people {
             let is_supervisor = roles_from_text(&p.roles).contains(&Role::Supervisor);
             for item in items.remove(&p.id).unwrap_or_default() {
@@ -109,39 +140,85 @@ pub(super) fn supervision(
                             link: links::compliance(&p.id),
                         });
                         if today - since >= Duration::days(ESCALATE_AFTER_DAYS) {
-                            let mut to: Vec<&String> = named
-                                .iter()
-                                .filter(|(who, _)| *who == p.id)
-                                .map(|(_, sup)| sup)
-                                .collect();
-                            if let Some(service) = &p.service_id {
-                                to.extend(leads.get(service).into_iter().flatten());
-                            }
-                            let mut seen = HashSet::new();
-                            for r in to
-                                .into_iter()
-                                .filter(|r| **r != p.id && seen.insert(r.as_str()))
-                            {
-                                out.push(Lapse {
-                                    recipient_id: r.clone(),
-                                    key: format!("supervision_escalated:{}:{t}:{since}", p.id),
-                                    kind: Kind::SupervisionEscalated,
-                                    subject_id: Some(p.id.clone()),
-                                    summary: format!(
-                                        "{}'s {} has been overdue since {}",
-                                        p.full_name,
-                                        label.replace("your ", "their "),
-                                        uk_date(since)
-                                    ),
-                                    due_on: Some(since),
-                                    link: links::compliance(&p.id),
-                                });
-                            }
+                            escalated.push((p, label, t, since));
                         }
                     }
                     ComplianceStatus::Compliant => {}
                 }
             }
+        }
+        let e = std::time::Instant::now();
+        escalate(conn, &escalated, &recent, leads, today, out)?;
+        tracing::trace!(
+            ms = e.elapsed().as_millis() as u64,
+            escalated = escalated.len(),
+            "escalations"
+        );
+    }
+    Ok(())
+}
+
+/// Tells each overdue spell a week old to the person's supervisors and their service's
+/// training leads. Their supervisors are those named in the logs already read (back to the
+/// lookback); only for someone who named none there are the year's logs read.
+fn escalate(
+    conn: &mut DbConn,
+    escalated: &[(&Subject, &str, &str, NaiveDate)],
+    recent: &HashMap<&str, Vec<&str>>,
+    leads: &HashMap<String, Vec<String>>,
+    today: NaiveDate,
+    out: &mut Vec<Lapse>,
+) -> Result<(), AppError> {
+    let mut named: HashMap<String, Vec<String>> = HashMap::new();
+    let mut unknown: Vec<&str> = Vec::new();
+    for (p, ..) in escalated {
+        match recent.get(p.id.as_str()) {
+            Some(sups) if !sups.is_empty() => {
+                named.insert(p.id.clone(), sups.iter().map(|s| s.to_string()).collect());
+            }
+            _ => unknown.push(&p.id),
+        }
+    }
+    unknown.sort_unstable();
+    unknown.dedup();
+    if !unknown.is_empty() {
+        let pairs: Vec<(String, String)> = supervision_logs::table
+            .filter(supervision_logs::supervisee_id.eq_any(&unknown))
+            .filter(supervision_logs::held_on.ge(today - Duration::days(365)))
+            .select((
+                supervision_logs::supervisee_id,
+                supervision_logs::supervisor_id,
+            ))
+            .distinct()
+            .load(conn)?;
+        for (who, sup) in pairs {
+            named.entry(who).or_default().push(sup);
+        }
+    }
+    for (p, label, t, since) in escalated {
+        let mut to: Vec<&String> = named.get(&p.id).into_iter().flatten().collect();
+        if let Some(service) = &p.service_id {
+            to.extend(leads.get(service).into_iter().flatten());
+        }
+        let mut seen = HashSet::new();
+        for r in to
+            .into_iter()
+            .filter(|r| **r != p.id && seen.insert(r.as_str()))
+        {
+            out.push(Lapse {
+                recipient_id: r.clone(),
+                key: format!("supervision_escalated:{}:{t}:{since}", p.id),
+                kind: Kind::SupervisionEscalated,
+                subject_id: Some(p.id.clone()),
+                summary: format!(
+                    "{}'s {} has been overdue since {}",
+                    p.full_name,
+                    label.replace("your ", "their "),
+                    uk_date(*since)
+                ),
+                due_on: Some(*since),
+                link: links::compliance(&p.id),
+            });
         }
     }
     Ok(())
