@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+pub use crate::auth::policy::MetricsAccess;
 use crate::db::DbUrl;
 
 /// Declares every setting once: its type, default, environment variable (if any) and meaning.
@@ -165,15 +166,6 @@ impl EnvValue for MetricsAccess {
             _ => Err(format!("{v:?} is not off, open or token")),
         }
     }
-}
-
-/// Who may read `GET /metrics`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricsAccess {
-    Off,
-    Open,
-    Token,
 }
 
 impl EnvValue for LogFormat {

@@ -10,7 +10,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 
 use crate::app::AppState;
-use crate::config::MetricsAccess;
+use crate::auth::policy::{metrics_access, MetricsDecision};
 use crate::counters::gauge;
 use crate::db::schema::deliveries;
 use crate::error::AppError;
@@ -19,34 +19,20 @@ use crate::outbox::DeliveryStatus;
 /// Whether the request may read the metrics: `Err` answers as the route would not exist (off)
 /// or as unauthorised (a missing or wrong token).
 fn admit(state: &AppState, req: &HttpRequest) -> Result<(), AppError> {
-    match state.settings.metrics {
-        MetricsAccess::Off => Err(AppError::NotFoundNamed(
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let settings = &state.settings;
+    match metrics_access(settings.metrics, settings.metrics_token.as_deref(), given) {
+        MetricsDecision::Allowed => Ok(()),
+        MetricsDecision::Off => Err(AppError::NotFoundNamed(
             "metrics are off: set REGISTRY_METRICS to open or token".into(),
         )),
-        MetricsAccess::Open => Ok(()),
-        MetricsAccess::Token => {
-            let expected = state.settings.metrics_token.as_deref().unwrap_or_default();
-            let given = req
-                .headers()
-                .get(header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .unwrap_or_default();
-            let same = !expected.is_empty()
-                && given.len() == expected.len()
-                && given
-                    .bytes()
-                    .zip(expected.bytes())
-                    .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                    == 0;
-            if same {
-                Ok(())
-            } else {
-                Err(AppError::Unauthorized(
-                    "the metrics need the token set in REGISTRY_METRICS_TOKEN".into(),
-                ))
-            }
-        }
+        MetricsDecision::NeedsToken => Err(AppError::Unauthorized(
+            "the metrics need the token set in REGISTRY_METRICS_TOKEN".into(),
+        )),
     }
 }
 

@@ -91,6 +91,26 @@ pub(crate) fn limits(state: &AppState) -> throttle::Limits {
     }
 }
 
+/// Runs password work (hashing, verifying) that a throttled attempt is waiting on. Work that
+/// could not run (the hashing pool is full) checked nothing, so it is no failure: the attempt
+/// is taken back and the error answered.
+pub(crate) async fn unless_unchecked<T>(
+    state: &AppState,
+    attempts: &[String],
+    work: impl std::future::Future<Output = Result<T, AppError>>,
+) -> Result<T, AppError> {
+    match work.await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let attempts = attempts.to_vec();
+            state
+                .write(move |conn| throttle::forgive(conn, &attempts))
+                .await?;
+            Err(e)
+        }
+    }
+}
+
 /// Exchanges email and password for a token pair. Any wrong pair is the same 401; too many
 /// failures for the account or from the address answer 429 with `Retry-After`. The attempt is
 /// counted before the password is checked, so concurrent guesses cannot outrun the limit.
@@ -119,16 +139,12 @@ pub async fn log_in(
         })
         .await?;
     let stored = candidate.as_ref().and_then(|c| c.password_hash.clone());
-    let matches = match state.hashers.verify(body.password, stored).await {
-        Ok(m) => m,
-        Err(e) => {
-            // Not checked, so not a failure: the attempt is taken back.
-            state
-                .write(move |conn| throttle::forgive(conn, &attempts))
-                .await?;
-            return Err(e);
-        }
-    };
+    let matches = unless_unchecked(
+        state,
+        &attempts,
+        state.hashers.verify(body.password, stored),
+    )
+    .await?;
 
     match candidate {
         Some(c) if matches && c.active => {

@@ -92,15 +92,7 @@ pub async fn redeem(
     if !open {
         return Err(refused(purpose));
     }
-    let hash = match state.hashers.hash(password).await {
-        Ok(h) => h,
-        Err(e) => {
-            state
-                .write(move |conn| throttle::forgive(conn, &attempts))
-                .await?;
-            return Err(e);
-        }
-    };
+    let hash = super::unless_unchecked(state, &attempts, state.hashers.hash(password)).await?;
     let ttl = state.settings.refresh_token_ttl_days;
     let opened = state
         .write(move |conn| {
@@ -246,30 +238,20 @@ pub async fn change_password(
             Ok((ids, stored))
         })
         .await?;
-    let matches = match state.hashers.verify(body.current_password, stored).await {
-        Ok(m) => m,
-        Err(e) => {
-            state
-                .write(move |conn| throttle::forgive(conn, &attempts))
-                .await?;
-            return Err(e);
-        }
-    };
+    let matches = super::unless_unchecked(
+        state,
+        &attempts,
+        state.hashers.verify(body.current_password, stored),
+    )
+    .await?;
     if !matches {
         return Err(AppError::invalid(
             "current_password",
             "is not your current password",
         ));
     }
-    let hash = match state.hashers.hash(body.new_password).await {
-        Ok(h) => h,
-        Err(e) => {
-            state
-                .write(move |conn| throttle::forgive(conn, &attempts))
-                .await?;
-            return Err(e);
-        }
-    };
+    let hash =
+        super::unless_unchecked(state, &attempts, state.hashers.hash(body.new_password)).await?;
     let (user_id, session_id, service) = (
         caller.id.clone(),
         caller.session_id.clone(),

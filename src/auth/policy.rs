@@ -455,3 +455,39 @@ pub fn report_service(scope: PeopleScope, asked: Option<String>) -> Option<Optio
         (PeopleScope::All, asked) => Some(asked),
     }
 }
+
+/// Who may read `GET /metrics` (`REGISTRY_METRICS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsAccess {
+    Off,
+    Open,
+    /// Whoever sends the configured token as `Bearer`.
+    Token,
+}
+
+/// What `metrics_access` decides: `Off` answers as not found, `NeedsToken` 401.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MetricsDecision {
+    Allowed,
+    Off,
+    NeedsToken,
+}
+
+/// `/metrics` is off for everyone, open to anyone, or for whoever presents the configured
+/// token (compared as SHA-256 digests, so the time taken tells nothing of the token).
+pub fn metrics_access(
+    access: MetricsAccess,
+    want: Option<&str>,
+    given: Option<&str>,
+) -> MetricsDecision {
+    use sha2::{Digest, Sha256};
+    let (want, given) = (want.unwrap_or_default(), given.unwrap_or_default());
+    let same = || !want.is_empty() && Sha256::digest(want) == Sha256::digest(given);
+    match access {
+        MetricsAccess::Off => MetricsDecision::Off,
+        MetricsAccess::Open => MetricsDecision::Allowed,
+        MetricsAccess::Token if same() => MetricsDecision::Allowed,
+        MetricsAccess::Token => MetricsDecision::NeedsToken,
+    }
+}

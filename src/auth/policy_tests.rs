@@ -314,3 +314,25 @@ fn a_lead_reports_on_their_own_service_only() {
         Some(Some("s2".into()))
     );
 }
+
+#[test]
+fn metrics_are_read_as_configured() {
+    use MetricsAccess::{Off, Open, Token};
+    let t = Some("a-metrics-token-16");
+    assert_eq!(metrics_access(Off, t, t), MetricsDecision::Off);
+    assert_eq!(metrics_access(Open, None, None), MetricsDecision::Allowed);
+    assert_eq!(metrics_access(Token, t, t), MetricsDecision::Allowed);
+    assert_eq!(metrics_access(Token, t, None), MetricsDecision::NeedsToken);
+    assert_eq!(
+        metrics_access(Token, t, Some("a-metrics-token-17")),
+        MetricsDecision::NeedsToken
+    );
+    assert_eq!(
+        metrics_access(Token, t, Some("a-metrics")),
+        MetricsDecision::NeedsToken
+    );
+    assert_eq!(
+        metrics_access(Token, None, Some("")),
+        MetricsDecision::NeedsToken
+    );
+}

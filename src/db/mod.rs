@@ -25,19 +25,6 @@ pub enum DbConn {
     Sqlite(SqliteConnection),
 }
 
-/// Runs `$body` with `$c` bound to the backend's own connection, for the few statements the
-/// two-backend connection cannot express: multi-row inserts, `ON CONFLICT`, `RETURNING`. The
-/// body is written once and compiled for each backend.
-#[macro_export]
-macro_rules! on_backend {
-    ($conn:expr, |$c:ident| $body:expr) => {
-        match $conn {
-            $crate::db::DbConn::Postgresql($c) => $body,
-            $crate::db::DbConn::Sqlite($c) => $body,
-        }
-    };
-}
-
 pub type Pool = r2d2::Pool<Manager>;
 pub type PooledConn = r2d2::PooledConnection<Manager>;
 

@@ -117,9 +117,25 @@ struct LinkHtml<'a> {
     m: &'a Link,
 }
 
-fn rendered(t: &impl Template) -> Result<String, AppError> {
-    t.render()
-        .map_err(|e| AppError::internal(format!("an email template failed: {e}")))
+/// An email of two parts saying the same: plain text and HTML.
+fn two_parts(
+    to: &str,
+    subject: &str,
+    text: &impl Template,
+    html: &impl Template,
+) -> Result<Email, AppError> {
+    let rendered = |t: &dyn askama::DynTemplate| {
+        t.dyn_render()
+            .map_err(|e| AppError::internal(format!("an email template failed: {e}")))
+    };
+    Ok(Email {
+        to: to.to_string(),
+        subject: subject.to_string(),
+        text: rendered(text)?,
+        html: rendered(html)?,
+        message_id: None,
+        unsubscribe: None,
+    })
 }
 
 /// "1 thing", "3 things".
@@ -133,45 +149,39 @@ pub fn things(n: usize) -> String {
 
 /// The digest email for one person.
 pub fn digest(to: &str, subject: &str, from: &Sender, m: &Digest) -> Result<Email, AppError> {
-    let service = from.service.as_deref();
-    let contact = from.contact.as_ref();
-    Ok(Email {
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text: rendered(&DigestText {
+    let (service, contact) = (from.service.as_deref(), from.contact.as_ref());
+    two_parts(
+        to,
+        subject,
+        &DigestText {
             service,
             contact,
             m,
-        })?,
-        html: rendered(&DigestHtml {
+        },
+        &DigestHtml {
             service,
             contact,
             m,
-        })?,
-        message_id: None,
-        unsubscribe: None,
-    })
+        },
+    )
 }
 
 fn link_email(to: &str, subject: &str, from: &Sender, m: &Link) -> Result<Email, AppError> {
-    let service = from.service.as_deref();
-    let contact = from.contact.as_ref();
-    Ok(Email {
-        to: to.to_string(),
-        subject: subject.to_string(),
-        text: rendered(&LinkText {
+    let (service, contact) = (from.service.as_deref(), from.contact.as_ref());
+    two_parts(
+        to,
+        subject,
+        &LinkText {
             service,
             contact,
             m,
-        })?,
-        html: rendered(&LinkHtml {
+        },
+        &LinkHtml {
             service,
             contact,
             m,
-        })?,
-        message_id: None,
-        unsubscribe: None,
-    })
+        },
+    )
 }
 
 /// The invitation sent to a person created without a password. `link` is usually the outbox's

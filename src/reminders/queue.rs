@@ -168,7 +168,6 @@ fn queue_batch(
 ) -> Result<usize, AppError> {
     let none = Sender::default();
     let sender_of = |r: &Recipient| r.2.as_ref().and_then(|s| senders.get(s)).unwrap_or(&none);
-    let t = std::time::Instant::now();
     let mut out: Vec<Outgoing> = Vec::with_capacity(batch.len());
     for (recipient, mine) in batch {
         let Some(who) = people.get(*recipient) else {
@@ -177,9 +176,7 @@ fn queue_batch(
         let mail = render(recipient, who, sender_of(who), mine, base_url)?;
         out.push(Outgoing::new(recipient, mail, now));
     }
-    let render_ms = t.elapsed().as_millis() as u64;
     outbox::enqueue(conn, &out)?;
-    let enqueue_ms = t.elapsed().as_millis() as u64 - render_ms;
     let mut rows = Vec::new();
     for ((recipient, mine), delivery) in batch.iter().zip(&out) {
         for l in mine {
@@ -208,12 +205,6 @@ fn queue_batch(
                 .get_results::<(String, String)>(c)?,
         });
     }
-    tracing::trace!(
-        render_ms,
-        enqueue_ms,
-        notify_ms = t.elapsed().as_millis() as u64 - render_ms - enqueue_ms,
-        "queue batch"
-    );
     // Rarely, another instance queued some of these first: its digest tells them, so this
     // one is written again without them, or dropped.
     for ((recipient, mine), delivery) in batch.iter().zip(&out) {

@@ -87,7 +87,7 @@ pub fn compliance_with(
     let window_rows = queries::window_facts(conn, &ids, since, today)?;
     let latest_rows = queries::latest_facts(conn, &ids, today)?;
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
-    for (who, held_on, minutes, t, f, size, status) in &window_rows {
+    for (who, held_on, minutes, t, f, size, status, _) in &window_rows {
         window.entry(who.as_str()).or_default().push(LogFact {
             held_on: *held_on,
             minutes: *minutes,

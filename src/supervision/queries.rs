@@ -172,6 +172,8 @@ pub fn subject(conn: &mut DbConn, id: &str) -> Result<Option<Subject>, AppError>
         .optional()?)
 }
 
+/// A session as rules read it: supervisee, date, minutes, type, format, group size, status,
+/// supervisor.
 pub type LogFactRow = (
     String,
     NaiveDate,
@@ -180,6 +182,7 @@ pub type LogFactRow = (
     Format,
     Option<i32>,
     LogStatus,
+    String,
 );
 pub type LatestRow = (
     String,
@@ -209,6 +212,7 @@ pub fn window_facts(
             supervision_logs::format,
             supervision_logs::group_size,
             supervision_logs::status,
+            supervision_logs::supervisor_id,
         ))
         .load(conn)?)
 }

@@ -27,7 +27,7 @@ use crate::db::schema::{
 use crate::db::DbConn;
 use crate::error::AppError;
 use crate::supervision::queries::load_policy;
-use crate::supervision::rules::{ComplianceStatus, Format, LogFact, LogStatus, SupervisionType};
+use crate::supervision::rules::{ComplianceStatus, LogFact, LogStatus, SupervisionType};
 use crate::supervision::{Subject, SUBJECT_COLUMNS};
 
 const BATCH: i64 = 500;

@@ -5,19 +5,6 @@ use super::*;
 /// People evaluated at a time.
 const PEOPLE_PER_BATCH: i64 = 500;
 
-/// A session read back to the lookback: supervisee, date, minutes, type, format, group size,
-/// status, supervisor.
-type LookbackRow = (
-    String,
-    NaiveDate,
-    i32,
-    SupervisionType,
-    Format,
-    Option<i32>,
-    LogStatus,
-    String,
-);
-
 pub(super) fn supervision(
     conn: &mut DbConn,
     today: NaiveDate,
@@ -42,26 +29,10 @@ pub(super) fn supervision(
         let Some(last) = people.last() else { break };
         after = Some(last.id.clone());
         let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
-        let t = std::time::Instant::now();
         // One read of each person's logs back to `lookback`: the policy's widest window of them
         // gives compliance (the scan needs no last session before it), all of them tell when
         // an overdue spell began.
-        let rows: Vec<LookbackRow> = supervision_logs::table
-            .filter(supervision_logs::supervisee_id.eq_any(&ids))
-            .filter(supervision_logs::status.ne(LogStatus::Rejected))
-            .filter(supervision_logs::held_on.gt(lookback))
-            .filter(supervision_logs::held_on.le(today))
-            .select((
-                supervision_logs::supervisee_id,
-                supervision_logs::held_on,
-                supervision_logs::duration_minutes,
-                supervision_logs::supervision_type,
-                supervision_logs::format,
-                supervision_logs::group_size,
-                supervision_logs::status,
-                supervision_logs::supervisor_id,
-            ))
-            .load(conn)?;
+        let rows = crate::supervision::queries::window_facts(conn, &ids, lookback, today)?;
         let window_start = today - Duration::days(i64::from(widest));
         let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
         let mut logs: HashMap<&str, Vec<LogFact>> = HashMap::new();
@@ -89,9 +60,7 @@ pub(super) fn supervision(
             });
         }
         let mut items = crate::supervision::compliance_from(&policy, &people, &window, None, today);
-        tracing::trace!(ms = t.elapsed().as_millis() as u64, "supervision batch");
-        // Overdue spells a week old, told to the person's supervisors and lead too: the
-        // supervisors they named are looked up for these people only.
+        // Overdue spells a week old, told to the person's supervisors and lead too.
         let mut escalated: Vec<(&Subject, &str, &str, NaiveDate)> = Vec::new();
         for p in &people {
             let is_supervisor = roles_from_text(&p.roles).contains(&Role::Supervisor);
@@ -147,13 +116,7 @@ pub(super) fn supervision(
                 }
             }
         }
-        let e = std::time::Instant::now();
         escalate(conn, &escalated, &recent, leads, today, out)?;
-        tracing::trace!(
-            ms = e.elapsed().as_millis() as u64,
-            escalated = escalated.len(),
-            "escalations"
-        );
     }
     Ok(())
 }
