@@ -14,6 +14,7 @@ pub mod dates;
 pub mod db;
 pub mod error;
 pub mod evidence;
+pub mod external;
 pub mod files;
 pub mod http;
 pub mod mail;
@@ -136,7 +137,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000016_notifications_checked_by_their_delivery";
+pub const SCHEMA_VERSION: &str = "2026-12-01-000017_external_supervisors";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",
@@ -235,6 +236,7 @@ pub fn build_app(
         .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
         .configure(calendar::public_routes)
         .configure(accounts::pages::public_routes)
+        .configure(supervision::pages::public_routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document()))
         .service(
             web::scope("/api/v1")
@@ -244,6 +246,7 @@ pub fn build_app(
                 .configure(reference::routes)
                 .configure(audit::routes)
                 .configure(supervision::routes)
+                .configure(external::routes)
                 .configure(accreditation::routes)
                 .configure(competences::routes)
                 .configure(reminders::routes)

@@ -61,6 +61,7 @@ fn refused(purpose: LinkPurpose) -> AppError {
         LinkPurpose::Reset => {
             "this reset link is unknown, already used or expired; ask for a new one".into()
         }
+        LinkPurpose::SignOff => "this link does not set a password".into(),
     })
 }
 
@@ -74,6 +75,9 @@ pub async fn redeem(
     address: String,
     purpose: LinkPurpose,
 ) -> Result<TokenPair, AppError> {
+    if purpose == LinkPurpose::SignOff {
+        return Err(refused(purpose));
+    }
     let now = state.clock.now();
     let address_key = throttle::token_address_key(&address);
     let limits = limits(state);
@@ -107,6 +111,7 @@ pub async fn redeem(
                     session::revoke_all(conn, &user_id, now)?;
                     "reset_password"
                 }
+                LinkPurpose::SignOff => return Ok(None),
             };
             audit::of(&user_id, "user", &user_id).action(
                 conn,
@@ -150,7 +155,8 @@ pub async fn request_reset(
             let Some(found) = session::find_by_email(conn, &email)? else {
                 return Ok(None);
             };
-            if !found.active {
+            // A supervisor from outside the service never signs in: no password to reset.
+            if !found.active || crate::people::queries::is_external(conn, &found.user_id)? {
                 return Ok(None);
             }
             let Some((person, _)) = crate::people::queries::find(conn, &found.user_id)? else {

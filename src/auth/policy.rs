@@ -1,7 +1,9 @@
 //! Who may do what: every permission rule of the API lives here, as plain functions of the
 //! caller and the record, so each can be read in one place and tested without a database.
 
-pub use super::roles::{roles_from_text, roles_to_text, Caller, Role};
+pub use super::roles::{
+    roles_from_text, roles_to_text, Caller, MetricsAccess, MetricsDecision, Role,
+};
 
 /// Admin-only routes (services, supervisor links, the registry-wide policy, ...).
 pub fn is_admin(caller: &Caller) -> bool {
@@ -289,6 +291,22 @@ pub fn can_review_log(caller: &Caller, supervisor_id: &str) -> bool {
     caller.id == supervisor_id
 }
 
+/// An emailed sign-off link decides only the logs it names (and, as for a signed-in
+/// supervisor, only while each still names its supervisor: `can_review_log`).
+pub fn link_covers(named: &[String], log_id: &str) -> bool {
+    named.iter().any(|n| n == log_id)
+}
+
+/// Supervisors from outside a service are seen by its people (who name them on logs) and by
+/// admins; to anyone else they do not exist.
+pub fn external_scope(caller: &Caller) -> Option<PeopleScope> {
+    match (&caller.service_id, caller.is_admin()) {
+        (_, true) => Some(PeopleScope::All),
+        (Some(s), false) => Some(PeopleScope::Service(s.clone())),
+        (None, false) => None,
+    }
+}
+
 /// Which supervision logs a list may show.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LogScope {
@@ -454,24 +472,6 @@ pub fn report_service(scope: PeopleScope, asked: Option<String>) -> Option<Optio
         (PeopleScope::Service(mine), _) => Some(Some(mine)),
         (PeopleScope::All, asked) => Some(asked),
     }
-}
-
-/// Who may read `GET /metrics` (`REGISTRY_METRICS`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricsAccess {
-    Off,
-    Open,
-    /// Whoever sends the configured token as `Bearer`.
-    Token,
-}
-
-/// What `metrics_access` decides: `Off` answers as not found, `NeedsToken` 401.
-#[derive(Debug, PartialEq, Eq)]
-pub enum MetricsDecision {
-    Allowed,
-    Off,
-    NeedsToken,
 }
 
 /// `/metrics` is off for everyone, open to anyone, or for whoever presents the configured

@@ -336,3 +336,24 @@ fn metrics_are_read_as_configured() {
         MetricsDecision::NeedsToken
     );
 }
+
+#[test]
+fn an_emailed_link_decides_only_the_logs_it_names() {
+    let named = vec!["log-1".to_string(), "log-2".to_string()];
+    assert!(link_covers(&named, "log-2"));
+    assert!(!link_covers(&named, "log-3"));
+    assert!(!link_covers(&[], "log-1"));
+}
+
+#[test]
+fn external_supervisors_are_seen_within_their_service() {
+    let pwp = caller(&[Role::Practitioner], Some("s1"));
+    assert_eq!(
+        external_scope(&pwp),
+        Some(PeopleScope::Service("s1".into()))
+    );
+    let admin = caller(&[Role::Admin], None);
+    assert_eq!(external_scope(&admin), Some(PeopleScope::All));
+    let nobody = caller(&[Role::Practitioner], None);
+    assert_eq!(external_scope(&nobody), None);
+}

@@ -67,3 +67,21 @@ pub fn holders_of(
         .filter(user_roles::role.eq(role))
         .select(user_roles::user_id)
 }
+
+/// Who may read `GET /metrics` (`REGISTRY_METRICS`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricsAccess {
+    Off,
+    Open,
+    /// Whoever sends the configured token as `Bearer`.
+    Token,
+}
+
+/// What `metrics_access` decides: `Off` answers as not found, `NeedsToken` 401.
+#[derive(Debug, PartialEq, Eq)]
+pub enum MetricsDecision {
+    Allowed,
+    Off,
+    NeedsToken,
+}

@@ -224,17 +224,95 @@ crate::db_enum! {
         Invite => "invite",
         /// A reset of a forgotten password.
         Reset => "reset",
+        /// A supervisor's countersigning of the logs the link names, without signing in.
+        SignOff => "sign_off",
     }
 }
 
 impl LinkPurpose {
-    /// The path the emailed link opens.
-    pub fn path(self) -> &'static str {
+    /// The path and query the emailed link opens, with its token.
+    pub fn path_with(self, token: &str) -> String {
         match self {
-            LinkPurpose::Invite => "/accept-invite",
-            LinkPurpose::Reset => "/reset-password",
+            LinkPurpose::Invite => format!("/accept-invite?token={token}"),
+            LinkPurpose::Reset => format!("/reset-password?token={token}"),
+            LinkPurpose::SignOff => format!("/sign-off/{token}"),
         }
     }
+}
+
+/// How long an emailed sign-off link works.
+pub const SIGN_OFF_LINK_DAYS: i64 = 7;
+
+/// Opens one sign-off link for each (supervisor, logs): answers their ids in the same order.
+/// Unlike a password link, an earlier one keeps working: each names its own logs. Two
+/// multi-row inserts whatever the number (in chunks SQLite's bound-value limit allows).
+pub fn open_sign_off_links(
+    conn: &mut DbConn,
+    keys: &crate::auth::tokens::TokenKeys,
+    wanted: &[(&str, Vec<&str>)],
+    now: NaiveDateTime,
+) -> Result<Vec<String>, AppError> {
+    use crate::db::schema::sign_off_link_logs;
+    let expires_at = now + chrono::Duration::days(SIGN_OFF_LINK_DAYS);
+    let mut ids = Vec::with_capacity(wanted.len());
+    let mut links = Vec::with_capacity(wanted.len());
+    let mut members = Vec::new();
+    for (supervisor, logs) in wanted {
+        let id = uuid::Uuid::now_v7().to_string();
+        let nonce = new_secret();
+        let hash = digest(&keys.invitation_secret(&id, &nonce));
+        for log in logs {
+            members.push((
+                sign_off_link_logs::link_id.eq(id.clone()),
+                sign_off_link_logs::log_id.eq(log.to_string()),
+            ));
+        }
+        ids.push(id.clone());
+        links.push((
+            invitations::id.eq(id),
+            invitations::user_id.eq(supervisor.to_string()),
+            invitations::token_hash.eq(hash),
+            invitations::nonce.eq(Some(nonce)),
+            invitations::purpose.eq(LinkPurpose::SignOff),
+            invitations::expires_at.eq(expires_at),
+            invitations::created_at.eq(now),
+        ));
+    }
+    // A multi-row insert is written per backend: the multi-backend connection cannot.
+    macro_rules! insert_all {
+        ($table:expr, $rows:expr) => {
+            match &mut *conn {
+                DbConn::Postgresql(c) => diesel::insert_into($table).values($rows).execute(c)?,
+                DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c)?,
+            }
+        };
+    }
+    for chunk in links.chunks(1000) {
+        insert_all!(invitations::table, chunk);
+    }
+    for chunk in members.chunks(5000) {
+        insert_all!(sign_off_link_logs::table, chunk);
+    }
+    Ok(ids)
+}
+
+/// The open sign-off link `secret` names, of an active supervisor: (link, supervisor, the
+/// logs it names). Nothing changes.
+pub fn sign_off_link(
+    conn: &mut DbConn,
+    secret: &str,
+    now: NaiveDateTime,
+) -> Result<Option<(String, String, Vec<String>)>, AppError> {
+    use crate::db::schema::sign_off_link_logs;
+    let Some((link, supervisor)) = open_link_of(conn, secret, LinkPurpose::SignOff, now)? else {
+        return Ok(None);
+    };
+    let logs = sign_off_link_logs::table
+        .filter(sign_off_link_logs::link_id.eq(&link))
+        .select(sign_off_link_logs::log_id)
+        .order(sign_off_link_logs::log_id)
+        .load(conn)?;
+    Ok(Some((link, supervisor, logs)))
 }
 
 /// Opens a one-time link for a person (earlier open links of the same purpose stop working):

@@ -363,7 +363,35 @@ diesel::table! {
 
 diesel::joinable!(person_interests -> users (user_id));
 diesel::joinable!(calendar_feeds -> users (user_id));
+diesel::table! {
+    external_supervisors (user_id) {
+        user_id -> Text,
+        body_code -> Text,
+        registration_number -> Text,
+        verified_by -> Nullable<Text>,
+        verified_at -> Nullable<Timestamp>,
+        verification_method -> Nullable<Text>,
+        verification_reference -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    sign_off_link_logs (link_id, log_id) {
+        link_id -> Text,
+        log_id -> Text,
+    }
+}
+
+diesel::joinable!(sign_off_link_logs -> invitations (link_id));
+diesel::joinable!(sign_off_link_logs -> supervision_logs (log_id));
+diesel::joinable!(external_supervisors -> accreditation_bodies (body_code));
+diesel::joinable!(external_supervisors -> users (user_id));
+
 diesel::allow_tables_to_appear_in_same_query!(
+    external_supervisors,
+    sign_off_link_logs,
     person_interests,
     calendar_feeds,
     accreditation_bodies,

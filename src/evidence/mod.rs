@@ -23,6 +23,43 @@ pub use model::*;
 pub use routes::routes;
 use rules::monthly;
 
+/// Who supervised these sessions, with their contact details and, for one from outside the
+/// service, their registration: two queries.
+fn supervisors_of(
+    conn: &mut DbConn,
+    sessions: &[Session],
+) -> Result<Vec<PackSupervisor>, AppError> {
+    let mut totals: std::collections::BTreeMap<&str, (i64, i64)> = Default::default();
+    for s in sessions {
+        let t = totals.entry(s.supervisor_id.as_str()).or_default();
+        t.0 += 1;
+        t.1 += i64::from(s.duration_minutes);
+    }
+    let ids: Vec<String> = totals.keys().map(|k| k.to_string()).collect();
+    let contacts = queries::contacts(conn, &ids)?;
+    let registrations = crate::external::queries::registrations(conn, &ids)?;
+    let mut out: Vec<PackSupervisor> = totals
+        .into_iter()
+        .map(|(id, (sessions, minutes))| {
+            let (full_name, email) = contacts.get(id).cloned().unwrap_or_default();
+            let reg = registrations.get(id);
+            PackSupervisor {
+                id: id.to_string(),
+                full_name,
+                email,
+                external: reg.is_some(),
+                body: reg.map(|r| r.body_code.clone()),
+                registration_number: reg.map(|r| r.registration_number.clone()),
+                registration_verified: reg.map(|r| r.verified_at.is_some()),
+                sessions,
+                minutes,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| (&a.full_name, &a.id).cmp(&(&b.full_name, &b.id)));
+    Ok(out)
+}
+
 /// The pack for one person over the last `months`, in a fixed number of queries (a dozen),
 /// whatever the period; 404 for anyone the caller may not see.
 pub fn evidence_pack(
@@ -122,6 +159,7 @@ pub fn evidence_pack(
             },
         )
         .collect();
+    let supervisors = supervisors_of(conn, &sessions)?;
     let month_totals = monthly(
         from,
         to,
@@ -158,6 +196,7 @@ pub fn evidence_pack(
             monthly: month_totals,
             sessions,
             awaiting_sign_off,
+            supervisors,
         },
         cpd: CpdSection {
             total_hours: (activities.iter().map(|a| a.hours).sum::<f64>() * 100.0).round() / 100.0,

@@ -58,6 +58,24 @@ pub struct Session {
     pub signed_off_at: Option<NaiveDateTime>,
 }
 
+/// A supervisor of the period's sessions, with the contact details and registration a body's
+/// audit asks for (BACP asks for supervisors' contact details; BABCP for their accreditation).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PackSupervisor {
+    pub id: String,
+    pub full_name: String,
+    pub email: String,
+    /// A supervisor from outside the service.
+    pub external: bool,
+    /// For one from outside the service: the body they are registered with, and the number.
+    pub body: Option<String>,
+    pub registration_number: Option<String>,
+    /// For one from outside the service: whether the registration was checked with the body.
+    pub registration_verified: Option<bool>,
+    pub sessions: i64,
+    pub minutes: i64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SupervisionSection {
     /// Signed-off sessions only, oldest first.
@@ -71,6 +89,8 @@ pub struct SupervisionSection {
     pub months_without_supervision: Vec<String>,
     /// Sessions in the period still waiting for the supervisor's countersignature.
     pub awaiting_sign_off: i64,
+    /// Who supervised the signed-off sessions, by name.
+    pub supervisors: Vec<PackSupervisor>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

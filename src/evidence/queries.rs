@@ -132,6 +132,20 @@ pub fn credentials(
         .load(conn)?)
 }
 
+/// Names and emails of people by id, in one query.
+pub fn contacts(
+    conn: &mut DbConn,
+    ids: &[String],
+) -> Result<HashMap<String, (String, String)>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .select((users::id, users::full_name, users::email))
+        .load::<(String, String, String)>(conn)?
+        .into_iter()
+        .map(|(id, name, email)| (id, (name, email)))
+        .collect())
+}
+
 /// Names of people by id, in one query.
 pub fn names(conn: &mut DbConn, ids: HashSet<String>) -> Result<HashMap<String, String>, AppError> {
     if ids.is_empty() {

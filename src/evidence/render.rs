@@ -21,6 +21,15 @@ const HEADER: [&str; 11] = [
     "detail",
 ];
 
+/// A supervisor's standing in words: within the service, or their body and number.
+fn registration(s: &super::PackSupervisor) -> String {
+    match (&s.body, &s.registration_number, s.registration_verified) {
+        (Some(b), Some(n), Some(true)) => format!("From outside the service: {b} {n}, verified"),
+        (Some(b), Some(n), _) => format!("From outside the service: {b} {n}, not verified"),
+        _ => "Within the service".into(),
+    }
+}
+
 pub fn csv(p: &EvidencePack) -> String {
     let mut out = String::new();
     push_row(&mut out, &HEADER);
@@ -61,6 +70,24 @@ pub fn csv(p: &EvidencePack) -> String {
                 s(if m.sessions == 0 { "none" } else { "" }),
                 String::new(),
                 String::new(),
+            ],
+        );
+    }
+    for x in &p.supervision.supervisors {
+        push_row(
+            &mut out,
+            &[
+                s("supervisor"),
+                String::new(),
+                registration(x),
+                String::new(),
+                String::new(),
+                x.minutes.to_string(),
+                super::rules::hours(x.minutes).to_string(),
+                x.full_name.clone(),
+                format!("{} sessions", x.sessions),
+                x.id.clone(),
+                x.email.clone(),
             ],
         );
     }
@@ -245,6 +272,24 @@ pub fn html(p: &EvidencePack) -> String {
             })
             .collect(),
         "No signed-off supervision in the period.",
+    );
+    o.push_str("<h2>Supervisors</h2>");
+    table(
+        &mut o,
+        &["Supervisor", "Contact", "Registration", "Sessions", "Hours"],
+        sup.supervisors
+            .iter()
+            .map(|s| {
+                vec![
+                    s.full_name.clone(),
+                    s.email.clone(),
+                    registration(s),
+                    s.sessions.to_string(),
+                    super::rules::hours(s.minutes).to_string(),
+                ]
+            })
+            .collect(),
+        "No supervisor countersigned a session in the period.",
     );
     o.push_str("<h2>Supervision per month</h2>");
     table(

@@ -5,6 +5,7 @@ pub mod body;
 pub mod caller;
 pub mod client;
 pub mod csv;
+pub mod html;
 pub mod input;
 pub mod page;
 pub mod paths;
@@ -116,10 +117,13 @@ pub fn resource(path: &str, allow: &'static str) -> Resource {
     }))
 }
 
-/// The path as logged: a calendar feed's path is its secret, so that part is left out.
+/// The path as logged: a calendar feed's path and an emailed sign-off link's are secrets, so
+/// that part is left out.
 fn loggable_path(path: &str) -> &str {
     if path.starts_with("/calendar/") {
         "/calendar/{secret}.ics"
+    } else if path.starts_with("/sign-off/") {
+        "/sign-off/{token}"
     } else {
         path
     }

@@ -71,7 +71,8 @@ pub struct Digest {
     pub count_words: String,
     pub urgent: Vec<Item>,
     pub later: Vec<Item>,
-    pub preferences_url: String,
+    /// Where reminders are turned off; `None` for someone who never signs in.
+    pub preferences_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -90,14 +91,15 @@ struct DigestHtml<'a> {
     m: &'a Digest,
 }
 
-/// A one-time link (an invitation, a password reset).
+/// An emailed link (an invitation, a password reset, a countersigning).
 struct Link {
     heading: &'static str,
     name: String,
-    why: &'static str,
+    why: String,
     action: &'static str,
     link: String,
-    until: String,
+    /// How long the link works, as a sentence.
+    lasts: String,
     otherwise: &'static str,
 }
 
@@ -200,10 +202,10 @@ pub fn invitation(
         &Link {
             heading: "Set your password for the training registry",
             name: full_name.to_string(),
-            why: "An account has been made for you in the training, accreditation and supervision registry, where you record supervision and keep your training and accreditation up to date.",
+            why: "An account has been made for you in the training, accreditation and supervision registry, where you record supervision and keep your training and accreditation up to date.".into(),
             action: "Set your password",
             link: link.to_string(),
-            until: uk_date_time(*expires_at),
+            lasts: format!("The link works once, until {}.", uk_date_time(*expires_at)),
             otherwise: "If the link has expired, ask your training lead to send a new invitation.",
         },
     )
@@ -224,11 +226,43 @@ pub fn password_reset(
         &Link {
             heading: "Reset your password",
             name: full_name.to_string(),
-            why: "Someone asked to reset the password of your account in the training, accreditation and supervision registry.",
+            why: "Someone asked to reset the password of your account in the training, accreditation and supervision registry.".into(),
             action: "Choose a new password",
             link: link.to_string(),
-            until: uk_date_time(*expires_at),
+            lasts: format!("The link works once, until {}.", uk_date_time(*expires_at)),
             otherwise: "If you did not ask, you can ignore this email: your password stays as it is.",
+        },
+    )
+}
+
+/// The email asking a supervisor to countersign a log, through a link that needs no sign-in.
+pub fn sign_off_request(
+    to: &str,
+    supervisor: &str,
+    supervisee: &str,
+    held_on: chrono::NaiveDate,
+    link: &str,
+    expires_at: &NaiveDateTime,
+    from: &Sender,
+) -> Result<Email, AppError> {
+    link_email(
+        to,
+        &format!("{supervisee} asks you to countersign a supervision session"),
+        from,
+        &Link {
+            heading: "A supervision session to countersign",
+            name: supervisor.to_string(),
+            why: format!(
+                "{supervisee} has recorded a supervision session with you on {} in the training registry, and names you as their supervisor. Please check it, then countersign it or say why it is not right. You do not need an account.",
+                crate::dates::uk_date(held_on)
+            ),
+            action: "Review the session",
+            link: link.to_string(),
+            lasts: format!(
+                "The link works until {}, or until you have dealt with the session. Opening it changes nothing.",
+                uk_date_time(*expires_at)
+            ),
+            otherwise: "If you did not supervise this person, choose \"Not right\" on the page and say so.",
         },
     )
 }
@@ -266,7 +300,7 @@ mod tests {
             count_words: things(2),
             urgent: vec![item("Your clinical supervision is overdue")],
             later: vec![item("A log waits for your sign-off")],
-            preferences_url: "https://registry.example/prefs".into(),
+            preferences_url: Some("https://registry.example/prefs".into()),
         };
         let e = digest("sam@example.org", "Subject", &sender(), &d).expect("renders");
         for part in [&e.text, &e.html] {

@@ -9,7 +9,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use crate::config::Settings;
 
 pub mod messages;
-pub use messages::{invitation, password_reset, Contact, ContactPerson, Sender};
+pub use messages::{invitation, password_reset, sign_off_request, Contact, ContactPerson, Sender};
 
 #[derive(Clone)]
 enum Transport {

@@ -121,7 +121,7 @@ pub fn render(
         else {
             return Ok(None);
         };
-        let link = format!("{base_url}{}?token={token}", purpose.path());
+        let link = format!("{base_url}{}", purpose.path_with(&token));
         email.text = email.text.replace(INVITATION_LINK, &link);
         email.html = email.html.replace(INVITATION_LINK, &escape_html(&link));
     }

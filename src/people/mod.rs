@@ -457,6 +457,11 @@ pub fn reinvite(
     if !can_manage_people_of(caller, found.0.service_id.as_deref()) {
         return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS));
     }
+    if queries::is_external(conn, id)? {
+        return Err(AppError::Conflict(
+            "this is a supervisor from outside the service: they never sign in, and countersign through emailed links".into(),
+        ));
+    }
     if !found.0.active || queries::has_password(conn, id)? {
         return Err(AppError::Conflict(
             "this person has already set a password or is deactivated".into(),

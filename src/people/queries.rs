@@ -262,6 +262,33 @@ pub fn has_password(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
     Ok(hash.is_some())
 }
 
+/// Whether a person is a supervisor from outside the service (who never signs in).
+pub fn is_external(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
+    use crate::db::schema::external_supervisors;
+    Ok(diesel::select(diesel::dsl::exists(
+        external_supervisors::table.filter(external_supervisors::user_id.eq(id)),
+    ))
+    .get_result(conn)?)
+}
+
+/// Which of these people are supervisors from outside the service.
+pub fn externals_among(
+    conn: &mut DbConn,
+    ids: &[&str],
+) -> Result<std::collections::HashSet<String>, AppError> {
+    use crate::db::schema::external_supervisors;
+    let mut found = std::collections::HashSet::new();
+    for chunk in ids.chunks(5000) {
+        found.extend(
+            external_supervisors::table
+                .filter(external_supervisors::user_id.eq_any(chunk))
+                .select(external_supervisors::user_id)
+                .load::<String>(conn)?,
+        );
+    }
+    Ok(found)
+}
+
 pub fn admin_exists(conn: &mut DbConn) -> Result<bool, AppError> {
     let found: Option<String> = users::table
         .filter(users::id.eq_any(holders_of(Role::Admin)))

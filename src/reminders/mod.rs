@@ -53,13 +53,14 @@ pub enum Trigger {
 pub async fn run(state: &AppState, trigger: Trigger) -> Result<RunReport, AppError> {
     let now = state.clock.now();
     let link = state.settings.public_base_url();
+    let keys = state.tokens.clone();
     let started = std::time::Instant::now();
     let (detected, queued) = state
         .db(move |conn| {
             let t = std::time::Instant::now();
             let lapses = detect::detect(conn, now.date(), now)?;
             let detect_ms = t.elapsed().as_millis() as u64;
-            let queued = queue::queue(conn, &lapses, &link, now)?;
+            let queued = queue::queue(conn, &lapses, &link, &keys, now)?;
             tracing::debug!(
                 detect_ms,
                 queue_ms = t.elapsed().as_millis() as u64 - detect_ms,

@@ -14,6 +14,7 @@ use diesel::prelude::*;
 
 use super::links;
 use super::rules::{digest_subject, Lapse};
+use crate::auth::tokens::TokenKeys;
 use crate::db::schema::{deliveries, notifications, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
@@ -109,6 +110,7 @@ pub fn queue(
     conn: &mut DbConn,
     lapses: &[Lapse],
     base_url: &str,
+    keys: &TokenKeys,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
     // Known lapses are dropped with a few queries; the unique index still settles races between
@@ -123,6 +125,15 @@ pub fn queue(
     }
     let ids: Vec<&str> = by_recipient.keys().copied().collect();
     let people = recipients(conn, &ids)?;
+    // A supervisor from outside the service hears only of logs to countersign, which their
+    // emailed link lets them do.
+    let externals = crate::people::queries::externals_among(conn, &ids)?;
+    for (r, mine) in by_recipient.iter_mut() {
+        if externals.contains(*r) {
+            mine.retain(|l| l.sign_off_log().is_some());
+        }
+    }
+    by_recipient.retain(|_, mine| !mine.is_empty());
     let services: Vec<&str> = people.values().filter_map(|p| p.2.as_deref()).collect();
     let senders = outbox::senders::senders(conn, &services)?;
     let mut batch: Vec<(&str, Vec<&Lapse>)> = by_recipient
@@ -134,9 +145,14 @@ pub fn queue(
     }
     let mut queued = 0;
     for chunk in batch.chunks(RECIPIENTS_PER_TX) {
-        queued += write_tx(conn, |conn| {
-            queue_batch(conn, chunk, &people, &senders, base_url, now)
-        })?;
+        let to = Audience {
+            people: &people,
+            externals: &externals,
+            senders: &senders,
+            base_url,
+            keys,
+        };
+        queued += write_tx(conn, |conn| queue_batch(conn, chunk, &to, now))?;
     }
     Ok(queued)
 }
@@ -158,23 +174,67 @@ fn recipients(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, Recipie
     Ok(people)
 }
 
+/// Who a batch's digests go to, and what renders them.
+struct Audience<'a> {
+    people: &'a HashMap<String, Recipient>,
+    externals: &'a HashSet<String>,
+    senders: &'a HashMap<String, Sender>,
+    base_url: &'a str,
+    keys: &'a TokenKeys,
+}
+
+impl Audience<'_> {
+    fn render(
+        &self,
+        recipient: &str,
+        mine: &[&Lapse],
+        link: Option<&String>,
+    ) -> Result<Option<crate::mail::Email>, AppError> {
+        let Some(who) = self.people.get(recipient) else {
+            return Ok(None);
+        };
+        let none = Sender::default();
+        let from = who
+            .2
+            .as_ref()
+            .and_then(|s| self.senders.get(s))
+            .unwrap_or(&none);
+        let external = self.externals.contains(recipient);
+        let to = Addressee {
+            id: recipient,
+            who,
+            external,
+            sign_off_link: link.is_some(),
+        };
+        render(&to, from, mine, self.base_url).map(Some)
+    }
+}
+
 fn queue_batch(
     conn: &mut DbConn,
     batch: &[(&str, Vec<&Lapse>)],
-    people: &HashMap<String, Recipient>,
-    senders: &HashMap<String, Sender>,
-    base_url: &str,
+    to: &Audience<'_>,
     now: NaiveDateTime,
 ) -> Result<usize, AppError> {
-    let none = Sender::default();
-    let sender_of = |r: &Recipient| r.2.as_ref().and_then(|s| senders.get(s)).unwrap_or(&none);
+    let people = to.people;
+    // One emailed sign-off link a supervisor, naming the logs this digest tells them of.
+    let wanted: Vec<(&str, Vec<&str>)> = batch
+        .iter()
+        .filter(|(r, _)| people.contains_key(*r))
+        .map(|(r, mine)| (*r, mine.iter().filter_map(|l| l.sign_off_log()).collect()))
+        .filter(|(_, logs): &(&str, Vec<&str>)| !logs.is_empty())
+        .collect();
+    let opened = crate::auth::session::open_sign_off_links(conn, to.keys, &wanted, now)?;
+    let links: HashMap<&str, String> = wanted.iter().map(|w| w.0).zip(opened).collect();
     let mut out: Vec<Outgoing> = Vec::with_capacity(batch.len());
     for (recipient, mine) in batch {
-        let Some(who) = people.get(*recipient) else {
+        let link = links.get(recipient);
+        let Some(mail) = to.render(recipient, mine, link)? else {
             continue;
         };
-        let mail = render(recipient, who, sender_of(who), mine, base_url)?;
-        out.push(Outgoing::new(recipient, mail, now));
+        let mut row = Outgoing::new(recipient, mail, now);
+        row.invitation_id = link.cloned();
+        out.push(row);
     }
     outbox::enqueue(conn, &out)?;
     let mut rows = Vec::new();
@@ -217,9 +277,12 @@ fn queue_batch(
             continue;
         }
         let target = deliveries::table.filter(deliveries::id.eq(&delivery.id));
-        match people.get(*recipient) {
-            Some(who) if !kept.is_empty() => {
-                let mail = render(recipient, who, sender_of(who), &kept, base_url)?;
+        let mail = match kept.is_empty() {
+            true => None,
+            false => to.render(recipient, &kept, links.get(recipient))?,
+        };
+        match mail {
+            Some(mail) => {
                 diesel::update(target)
                     .set((
                         deliveries::subject.eq(mail.subject),
@@ -237,15 +300,26 @@ fn queue_batch(
     Ok(inserted.len())
 }
 
-/// One recipient's digest: urgent items first, each once, each with its link; mail made only
-/// of reminders that can be turned off says where (`List-Unsubscribe`).
+/// Whom a digest is for.
+struct Addressee<'a> {
+    id: &'a str,
+    who: &'a Recipient,
+    /// A supervisor from outside the service, who never signs in.
+    external: bool,
+    /// Whether the digest carries an emailed sign-off link for its logs.
+    sign_off_link: bool,
+}
+
+/// One recipient's digest: urgent items first, each once, each with its link (logs to
+/// countersign: the emailed sign-off link); mail made only of reminders that can be turned off
+/// says where (`List-Unsubscribe`).
 fn render(
-    recipient: &str,
-    (email, name, _): &Recipient,
+    to: &Addressee<'_>,
     from: &Sender,
     lapses: &[&Lapse],
     base_url: &str,
 ) -> Result<crate::mail::Email, AppError> {
+    let (recipient, (email, name, _)) = (to.id, to.who);
     let mut sorted: Vec<&Lapse> = lapses.to_vec();
     sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
     let mut seen = HashSet::new();
@@ -257,7 +331,10 @@ fn render(
         let item = Item {
             text: l.summary.clone(),
             label: l.kind.action(l.subject_id.as_deref() == Some(recipient)),
-            url: format!("{base_url}{}", l.link),
+            url: match (to.sign_off_link, l.sign_off_log()) {
+                (true, Some(_)) => outbox::INVITATION_LINK.to_string(),
+                _ => format!("{base_url}{}", l.link),
+            },
         };
         if l.kind.urgent() {
             urgent.push(item);
@@ -265,8 +342,8 @@ fn render(
             later.push(item);
         }
     }
-    let preferences_url = format!("{base_url}{}", links::preferences());
-    let unsubscribe = urgent.is_empty().then(|| preferences_url.clone());
+    let preferences_url = (!to.external).then(|| format!("{base_url}{}", links::preferences()));
+    let unsubscribe = preferences_url.clone().filter(|_| urgent.is_empty());
     let d = Digest {
         heading: "Reminders from the training registry".into(),
         name: name.clone(),

@@ -118,6 +118,21 @@ pub struct Lapse {
     pub link: String,
 }
 
+/// The key of the reminder that a log waits for its supervisor's sign-off.
+pub fn sign_off_key(log: &str) -> String {
+    format!("sign_off:{log}")
+}
+
+impl Lapse {
+    /// The log a sign-off reminder is about.
+    pub fn sign_off_log(&self) -> Option<&str> {
+        match self.kind {
+            Kind::SignOffWaiting => self.key.strip_prefix("sign_off:"),
+            _ => None,
+        }
+    }
+}
+
 /// A credential's current reminder stage: `Some(None)` once expired, `Some(Some(offset))` for the
 /// smallest offset it is within, `None` before the first.
 pub fn credential_stage(

@@ -1,6 +1,6 @@
 //! Reading a log list's filter and a bulk sign-off's ids: every value checked before any query.
 
-use super::model::{BulkSignOff, LogFilter, LogQuery};
+use super::model::{BulkSignOff, LogFilter, LogQuery, Rejection};
 use super::rules::LogStatus;
 use crate::error::{validate, AppError};
 use crate::http::parse_id;
@@ -37,4 +37,17 @@ pub fn bulk_ids(input: &BulkSignOff) -> Result<Vec<String>, AppError> {
         ids.push(id);
     }
     Ok(ids)
+}
+
+/// A rejection's reason, trimmed: one of spaces alone says nothing.
+pub fn rejection_reason(input: &Rejection) -> Result<String, AppError> {
+    validate(input)?;
+    let reason = input.reason.trim();
+    if reason.is_empty() {
+        return Err(AppError::invalid(
+            "reason",
+            "must say why, in 1 to 2000 characters",
+        ));
+    }
+    Ok(reason.to_string())
 }

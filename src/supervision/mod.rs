@@ -2,13 +2,16 @@
 //! and compliance is computed from the policy (data a training lead can change). The use cases
 //! here are what the JSON routes and the pages call.
 
+pub mod by_link;
 pub mod checks;
 pub mod compliance;
 pub mod links;
 pub mod model;
+pub mod pages;
 pub mod policy;
 pub mod queries;
 pub mod report;
+pub mod review;
 pub mod routes;
 pub mod rules;
 
@@ -16,9 +19,10 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 
 use crate::audit;
 use crate::auth::policy::{
-    can_change_log, can_record_log_for, can_review_log, can_view_log, may_start_log,
-    roles_from_text, supervises_in, Caller, Role,
+    can_change_log, can_record_log_for, can_view_log, may_start_log, roles_from_text,
+    supervises_in, Caller, Role,
 };
+use crate::auth::tokens::TokenKeys;
 use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
@@ -28,6 +32,7 @@ pub use compliance::{
     compliance, compliance_from, compliance_of, compliance_with, may_view_compliance, rows_for,
 };
 pub use model::*;
+pub use review::{reject, review, sign_off_all, Via};
 pub use routes::routes;
 use rules::{Format, LogStatus};
 
@@ -50,6 +55,15 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
                     "supervisor_id",
                     "this supervisor does not supervise in the supervisee's service (an admin can link them to it)",
                 ));
+            } else if let Some(reg) = crate::external::queries::registration(conn, &sup.id)? {
+                // From outside the service: their registration with their body stands in for
+                // the registry's training records, once someone has checked it.
+                if reg.verified_at.is_none() {
+                    errors.push(FieldError::new(
+                        "supervisor_id",
+                        "this supervisor from outside the service is not verified yet: the training lead checks their registration with their body first",
+                    ));
+                }
             } else {
                 // Trained (or signed off) in supervising the supervisee's modality, with
                 // credentials for its body not all expired. Any error but a verdict stops here.
@@ -100,7 +114,7 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
     }
 }
 
-fn audit_log(
+pub(crate) fn audit_log(
     conn: &mut DbConn,
     actor: &str,
     action: &str,
@@ -118,7 +132,7 @@ fn audit_log(
 }
 
 /// A log the caller may see; anyone else gets 404.
-fn visible_log(
+pub(crate) fn visible_log(
     conn: &mut DbConn,
     caller: &Caller,
     id: &str,
@@ -136,7 +150,7 @@ fn visible_log(
     }
 }
 
-fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
+pub(crate) fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
     match log.status {
         LogStatus::Submitted => Ok(()),
         LogStatus::SignedOff => Err(AppError::Conflict(
@@ -149,122 +163,16 @@ fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
     }
 }
 
-/// The log as the caller's review leaves it, if the caller may review it: only the named
-/// supervisor, and only while it is submitted.
-fn reviewed(
-    caller: &Caller,
-    before: &SupervisionLog,
-    outcome: LogStatus,
-    reason: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<SupervisionLog, AppError> {
-    if !can_review_log(caller, &before.supervisor_id) {
-        return Err(AppError::Forbidden(
-            "only the supervisor named on the log may sign it off or reject it".into(),
-        ));
-    }
-    still_submitted(before)?;
-    let mut log = before.clone();
-    log.status = outcome;
-    log.rejection_reason = reason.map(str::to_string);
-    log.reviewed_at = Some(now);
-    log.updated_at = now;
-    Ok(log)
-}
-
-fn review_action(outcome: LogStatus) -> &'static str {
-    if outcome == LogStatus::SignedOff {
-        "sign_off"
-    } else {
-        "reject"
-    }
-}
-
-/// Signs off or rejects one log the caller is the named supervisor of, in the caller's transaction.
-pub fn review(
-    conn: &mut DbConn,
-    caller: &Caller,
-    id: &str,
-    outcome: LogStatus,
-    reason: Option<&str>,
-    now: NaiveDateTime,
-) -> Result<SupervisionLog, AppError> {
-    let (before, service) = visible_log(conn, caller, id)?;
-    let log = reviewed(caller, &before, outcome, reason, now)?;
-    if !queries::update_log(conn, &log, LogStatus::Submitted)? {
-        return Err(AppError::Conflict("this log changed meanwhile".into()));
-    }
-    audit_log(
-        conn,
-        &caller.id,
-        review_action(outcome),
-        Some(&before),
-        Some(&log),
-        service.as_deref(),
-        now,
-    )?;
-    Ok(log)
-}
-
-/// Signs off every log named, or none: one query to load them, one to update them, and the audit
-/// events appended together, however many there are.
-pub fn sign_off_all(
-    conn: &mut DbConn,
-    caller: &Caller,
-    ids: &[String],
-    now: NaiveDateTime,
-) -> Result<Vec<SupervisionLog>, AppError> {
-    let mut found: std::collections::HashMap<String, (SupervisionLog, Option<String>)> =
-        queries::find_logs(conn, ids)?
-            .into_iter()
-            .map(|(log, service)| (log.id.clone(), (log, service)))
-            .collect();
-    let mut checked = Vec::with_capacity(ids.len());
-    for id in ids {
-        let missing = || {
-            AppError::NotFoundNamed(format!(
-                "no log {id} that you may sign off; nothing was signed off"
-            ))
-        };
-        let (before, service) = found.remove(id).ok_or_else(missing)?;
-        if !can_view_log(
-            caller,
-            &before.supervisee_id,
-            &before.supervisor_id,
-            service.as_deref(),
-        ) {
-            return Err(missing());
-        }
-        let after = reviewed(caller, &before, LogStatus::SignedOff, None, now)?;
-        checked.push((before, after, service));
-    }
-    if queries::sign_off_logs(conn, ids, now)? != ids.len() {
-        return Err(AppError::Conflict("a log changed meanwhile".into()));
-    }
-    let changes = checked
-        .iter()
-        .map(|(before, after, service)| {
-            Ok(audit::of(&caller.id, "supervision_log", &after.id)
-                .in_service(service.as_deref())
-                .change(
-                    review_action(LogStatus::SignedOff),
-                    audit::snapshot(before)?,
-                    audit::snapshot(after)?,
-                ))
-        })
-        .collect::<Result<Vec<_>, AppError>>()?;
-    audit::record_all(conn, changes, now)?;
-    Ok(checked.into_iter().map(|(_, after, _)| after).collect())
-}
-
 /// Logs a supervision session; it starts `submitted`. Someone else's session is recorded
-/// only by the supervisor named on it, for a person they supervise.
+/// only by the supervisor named on it, for a person they supervise. Answers also the email to
+/// send at once, if any (a supervisor from outside the service is asked to countersign).
 pub fn create_log(
     conn: &mut DbConn,
     caller: &Caller,
     input: NewLog,
+    keys: &TokenKeys,
     at: NaiveDateTime,
-) -> Result<LogView, AppError> {
+) -> Result<(LogView, Option<String>), AppError> {
     validate(&input)?;
     let supervisor_id = parse_id(&input.supervisor_id)
         .map_err(|_| AppError::invalid("supervisor_id", "no such person"))?;
@@ -318,7 +226,8 @@ pub fn create_log(
     queries::insert_log(conn, &log)?;
     let service = supervisee.0.service_id.as_deref();
     audit_log(conn, &caller.id, "create", None, Some(&log), service, at)?;
-    one_view(conn, log)
+    let email = by_link::ask_external(conn, keys, &log, service, at)?;
+    Ok((one_view(conn, log)?, email))
 }
 
 fn one_view(conn: &mut DbConn, log: SupervisionLog) -> Result<LogView, AppError> {
@@ -343,14 +252,16 @@ pub fn get_log(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<LogView, 
     one_view(conn, log)
 }
 
-/// Changes a log while it is submitted, by its supervisee (or who may change it for them).
+/// Changes a log while it is submitted, by its supervisee (or who may change it for them);
+/// answers also the email to send at once, as `create_log` does.
 pub fn update_log(
     conn: &mut DbConn,
     caller: &Caller,
     id: &str,
     patch: LogPatch,
+    keys: &TokenKeys,
     at: NaiveDateTime,
-) -> Result<LogView, AppError> {
+) -> Result<(LogView, Option<String>), AppError> {
     validate(&patch)?;
     let supervisor_id = match &patch.supervisor_id {
         Some(s) => {
@@ -410,7 +321,11 @@ pub fn update_log(
         service,
         at,
     )?;
-    one_view(conn, log)
+    let email = match log.supervisor_id != before.supervisor_id {
+        true => by_link::ask_external(conn, keys, &log, service, at)?,
+        false => None,
+    };
+    Ok((one_view(conn, log)?, email))
 }
 
 /// Withdraws a log while it is `submitted` (the audit trail keeps what it said).
@@ -442,19 +357,6 @@ pub fn withdraw_log(
         service,
         at,
     )
-}
-
-/// The named supervisor rejects a submitted log, with a reason.
-pub fn reject(
-    conn: &mut DbConn,
-    caller: &Caller,
-    id: &str,
-    input: Rejection,
-    at: NaiveDateTime,
-) -> Result<SupervisionLog, AppError> {
-    validate(&input)?;
-    let reason = input.reason.trim().to_string();
-    review(conn, caller, id, LogStatus::Rejected, Some(&reason), at)
 }
 
 /// A person's compliance today, when the caller may see it; 404 otherwise.

@@ -14,6 +14,18 @@ use crate::http::caller::Auth;
 use crate::http::page::{whole, Page, PageRequest};
 use crate::http::{parse_id, report, resource, Json};
 
+/// Sends a just-queued email in the background; the outbox retries it if this fails.
+fn send_soon(state: &web::Data<AppState>, delivery: Option<String>) {
+    if let Some(delivery) = delivery {
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = crate::outbox::deliver_now(&state, delivery).await {
+                tracing::warn!(error = %e, "countersign request not sent; the outbox will retry it");
+            }
+        });
+    }
+}
+
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
     summary = "Log a supervision session",
@@ -30,9 +42,11 @@ pub async fn create_log(
     body: Json<NewLog>,
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
-    let log = state
-        .write(move |conn| super::create_log(conn, &caller, body.0, at))
+    let keys = state.tokens.clone();
+    let (log, email) = state
+        .write(move |conn| super::create_log(conn, &caller, body.0, &keys, at))
         .await?;
+    send_soon(&state, email);
     Ok(HttpResponse::Created().json(log))
 }
 
@@ -97,9 +111,11 @@ pub async fn patch_log(
 ) -> Result<HttpResponse, AppError> {
     let at = state.clock.now();
     let id = parse_id(&id)?;
-    let log = state
-        .write(move |conn| super::update_log(conn, &caller, &id, body.0, at))
+    let keys = state.tokens.clone();
+    let (log, email) = state
+        .write(move |conn| super::update_log(conn, &caller, &id, body.0, &keys, at))
         .await?;
+    send_soon(&state, email);
     Ok(HttpResponse::Ok().json(log))
 }
 

@@ -29,6 +29,18 @@ crate::db_enum! {
     }
 }
 
+impl SupervisionType {
+    /// The type in words, for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            SupervisionType::CaseManagement => "Case management",
+            SupervisionType::ClinicalSkills => "Clinical skills",
+            SupervisionType::Clinical => "Clinical",
+            SupervisionType::SupervisionOfSupervision => "Supervision of supervision",
+        }
+    }
+}
+
 crate::db_enum! {
     pub enum Format("supervision format") {
         Individual => "individual",

@@ -10,6 +10,7 @@ mod calendar;
 mod competences;
 mod errors;
 mod evidence;
+mod external;
 mod house;
 mod openapi;
 mod operations;

@@ -2,8 +2,7 @@
 //! emailed link, and the signed-in person changes theirs. Other sessions end; nothing secret is
 //! stored or audited.
 
-use actix_web::http::{header, Method};
-use actix_web::test::TestRequest;
+use actix_web::http::Method;
 use serde_json::json;
 
 use crate::both;
@@ -14,23 +13,6 @@ both!(
     a_forgotten_password_is_reset_from_an_emailed_link,
     the_signed_in_person_changes_their_password,
 );
-
-async fn form(t: &TestApp, path: &str, fields: &[(&str, &str)]) -> Res {
-    let body = serde_urlencoded::to_string(fields).unwrap();
-    t.send(
-        TestRequest::default()
-            .method(Method::POST)
-            .uri(path)
-            .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
-            .set_payload(body),
-    )
-    .await
-}
-
-async fn page(t: &TestApp, path: &str) -> Res {
-    t.send(TestRequest::default().method(Method::GET).uri(path))
-        .await
-}
 
 async fn the_invitation_link_opens_a_page_that_sets_the_password(t: TestApp) {
     let s = t.service("North").await;
@@ -43,7 +25,8 @@ async fn the_invitation_link_opens_a_page_that_sets_the_password(t: TestApp) {
         mail.data
     );
     let token = mail.invitation_token();
-    let shown = page(&t, &format!("/accept-invite?token={token}"))
+    let shown = t
+        .page(&format!("/accept-invite?token={token}"))
         .await
         .expect(200);
     let html = shown.text();
@@ -58,32 +41,33 @@ async fn the_invitation_link_opens_a_page_that_sets_the_password(t: TestApp) {
     );
     assert!(html.contains("name=\"password\"") && html.contains("<label for=\"password\""));
     // Showing the page changes nothing: the link still works.
-    page(&t, &format!("/accept-invite?token={token}"))
+    t.page(&format!("/accept-invite?token={token}"))
         .await
         .expect(200);
-    let short = form(
-        &t,
-        "/accept-invite",
-        &[("token", &token), ("password", "short")],
-    )
-    .await
-    .expect(422)
-    .text();
+    let short = t
+        .form(
+            "/accept-invite",
+            &[("token", &token), ("password", "short")],
+        )
+        .await
+        .expect(422)
+        .text();
     assert!(
         short.contains("There is a problem") && short.contains("at least 12"),
         "{short}"
     );
-    let done = form(
-        &t,
-        "/accept-invite",
-        &[("token", &token), ("password", "a new long password")],
-    )
-    .await
-    .expect(200)
-    .text();
+    let done = t
+        .form(
+            "/accept-invite",
+            &[("token", &token), ("password", "a new long password")],
+        )
+        .await
+        .expect(200)
+        .text();
     assert!(done.contains("Your password is set"), "{done}");
     t.login("new@registry.test", "a new long password").await;
-    let again = page(&t, &format!("/accept-invite?token={token}"))
+    let again = t
+        .page(&format!("/accept-invite?token={token}"))
         .await
         .expect(400)
         .text();
@@ -91,16 +75,15 @@ async fn the_invitation_link_opens_a_page_that_sets_the_password(t: TestApp) {
         again.contains("already been used or has expired"),
         "{again}"
     );
-    form(
-        &t,
+    t.form(
         "/accept-invite",
         &[("token", &token), ("password", "another long one")],
     )
     .await
     .expect(400);
     // Without a token the page says so; the home page says where to go.
-    page(&t, "/accept-invite").await.expect(400);
-    let home = page(&t, "/").await.expect(200).text();
+    t.page("/accept-invite").await.expect(400);
+    let home = t.page("/").await.expect(200).text();
     assert!(home.contains("/docs/") && home.contains("/health"));
 }
 
@@ -163,7 +146,7 @@ async fn a_forgotten_password_is_reset_from_an_emailed_link(t: TestApp) {
     )
     .await
     .problem(400);
-    page(&t, &format!("/reset-password?token={token}"))
+    t.page(&format!("/reset-password?token={token}"))
         .await
         .expect(200);
     let pair = t

@@ -326,13 +326,44 @@ async fn a_waiting_sign_off_reminds_the_supervisor(t: TestApp) {
         "{}",
         to_sup[0]
     );
+    // The link opens the sign-off page for exactly the waiting logs, without signing in.
     let text = text_part(&to_sup[0]);
     assert!(
-        text.contains(&format!(
-            "Review the log: https://registry.test/api/v1/supervision-logs/{}",
-            l["id"].as_str().unwrap()
-        )),
+        text.contains("Review the log: https://registry.test/sign-off/"),
         "{text}"
+    );
+    let token = mail
+        .iter()
+        .find(|m| m.to == vec!["sup@registry.test".to_string()])
+        .unwrap()
+        .sign_off_token();
+    let id = l["id"].as_str().unwrap();
+    let shown = t
+        .send(actix_web::test::TestRequest::get().uri(&format!("/sign-off/{token}")))
+        .await
+        .expect(200)
+        .text();
+    assert!(shown.contains(&format!("value=\"{id}\"")), "{shown}");
+    let start = shown.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf: String = shown[start..].chars().take_while(|c| *c != '"').collect();
+    t.send(
+        actix_web::test::TestRequest::post()
+            .uri(&format!("/sign-off/{token}"))
+            .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+            .set_payload(format!("csrf={csrf}&ids={id}")),
+    )
+    .await
+    .expect(200);
+    let log = t
+        .get(&format!("/api/v1/supervision-logs/{id}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(log["status"], "signed_off");
+    // The outbox stored the message with a placeholder: the link's token is never written down.
+    assert_eq!(
+        t.count(&format!("deliveries WHERE body_text LIKE '%{token}%'")),
+        0
     );
 }
 

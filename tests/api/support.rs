@@ -278,6 +278,16 @@ impl SmtpReceiver {
 }
 
 impl Received {
+    /// The token of the emailed sign-off link in this mail (quoted-printable undone).
+    pub fn sign_off_token(&self) -> String {
+        let data = self.data.replace("=\r\n", "").replace("=3D", "=");
+        let start = data.find("/sign-off/").expect("a sign-off link") + "/sign-off/".len();
+        data[start..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect()
+    }
+
     /// The token of the invitation link in this mail (quoted-printable undone).
     pub fn invitation_token(&self) -> String {
         let data = self.data.replace("=\r\n", "").replace("=3D", "=");
@@ -458,6 +468,25 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// Posts an HTML form, as a browser does.
+    pub async fn form(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let body = serde_urlencoded::to_string(fields).expect("a form");
+        self.send(
+            test::TestRequest::default()
+                .method(Method::POST)
+                .uri(path)
+                .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                .set_payload(body),
+        )
+        .await
+    }
+
+    /// Opens a page, signed out.
+    pub async fn page(&self, path: &str) -> Res {
+        self.send(test::TestRequest::default().method(Method::GET).uri(path))
+            .await
     }
 
     pub async fn call(

@@ -158,13 +158,7 @@ pub fn verify(
     input: Verification,
     at: NaiveDateTime,
 ) -> Result<Accreditation, AppError> {
-    validate(&input)?;
-    if !input.verified {
-        return Err(AppError::invalid(
-            "verified",
-            "must be true: a verification cannot be undone, record a new period instead",
-        ));
-    }
+    let (method, reference) = input.checked("record a new period instead")?;
     let before = queries::find(conn, id)?.ok_or(AppError::NotFound)?;
     let service = person_for(
         conn,
@@ -180,11 +174,8 @@ pub fn verify(
     let mut row = before.clone();
     row.verified_by = Some(caller.id.clone());
     row.verified_at = Some(at);
-    row.verification_method = Some(input.verification_method);
-    row.verification_reference = input
-        .verification_reference
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty());
+    row.verification_method = Some(method);
+    row.verification_reference = reference;
     row.updated_at = at;
     if !queries::verify(conn, &row)? {
         return Err(AppError::Conflict(

@@ -119,6 +119,30 @@ pub struct Verification {
     pub verification_reference: Option<String>,
 }
 
+impl Verification {
+    /// The method and the trimmed reference of a verification that may be recorded: checked
+    /// fields, and `verified` true (`instead`: what to do, since none is ever undone).
+    pub fn checked(
+        &self,
+        instead: &str,
+    ) -> Result<(VerificationMethod, Option<String>), crate::error::AppError> {
+        crate::error::validate(self)?;
+        if !self.verified {
+            return Err(crate::error::AppError::invalid(
+                "verified",
+                &format!("must be true: a verification cannot be undone, {instead}"),
+            ));
+        }
+        let reference = self
+            .verification_reference
+            .as_deref()
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string);
+        Ok((self.verification_method, reference))
+    }
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {

@@ -243,7 +243,7 @@ fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Res
     for (id, supervisor, name, held_on) in rows {
         out.push(Lapse {
             recipient_id: supervisor,
-            key: format!("sign_off:{id}"),
+            key: super::rules::sign_off_key(&id),
             kind: Kind::SignOffWaiting,
             subject_id: None,
             summary: format!(
