@@ -58,7 +58,7 @@ pub async fn list_events(
         }
         return csv::stream(
             &state,
-            "audit-events.csv",
+            &format!("audit-events-{}.csv", now.date()),
             &CSV_HEADER,
             EXPORT_BATCH,
             move |conn, p| {

@@ -389,6 +389,10 @@ pub fn report_page(
             .entry((a.practitioner_id.clone(), a.competency_id.clone()))
             .or_insert(a);
     }
+    let services: Vec<&str> = people.iter().filter_map(|p| p.2.as_deref()).collect();
+    let service_names = crate::db::names::services(conn, &services)?;
+    let assessors: Vec<&str> = latest.values().map(|a| a.assessed_by.as_str()).collect();
+    let assessor_names = crate::db::names::people(conn, &assessors)?;
     let mut out = Vec::new();
     for (id, name, service) in &people {
         let mut mine: Vec<&Assessment> = latest
@@ -406,6 +410,7 @@ pub fn report_page(
                 practitioner_id: id.clone(),
                 full_name: name.clone(),
                 service_id: service.clone(),
+                service_name: service.as_ref().and_then(|s| service_names.get(s).cloned()),
                 competency_id: c.id.clone(),
                 framework_id: c.framework_id.clone(),
                 code: c.code.clone(),
@@ -413,6 +418,7 @@ pub fn report_page(
                 state: st,
                 outcome: a.outcome,
                 assessed_by: a.assessed_by.clone(),
+                assessed_by_name: assessor_names.get(&a.assessed_by).cloned(),
                 assessed_on: a.assessed_on,
                 review_due_on: a.review_due_on,
             });

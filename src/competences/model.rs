@@ -227,6 +227,7 @@ pub struct CompetenceReportRow {
     pub practitioner_id: String,
     pub full_name: String,
     pub service_id: Option<String>,
+    pub service_name: Option<String>,
     pub competency_id: String,
     pub framework_id: String,
     pub code: String,
@@ -234,6 +235,7 @@ pub struct CompetenceReportRow {
     pub state: CompetenceState,
     pub outcome: Outcome,
     pub assessed_by: String,
+    pub assessed_by_name: Option<String>,
     #[schema(value_type = String, format = Date)]
     pub assessed_on: NaiveDate,
     #[schema(value_type = Option<String>, format = Date)]
@@ -257,12 +259,14 @@ impl CsvRecord for CompetenceReportRow {
         "practitioner_id",
         "full_name",
         "service_id",
+        "service_name",
         "framework_id",
         "code",
         "title",
         "state",
         "outcome",
         "assessed_by",
+        "assessed_by_name",
         "assessed_on",
         "review_due_on",
     ];
@@ -272,12 +276,14 @@ impl CsvRecord for CompetenceReportRow {
             self.practitioner_id.clone(),
             self.full_name.clone(),
             self.service_id.clone().unwrap_or_default(),
+            self.service_name.clone().unwrap_or_default(),
             self.framework_id.clone(),
             self.code.clone(),
             self.title.clone(),
             self.state.as_str().to_string(),
             self.outcome.as_str().to_string(),
             self.assessed_by.clone(),
+            self.assessed_by_name.clone().unwrap_or_default(),
             self.assessed_on.to_string(),
             self.review_due_on
                 .map(|d| d.to_string())

@@ -219,11 +219,15 @@ pub async fn competencies_report(
     let q = q.into_inner();
     super::report_state(q.state.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
+    let covers = crate::http::report::Covers {
+        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
+        as_of: at.date(),
+    };
     report::paged(
         &state,
         &req,
         (limit, cursor.as_deref()),
-        at.date(),
+        covers,
         move |conn, page| super::report_page(conn, &scope, &q, page, at),
     )
     .await

@@ -1,6 +1,7 @@
 //! The database: one connection type over both backends, chosen at run time from the URL's
 //! scheme; the pool; migrations; and the transaction helper every write goes through.
 
+pub mod names;
 pub mod schema;
 pub mod types;
 

@@ -137,7 +137,8 @@ pub fn evidence_pack(
     let mut ids: HashSet<String> = signed.iter().map(|s| s.7.clone()).collect();
     ids.extend(sign_offs.iter().map(|s| s.7.clone()));
     ids.extend(credentials.iter().filter_map(|c| c.verified_by.clone()));
-    let who = queries::names(conn, ids)?;
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let who = crate::db::names::people(conn, &ids)?;
     let name_of = |id: &str| who.get(id).cloned().unwrap_or_default();
 
     let sessions: Vec<Session> = signed

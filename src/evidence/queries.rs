@@ -1,6 +1,6 @@
 //! Evidence pack queries: diesel only, each one a section of the pack for one person.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -143,19 +143,5 @@ pub fn contacts(
         .load::<(String, String, String)>(conn)?
         .into_iter()
         .map(|(id, name, email)| (id, (name, email)))
-        .collect())
-}
-
-/// Names of people by id, in one query.
-pub fn names(conn: &mut DbConn, ids: HashSet<String>) -> Result<HashMap<String, String>, AppError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let ids: Vec<String> = ids.into_iter().collect();
-    Ok(users::table
-        .filter(users::id.eq_any(&ids))
-        .select((users::id, users::full_name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
         .collect())
 }

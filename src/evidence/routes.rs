@@ -67,7 +67,7 @@ pub async fn evidence_pack(
     let filename = format!(
         "evidence-{}-{}-{}",
         pack.body.code.to_lowercase(),
-        pack.practitioner.id,
+        crate::http::report::slug(&pack.practitioner.full_name),
         pack.to
     );
     Ok(match format {

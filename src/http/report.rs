@@ -41,10 +41,38 @@ pub struct ReportPage<T> {
     pub as_of: NaiveDate,
 }
 
-/// The file a report downloads as: its name and the day it describes.
-fn file_name(file: &str, as_of: NaiveDate) -> String {
+/// What a report covers, for the name of the file it downloads as.
+pub struct Covers {
+    /// The one service it covers, by name; `None` for every service.
+    pub service: Option<String>,
+    /// The day it describes.
+    pub as_of: NaiveDate,
+}
+
+/// The file a report downloads as: the report, the service and the day, e.g.
+/// `accreditation-northfield-talking-therapies-2026-12-01.csv`.
+fn file_name(file: &str, covers: &Covers) -> String {
     let stem = file.strip_suffix(".csv").unwrap_or(file);
-    format!("{stem}-{as_of}.csv")
+    let service = covers
+        .service
+        .as_deref()
+        .map(slug)
+        .filter(|s| !s.is_empty());
+    let service = service.unwrap_or_else(|| "all-services".into());
+    format!("{stem}-{service}-{}.csv", covers.as_of)
+}
+
+/// Lower-case ASCII letters and digits, anything else one hyphen: safe in any file name.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(60).collect()
 }
 
 /// Answers a paged report: the page the query asks for as JSON, or every row as streamed CSV.
@@ -52,7 +80,7 @@ pub async fn paged<R, F>(
     state: &AppState,
     req: &HttpRequest,
     (limit, cursor): (Option<i64>, Option<&str>),
-    as_of: NaiveDate,
+    covers: Covers,
     mut fetch: F,
 ) -> Result<HttpResponse, AppError>
 where
@@ -60,7 +88,7 @@ where
     F: FnMut(&mut DbConn, &PageRequest) -> Result<Batch<R>, AppError> + Send + 'static,
 {
     if csv::wanted(req) {
-        let name = file_name(R::FILE, as_of);
+        let name = file_name(R::FILE, &covers);
         return csv::stream(state, &name, R::HEADER, R::BATCH, fetch, |out, r: &R| {
             r.write(out)
         })
@@ -71,7 +99,7 @@ where
     Ok(HttpResponse::Ok().json(ReportPage {
         items,
         next_cursor: next.as_deref().map(encode_cursor),
-        as_of,
+        as_of: covers.as_of,
     }))
 }
 
@@ -80,7 +108,7 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     req: &HttpRequest,
     report: &T,
     rows: &[R],
-    as_of: NaiveDate,
+    covers: &Covers,
 ) -> HttpResponse {
     if !csv::wanted(req) {
         return HttpResponse::Ok().json(report);
@@ -90,5 +118,32 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     for r in rows {
         r.write(&mut out);
     }
-    csv::response(&file_name(R::FILE, as_of), out)
+    csv::response(&file_name(R::FILE, covers), out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_is_named_for_its_report_service_and_day() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 1).expect("a day");
+        let one = Covers {
+            service: Some("Northfield Talking Therapies (East)".into()),
+            as_of: day,
+        };
+        assert_eq!(
+            file_name("accreditation.csv", &one),
+            "accreditation-northfield-talking-therapies-east-2026-12-01.csv"
+        );
+        let all = Covers {
+            service: None,
+            as_of: day,
+        };
+        assert_eq!(
+            file_name("workforce.csv", &all),
+            "workforce-all-services-2026-12-01.csv"
+        );
+        assert_eq!(slug("  ../Ünïcode & co!"), "n-code-co");
+    }
 }

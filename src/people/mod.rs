@@ -60,17 +60,6 @@ fn check_references(
     }
 }
 
-pub(crate) fn sorted_roles(roles: &[Role]) -> Vec<Role> {
-    let mut r = if roles.is_empty() {
-        vec![Role::Practitioner]
-    } else {
-        roles.to_vec()
-    };
-    r.sort();
-    r.dedup();
-    r
-}
-
 /// Creates a person as `POST /practitioners` describes, for the API and `registry create-user`
 /// alike: every field problem at once (the request's own and unknown references), then the
 /// same defaults (roles `practitioner`, start in post today). Permissions are the caller's.
@@ -187,7 +176,7 @@ pub fn create_account(
         id: uuid::Uuid::now_v7().to_string(),
         email,
         full_name: account.full_name.trim().to_string(),
-        roles: roles_to_text(&sorted_roles(&account.roles)),
+        roles: roles_to_text(&rules::sorted_roles(&account.roles)),
         service_id: account.service_id,
         practitioner_role: account.practitioner_role,
         stage: account.stage,
@@ -331,13 +320,30 @@ pub fn list_people(
         specialist_interest: q.specialist_interest,
     };
     let rows = queries::list(conn, &scope, &filter, page)?;
-    Ok(rows
+    let mut people: Vec<Person> = rows
         .into_iter()
         .map(|r| {
             let is_me = sees_special_category(caller, &r.0.id);
             Person::view(r, is_me)
         })
-        .collect())
+        .collect();
+    with_service_names(conn, &mut people)?;
+    Ok(people)
+}
+
+/// Fills in the names of people's services: one query.
+fn with_service_names(conn: &mut DbConn, people: &mut [Person]) -> Result<(), AppError> {
+    let mut ids: Vec<&str> = people
+        .iter()
+        .filter_map(|p| p.service_id.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let names = crate::db::names::services(conn, &ids)?;
+    for p in people.iter_mut() {
+        p.service_name = p.service_id.as_ref().and_then(|s| names.get(s).cloned());
+    }
+    Ok(())
 }
 
 /// Finds a person the caller may see; anyone else is a 404.
@@ -354,7 +360,10 @@ fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<PersonWithMod
 pub fn get_person(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<Person, AppError> {
     let found = visible(conn, caller, id)?;
     let is_me = sees_special_category(caller, &found.0.id);
-    Ok(Person::view(found, is_me))
+    let mut one = [Person::view(found, is_me)];
+    with_service_names(conn, &mut one)?;
+    let [person] = one;
+    Ok(person)
 }
 
 /// Changes a person, as far as the caller may: staff fields by their lead or an admin, the

@@ -24,6 +24,9 @@ pub struct Person {
     pub email: String,
     pub full_name: String,
     pub service_id: Option<String>,
+    /// The service's name (in lists and a person's record).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service_name: Option<String>,
     /// `pwp`, `cbt_therapist`, `counsellor`, `couple_therapist`, `dit_practitioner` or `ipt_practitioner`.
     pub practitioner_role: Option<String>,
     /// The modality the practitioner role practises.
@@ -88,6 +91,7 @@ impl Person {
             id: row.id,
             email: row.email,
             full_name: row.full_name,
+            service_name: None,
             service_id: row.service_id,
             staff: row.practitioner_role.is_none(),
             practitioner_role: row.practitioner_role,

@@ -76,7 +76,7 @@ pub fn apply_patch(
         row.wte = Some(v);
     }
     if let Some(v) = p.roles {
-        let new_roles = super::sorted_roles(&v);
+        let new_roles = sorted_roles(&v);
         t.staff_fields |= new_roles != before_roles;
         t.admin_role = new_roles.contains(&Role::Admin) != before_roles.contains(&Role::Admin);
         row.roles = roles_to_text(&new_roles);
@@ -168,6 +168,18 @@ pub fn clinical_fields(
         ));
     }
     out
+}
+
+/// A person's roles as stored: `practitioner` when none is given, each once, in order.
+pub fn sorted_roles(roles: &[Role]) -> Vec<Role> {
+    let mut r = if roles.is_empty() {
+        vec![Role::Practitioner]
+    } else {
+        roles.to_vec()
+    };
+    r.sort();
+    r.dedup();
+    r
 }
 
 #[cfg(test)]

@@ -30,6 +30,10 @@ pub async fn workforce_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
+    let covers = crate::http::report::Covers {
+        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
+        as_of: at.date(),
+    };
     let r: WorkforceReport = state
         .db(move |conn| super::workforce::workforce_report(conn, scope, q, at))
         .await?;
@@ -42,7 +46,11 @@ pub async fn workforce_report(
             period: &period,
         })
         .collect();
-    Ok(report::whole(&req, &r, &lines, r.period.to))
+    let covers = crate::http::report::Covers {
+        as_of: r.period.to,
+        ..covers
+    };
+    Ok(report::whole(&req, &r, &lines, &covers))
 }
 
 #[utoipa::path(
@@ -65,10 +73,14 @@ pub async fn representation_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
+    let covers = crate::http::report::Covers {
+        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
+        as_of: at.date(),
+    };
     let r: RepresentationReport = state
         .db(move |conn| super::representation::representation_report(conn, scope, q, at))
         .await?;
-    Ok(report::whole(&req, &r, &r.items, at.date()))
+    Ok(report::whole(&req, &r, &r.items, &covers))
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {

@@ -76,6 +76,24 @@ pub struct ServiceQuery {
 }
 
 /// Whether the caller may create or change services (admins).
+/// The name of the one service a report covers (a training lead's own, or the one an admin
+/// asked for), for its file name; `None` when it covers every service.
+pub async fn covered_by(
+    state: &crate::app::AppState,
+    scope: &crate::auth::policy::PeopleScope,
+    asked: Option<&str>,
+) -> Result<Option<String>, AppError> {
+    let id = match scope {
+        crate::auth::policy::PeopleScope::Service(s) => Some(s.clone()),
+        crate::auth::policy::PeopleScope::All => asked.map(str::to_string),
+    };
+    let Some(id) = id else {
+        return Ok(None);
+    };
+    let found = state.db(move |conn| queries::find(conn, &id)).await?;
+    Ok(found.map(|s| s.name))
+}
+
 pub fn writer(caller: &Caller) -> Result<(), AppError> {
     if can_write_services(caller) {
         Ok(())

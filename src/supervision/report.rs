@@ -31,6 +31,7 @@ pub struct ReportRow {
     pub practitioner_id: String,
     pub full_name: String,
     pub service_id: Option<String>,
+    pub service_name: Option<String>,
     pub practitioner_role: Option<String>,
     pub stage: Option<String>,
     pub wte: Option<f64>,
@@ -66,6 +67,11 @@ pub fn report_page(
     );
     let mut by_person = super::compliance(conn, &people, today)?;
     let wanted = report_status(q.status.as_deref())?;
+    let services: Vec<&str> = people
+        .iter()
+        .filter_map(|p| p.service_id.as_deref())
+        .collect();
+    let service_names = crate::db::names::services(conn, &services)?;
     let mut out = Vec::new();
     for p in &people {
         for item in by_person.remove(&p.id).unwrap_or_default() {
@@ -76,6 +82,10 @@ pub fn report_page(
                 practitioner_id: p.id.clone(),
                 full_name: p.full_name.clone(),
                 service_id: p.service_id.clone(),
+                service_name: p
+                    .service_id
+                    .as_ref()
+                    .and_then(|s| service_names.get(s).cloned()),
                 practitioner_role: p.practitioner_role.clone(),
                 stage: p.stage.clone(),
                 wte: p.wte,
@@ -92,6 +102,7 @@ impl CsvRecord for ReportRow {
         "practitioner_id",
         "full_name",
         "service_id",
+        "service_name",
         "practitioner_role",
         "stage",
         "wte",
@@ -111,6 +122,7 @@ impl CsvRecord for ReportRow {
             self.practitioner_id.clone(),
             self.full_name.clone(),
             opt(&self.service_id),
+            opt(&self.service_name),
             opt(&self.practitioner_role),
             opt(&self.stage),
             self.wte.map(|w| w.to_string()).unwrap_or_default(),

@@ -1041,7 +1041,7 @@ async fn the_accreditation_report_answers_json_and_safe_csv(t: TestApp) {
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 3, "{csv}");
     assert!(lines[0].starts_with(
-        "practitioner_id,full_name,service_id,accreditation_id,body,kind,membership_number"
+        "practitioner_id,full_name,service_id,service_name,accreditation_id,body,kind,membership_number"
     ));
     assert!(csv.contains(",'=1+1,"), "{csv}");
     assert!(csv.contains(",P-1,") && csv.contains("pending_verification"));

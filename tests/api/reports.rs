@@ -10,7 +10,103 @@ both!(
     the_workforce_census_counts_wte_starters_leavers_and_turnover,
     representation_hides_small_groups_and_what_would_give_them_away,
     every_report_says_the_day_it_describes,
+    reports_name_people_and_services_beside_their_ids,
 );
+
+async fn csv_of(t: &TestApp, path: &str, token: &str) -> (String, String) {
+    let res = t
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri(path)
+                .insert_header(("authorization", format!("Bearer {token}")))
+                .insert_header(("accept", "text/csv")),
+        )
+        .await
+        .expect(200);
+    let disposition = res.header("content-disposition").unwrap();
+    (disposition, res.text())
+}
+
+/// Names beside ids in the JSON and the CSV, and file names that say which service and day.
+async fn reports_name_people_and_services_beside_their_ids(t: TestApp) {
+    let day = today().to_string();
+    let s = t.service("Northfield Talking Therapies").await;
+    let (_, lead) = t.person(&s, "lead@registry.test", &["training_lead"]).await;
+    let (me, token) = t.person(&s, "me@registry.test", &["practitioner"]).await;
+    let cred = json!({"body": "BABCP", "kind": "accredited_practitioner", "membership_number": "N-1",
+                      "valid_from": days_ago(30), "expires_on": (today() + Duration::days(300)).to_string()});
+    let c = t
+        .post(
+            &format!("/api/v1/practitioners/{me}/accreditations"),
+            &token,
+            cred,
+        )
+        .await
+        .expect(201)
+        .json();
+    t.patch(
+        &format!("/api/v1/accreditations/{}", c["id"].as_str().unwrap()),
+        &lead,
+        json!({"verified": true, "verification_method": "register_lookup"}),
+    )
+    .await
+    .expect(200);
+    let rows = t
+        .get("/api/v1/reports/accreditation", &lead)
+        .await
+        .expect(200)
+        .json();
+    let row = &rows["items"][0];
+    assert_eq!(row["service_name"], "Northfield Talking Therapies");
+    assert_eq!(row["verified_by_name"], "Person lead@registry.test");
+    let (file, text) = csv_of(&t, "/api/v1/reports/accreditation", &lead).await;
+    assert!(
+        file.contains(&format!(
+            "accreditation-northfield-talking-therapies-{day}.csv"
+        )),
+        "{file}"
+    );
+    let header = text.lines().next().unwrap();
+    assert!(header.contains("service_id,service_name,"), "{header}");
+    assert!(header.contains("verified_by,verified_by_name,"), "{header}");
+    assert!(text.contains("Person lead@registry.test"), "{text}");
+    let compliance = t
+        .get("/api/v1/reports/supervision-compliance", &lead)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        compliance["items"][0]["service_name"],
+        "Northfield Talking Therapies"
+    );
+    // An admin's report of every service says so; one of a service names it.
+    let (file, _) = csv_of(&t, "/api/v1/reports/workforce", &t.admin).await;
+    assert!(
+        file.contains(&format!("workforce-all-services-{day}.csv")),
+        "{file}"
+    );
+    let (file, _) = csv_of(
+        &t,
+        &format!("/api/v1/reports/supervision-compliance?service_id={s}"),
+        &t.admin,
+    )
+    .await;
+    assert!(
+        file.contains(&format!(
+            "supervision-compliance-northfield-talking-therapies-{day}.csv"
+        )),
+        "{file}"
+    );
+    let people = t
+        .get("/api/v1/practitioners", &lead)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(
+        people["items"][0]["service_name"],
+        "Northfield Talking Therapies"
+    );
+}
 
 /// Each report answers `as_of`, and its CSV's file name carries the day.
 async fn every_report_says_the_day_it_describes(t: TestApp) {

@@ -1194,7 +1194,9 @@ async fn the_compliance_report_answers_json_and_csv(t: TestApp) {
     assert!(res.header("content-type").unwrap().starts_with("text/csv"));
     let csv = res.text();
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
-    assert!(lines[0].starts_with("practitioner_id,full_name,service_id,practitioner_role"));
+    assert!(
+        lines[0].starts_with("practitioner_id,full_name,service_id,service_name,practitioner_role")
+    );
     assert_eq!(lines.len(), 8, "{csv}");
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "{csv}");
     t.get("/api/v1/reports/supervision-compliance", &token)

@@ -229,13 +229,27 @@ pub fn report_page(
     let people: Vec<(String, Option<String>)> =
         rows.iter().map(|r| (r.1.clone(), r.2.clone())).collect();
     let views = with_cpd(conn, rows.into_iter().map(|r| r.0).collect(), today)?;
+    let services: Vec<&str> = people.iter().filter_map(|p| p.1.as_deref()).collect();
+    let service_names = crate::db::names::services(conn, &services)?;
+    let checkers: Vec<&str> = views
+        .iter()
+        .filter_map(|a| a.verified_by.as_deref())
+        .collect();
+    let checker_names = crate::db::names::people(conn, &checkers)?;
     let out = views
         .into_iter()
         .zip(people)
         .map(|(a, (full_name, service_id))| ReportRow {
             practitioner_id: a.practitioner_id.clone(),
             full_name,
+            service_name: service_id
+                .as_ref()
+                .and_then(|s| service_names.get(s).cloned()),
             service_id,
+            verified_by_name: a
+                .verified_by
+                .as_ref()
+                .and_then(|v| checker_names.get(v).cloned()),
             accreditation: a,
         })
         .collect();

@@ -169,6 +169,9 @@ pub struct ReportRow {
     pub practitioner_id: String,
     pub full_name: String,
     pub service_id: Option<String>,
+    pub service_name: Option<String>,
+    /// Who verified the credential, by name.
+    pub verified_by_name: Option<String>,
     #[serde(flatten)]
     pub accreditation: Accreditation,
 }
@@ -179,6 +182,7 @@ impl CsvRecord for ReportRow {
         "practitioner_id",
         "full_name",
         "service_id",
+        "service_name",
         "accreditation_id",
         "body",
         "kind",
@@ -187,6 +191,7 @@ impl CsvRecord for ReportRow {
         "expires_on",
         "status",
         "verified_by",
+        "verified_by_name",
         "verified_at",
         "verification_method",
         "verification_reference",
@@ -202,6 +207,7 @@ impl CsvRecord for ReportRow {
             self.practitioner_id.clone(),
             self.full_name.clone(),
             o(&self.service_id),
+            o(&self.service_name),
             a.id.clone(),
             a.body.clone(),
             a.kind.clone(),
@@ -210,6 +216,7 @@ impl CsvRecord for ReportRow {
             a.expires_on.to_string(),
             a.status.as_str().to_string(),
             o(&a.verified_by),
+            o(&self.verified_by_name),
             a.verified_at
                 .as_ref()
                 .map(crate::app::rfc3339)

@@ -106,11 +106,15 @@ pub async fn accreditation_report(
     let q = q.into_inner();
     uc::report_status(q.status.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
+    let covers = crate::http::report::Covers {
+        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
+        as_of: at.date(),
+    };
     report::paged::<ReportRow, _>(
         &state,
         &req,
         (limit, cursor.as_deref()),
-        at.date(),
+        covers,
         move |conn, page| uc::report_page(conn, &scope, &q, page, at),
     )
     .await

@@ -96,11 +96,15 @@ pub async fn courses_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
+    let covers = crate::http::report::Covers {
+        service: crate::services::covered_by(&state, &scope, None).await?,
+        as_of: today,
+    };
     report::paged::<CourseAudit, _>(
         &state,
         &req,
         (q.limit, q.cursor.as_deref()),
-        today,
+        covers,
         move |conn, page| uc::course_audit(conn, &scope, page, today),
     )
     .await
