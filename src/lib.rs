@@ -137,7 +137,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000017_external_supervisors";
+pub const SCHEMA_VERSION: &str = "2026-12-01-000018_digests_rendered_when_sent";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",

@@ -303,6 +303,7 @@ diesel::table! {
         updated_at -> Timestamp,
         invitation_id -> Nullable<Text>,
         list_unsubscribe -> Nullable<Text>,
+        digest -> Nullable<Text>,
     }
 }
 

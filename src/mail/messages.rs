@@ -4,6 +4,7 @@
 
 use askama::Template;
 use chrono::NaiveDateTime;
+use serde::{Deserialize, Serialize};
 
 use super::Email;
 use crate::dates::uk_date_time;
@@ -11,20 +12,20 @@ use crate::error::AppError;
 
 /// Whom a person writes to about the registry: the service's contact address, or its training
 /// leads.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Contact {
-    pub intro: &'static str,
+    pub intro: String,
     pub people: Vec<ContactPerson>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactPerson {
     pub name: Option<String>,
     pub email: String,
 }
 
 /// What an email says about where it comes from: the recipient's service and its contact.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Sender {
     pub service: Option<String>,
     pub contact: Option<Contact>,
@@ -34,7 +35,7 @@ impl Contact {
     /// The service's own address.
     pub fn mailbox(email: &str) -> Contact {
         Contact {
-            intro: "Questions about the registry: write to ",
+            intro: "Questions about the registry: write to ".into(),
             people: vec![ContactPerson {
                 name: None,
                 email: email.to_string(),
@@ -46,9 +47,9 @@ impl Contact {
     pub fn leads(people: Vec<ContactPerson>) -> Contact {
         Contact {
             intro: if people.len() == 1 {
-                "Questions about the registry: your training lead is "
+                "Questions about the registry: your training lead is ".into()
             } else {
-                "Questions about the registry: your training leads are "
+                "Questions about the registry: your training leads are ".into()
             },
             people,
         }
@@ -56,15 +57,15 @@ impl Contact {
 }
 
 /// One thing a digest tells, with the link to where it is dealt with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Item {
     pub text: String,
-    pub label: &'static str,
+    pub label: String,
     pub url: String,
 }
 
 /// A digest of reminders: the urgent ones first.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Digest {
     pub heading: String,
     pub name: String,
@@ -147,6 +148,13 @@ pub fn things(n: usize) -> String {
     } else {
         format!("{n} things")
     }
+}
+
+/// A digest as the outbox stores it until it is sent: what it says, rendered then.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredDigest {
+    pub from: Sender,
+    pub digest: Digest,
 }
 
 /// The digest email for one person.
@@ -291,7 +299,7 @@ mod tests {
     fn a_digest_reads_the_same_in_both_parts_and_escapes_html() {
         let item = |text: &str| Item {
             text: text.into(),
-            label: "See your supervision record",
+            label: "See your supervision record".into(),
             url: "https://registry.example/api/v1/x?a=1&b=2".into(),
         };
         let d = Digest {

@@ -41,6 +41,9 @@ pub struct Delivery {
     /// An invitation's delivery: its link is rendered at send time (see [`render`]).
     pub invitation_id: Option<String>,
     pub list_unsubscribe: Option<String>,
+    /// A reminder digest, stored as what it says (`mail::messages::StoredDigest` as JSON) and
+    /// rendered when sent; its `body_text` and `body_html` are empty.
+    pub digest: Option<String>,
 }
 
 pub mod send;
@@ -115,7 +118,7 @@ pub fn render(
     d: &Delivery,
     now: NaiveDateTime,
 ) -> Result<Option<Email>, AppError> {
-    let mut email = d.email();
+    let mut email = d.email()?;
     if let Some(invitation) = &d.invitation_id {
         let Some((token, purpose)) = crate::auth::session::link_token(conn, keys, invitation, now)?
         else {
@@ -157,15 +160,33 @@ pub fn claim_one(
 }
 
 impl Delivery {
-    pub fn email(&self) -> Email {
-        Email {
-            to: self.recipient_email.clone(),
-            subject: self.subject.clone(),
-            text: self.body_text.clone(),
-            html: self.body_html.clone(),
-            message_id: Some(format!("<delivery-{}@registry>", self.id)),
-            unsubscribe: self.list_unsubscribe.clone(),
-        }
+    /// The message to send: as stored, or a digest rendered from what it says.
+    pub fn email(&self) -> Result<Email, AppError> {
+        let mut email = match &self.digest {
+            Some(json) => {
+                let d: crate::mail::messages::StoredDigest =
+                    serde_json::from_str(json).map_err(|e| {
+                        AppError::internal(format!("a stored digest cannot be read: {e}"))
+                    })?;
+                crate::mail::messages::digest(
+                    &self.recipient_email,
+                    &self.subject,
+                    &d.from,
+                    &d.digest,
+                )?
+            }
+            None => Email {
+                to: self.recipient_email.clone(),
+                subject: self.subject.clone(),
+                text: self.body_text.clone(),
+                html: self.body_html.clone(),
+                message_id: None,
+                unsubscribe: None,
+            },
+        };
+        email.message_id = Some(format!("<delivery-{}@registry>", self.id));
+        email.unsubscribe = self.list_unsubscribe.clone();
+        Ok(email)
     }
 }
 
@@ -292,9 +313,35 @@ pub struct Outgoing {
     pub list_unsubscribe: Option<String>,
     /// A one-time link's delivery: its link is rendered at send time (see [`render`]).
     pub invitation_id: Option<String>,
+    /// A digest rendered when sent (see [`Delivery::digest`]).
+    pub digest: Option<String>,
 }
 
 impl Outgoing {
+    /// A new pending reminder digest, stored as what it says and rendered when sent.
+    pub fn digest(
+        recipient_id: &str,
+        to: &str,
+        subject: &str,
+        unsubscribe: Option<String>,
+        stored: &crate::mail::messages::StoredDigest,
+        now: NaiveDateTime,
+    ) -> Result<Outgoing, AppError> {
+        let email = Email {
+            to: to.to_string(),
+            subject: subject.to_string(),
+            text: String::new(),
+            html: String::new(),
+            message_id: None,
+            unsubscribe,
+        };
+        let mut row = Outgoing::new(recipient_id, email, now);
+        let json = serde_json::to_string(stored)
+            .map_err(|e| AppError::internal(format!("a digest cannot be stored: {e}")))?;
+        row.digest = Some(json);
+        Ok(row)
+    }
+
     /// A new pending delivery of `email` to `recipient_id`, due now.
     pub fn new(recipient_id: &str, email: Email, now: NaiveDateTime) -> Outgoing {
         Outgoing {
@@ -311,6 +358,7 @@ impl Outgoing {
             updated_at: now,
             list_unsubscribe: email.unsubscribe,
             invitation_id: None,
+            digest: None,
         }
     }
 }
@@ -343,9 +391,10 @@ fn enqueue_pg(c: &mut diesel::PgConnection, rows: &[Outgoing]) -> Result<(), App
     let time = |f: fn(&Outgoing) -> NaiveDateTime| rows.iter().map(f).collect::<Vec<_>>();
     diesel::sql_query(
         "INSERT INTO deliveries (id, recipient_id, recipient_email, subject, body_text, body_html, \
-         status, attempts, next_attempt_at, created_at, updated_at, list_unsubscribe, invitation_id) \
+         status, attempts, next_attempt_at, created_at, updated_at, list_unsubscribe, invitation_id, digest) \
          SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], \
-         $7::text[], $8::int[], $9::timestamp[], $10::timestamp[], $11::timestamp[], $12::text[], $13::text[])",
+         $7::text[], $8::int[], $9::timestamp[], $10::timestamp[], $11::timestamp[], $12::text[], $13::text[], \
+         $14::text[])",
     )
     .bind::<Array<Text>, _>(col(|r| &r.id))
     .bind::<Array<Text>, _>(col(|r| &r.recipient_id))
@@ -360,6 +409,7 @@ fn enqueue_pg(c: &mut diesel::PgConnection, rows: &[Outgoing]) -> Result<(), App
     .bind::<Array<Timestamp>, _>(time(|r| r.updated_at))
     .bind::<Array<Nullable<Text>>, _>(opt(|r| r.list_unsubscribe.as_deref()))
     .bind::<Array<Nullable<Text>>, _>(opt(|r| r.invitation_id.as_deref()))
+    .bind::<Array<Nullable<Text>>, _>(opt(|r| r.digest.as_deref()))
     .execute(c)?;
     Ok(())
 }

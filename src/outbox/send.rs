@@ -52,19 +52,25 @@ async fn send_one(
     base: i64,
 ) -> Result<bool, AppError> {
     let at = state.clock.now();
-    // Only an invitation needs the database, to render its link; a digest goes as stored.
+    // Only an invitation needs the database, to render its link; a digest is rendered from
+    // what it says. A message that cannot be made is recorded dead, unsent, with the reason.
     let (email, d) = if d.invitation_id.is_some() {
         let keys = state.tokens.clone();
         let public = state.settings.public_base_url();
-        state
+        let (email, d) = state
             .db(move |conn| Ok((super::render(conn, &keys, &public, &d, at)?, d)))
-            .await?
+            .await?;
+        let gone = || {
+            AppError::Conflict("the invitation was used, replaced or has expired; not sent".into())
+        };
+        (email.ok_or_else(gone), d)
     } else {
-        (Some(d.email()), d)
+        (d.email(), d)
     };
     let outcome = match &email {
-        Some(email) => state.mailer.send(email).await,
-        None => Err("the invitation was used, replaced or has expired; not sent".to_string()),
+        Ok(email) => state.mailer.send(email).await,
+        Err(AppError::Conflict(why)) => Err(why.clone()),
+        Err(e) => Err(format!("the message could not be made: {e}")),
     };
     let ok = outcome.is_ok();
     if let Err(e) = &outcome {
@@ -72,7 +78,7 @@ async fn send_one(
     }
     // The attempt's own time, for its back-off; a message that must not go out is dead now.
     let at = state.clock.now();
-    let max = if email.is_none() { 1 } else { max };
+    let max = if email.is_err() { 1 } else { max };
     state
         .write(move |conn| super::record(conn, &d, outcome, max, base, at))
         .await?;

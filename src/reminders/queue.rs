@@ -18,7 +18,7 @@ use crate::auth::tokens::TokenKeys;
 use crate::db::schema::{deliveries, notifications, users};
 use crate::db::{write_tx, DbConn};
 use crate::error::AppError;
-use crate::mail::messages::{digest, things, Digest, Item};
+use crate::mail::messages::{things, Digest, Item, StoredDigest};
 use crate::mail::Sender;
 use crate::outbox::{self, Outgoing};
 
@@ -189,7 +189,8 @@ impl Audience<'_> {
         recipient: &str,
         mine: &[&Lapse],
         link: Option<&String>,
-    ) -> Result<Option<crate::mail::Email>, AppError> {
+        now: NaiveDateTime,
+    ) -> Result<Option<Outgoing>, AppError> {
         let Some(who) = self.people.get(recipient) else {
             return Ok(None);
         };
@@ -206,7 +207,9 @@ impl Audience<'_> {
             external,
             sign_off_link: link.is_some(),
         };
-        render(&to, from, mine, self.base_url).map(Some)
+        let mut row = render(&to, from, mine, self.base_url, now)?;
+        row.invitation_id = link.cloned();
+        Ok(Some(row))
     }
 }
 
@@ -228,13 +231,9 @@ fn queue_batch(
     let links: HashMap<&str, String> = wanted.iter().map(|w| w.0).zip(opened).collect();
     let mut out: Vec<Outgoing> = Vec::with_capacity(batch.len());
     for (recipient, mine) in batch {
-        let link = links.get(recipient);
-        let Some(mail) = to.render(recipient, mine, link)? else {
-            continue;
-        };
-        let mut row = Outgoing::new(recipient, mail, now);
-        row.invitation_id = link.cloned();
-        out.push(row);
+        if let Some(row) = to.render(recipient, mine, links.get(recipient), now)? {
+            out.push(row);
+        }
     }
     outbox::enqueue(conn, &out)?;
     let mut rows = Vec::new();
@@ -277,18 +276,17 @@ fn queue_batch(
             continue;
         }
         let target = deliveries::table.filter(deliveries::id.eq(&delivery.id));
-        let mail = match kept.is_empty() {
+        let again = match kept.is_empty() {
             true => None,
-            false => to.render(recipient, &kept, links.get(recipient))?,
+            false => to.render(recipient, &kept, links.get(recipient), now)?,
         };
-        match mail {
-            Some(mail) => {
+        match again {
+            Some(row) => {
                 diesel::update(target)
                     .set((
-                        deliveries::subject.eq(mail.subject),
-                        deliveries::body_text.eq(mail.text),
-                        deliveries::body_html.eq(mail.html),
-                        deliveries::list_unsubscribe.eq(mail.unsubscribe),
+                        deliveries::subject.eq(row.subject),
+                        deliveries::digest.eq(row.digest),
+                        deliveries::list_unsubscribe.eq(row.list_unsubscribe),
                     ))
                     .execute(conn)?;
             }
@@ -312,13 +310,14 @@ struct Addressee<'a> {
 
 /// One recipient's digest: urgent items first, each once, each with its link (logs to
 /// countersign: the emailed sign-off link); mail made only of reminders that can be turned off
-/// says where (`List-Unsubscribe`).
+/// says where (`List-Unsubscribe`). Stored as what it says; the outbox renders it when sent.
 fn render(
     to: &Addressee<'_>,
     from: &Sender,
     lapses: &[&Lapse],
     base_url: &str,
-) -> Result<crate::mail::Email, AppError> {
+    now: NaiveDateTime,
+) -> Result<Outgoing, AppError> {
     let (recipient, (email, name, _)) = (to.id, to.who);
     let mut sorted: Vec<&Lapse> = lapses.to_vec();
     sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
@@ -330,7 +329,10 @@ fn render(
         }
         let item = Item {
             text: l.summary.clone(),
-            label: l.kind.action(l.subject_id.as_deref() == Some(recipient)),
+            label: l
+                .kind
+                .action(l.subject_id.as_deref() == Some(recipient))
+                .into(),
             url: match (to.sign_off_link, l.sign_off_log()) {
                 (true, Some(_)) => outbox::INVITATION_LINK.to_string(),
                 _ => format!("{base_url}{}", l.link),
@@ -352,7 +354,16 @@ fn render(
         later,
         preferences_url,
     };
-    let mut mail = digest(email, &digest_subject(lapses), from, &d)?;
-    mail.unsubscribe = unsubscribe;
-    Ok(mail)
+    let stored = StoredDigest {
+        from: from.clone(),
+        digest: d,
+    };
+    Outgoing::digest(
+        recipient,
+        email,
+        &digest_subject(lapses),
+        unsubscribe,
+        &stored,
+        now,
+    )
 }

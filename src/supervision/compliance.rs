@@ -84,7 +84,7 @@ pub fn compliance_with(
     let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
     let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
     let since = today - Duration::days(i64::from(widest));
-    let window_rows = queries::window_facts(conn, &ids, since, today)?;
+    let window_rows = queries::window_facts(conn, Some(&ids), since, today)?;
     let latest_rows = queries::latest_facts(conn, &ids, today)?;
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, held_on, minutes, t, f, size, status, _) in &window_rows {

@@ -192,16 +192,18 @@ pub type LatestRow = (
     Option<NaiveDate>,
 );
 
-/// The logs (not rejected) of these people held in `(since, today]`.
+/// The logs (not rejected) of these people (`None`: of everyone) held in `(since, today]`.
 pub fn window_facts(
     conn: &mut DbConn,
-    ids: &[&str],
+    ids: Option<&[&str]>,
     since: NaiveDate,
     today: NaiveDate,
 ) -> Result<Vec<LogFactRow>, AppError> {
-    Ok(supervision_logs::table
-        .filter(supervision_logs::supervisee_id.eq_any(ids))
-        .filter(supervision_logs::status.ne(LogStatus::Rejected))
+    let mut q = supervision_logs::table.into_boxed();
+    if let Some(ids) = ids {
+        q = q.filter(supervision_logs::supervisee_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.filter(supervision_logs::status.ne(LogStatus::Rejected))
         .filter(supervision_logs::held_on.gt(since))
         .filter(supervision_logs::held_on.le(today))
         .select((

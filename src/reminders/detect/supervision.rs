@@ -1,6 +1,7 @@
 //! The scan for supervision lapses: due soon, overdue, and escalated to supervisor and lead.
 
 use super::*;
+use crate::supervision::queries::LogFactRow;
 
 /// People evaluated at a time.
 const PEOPLE_PER_BATCH: i64 = 500;
@@ -14,6 +15,17 @@ pub(super) fn supervision(
     let policy = load_policy(conn)?;
     let widest = policy.iter().map(|r| r.window_days).max().unwrap_or(0);
     let lookback = today - Duration::days(i64::from(widest) * 3);
+    // On PostgreSQL everyone's logs of the lookback are read at once: its planner reads the
+    // whole window by the `held_on` index to find one batch's people, which a read a batch
+    // would repeat twenty times at 10,000 people. SQLite reads a batch's by the person index.
+    let mut by_person: Option<HashMap<String, Vec<LogFactRow>>> = None;
+    if matches!(conn, DbConn::Postgresql(_)) {
+        let mut all: HashMap<String, Vec<LogFactRow>> = HashMap::new();
+        for row in crate::supervision::queries::window_facts(conn, None, lookback, today)? {
+            all.entry(row.0.clone()).or_default().push(row);
+        }
+        by_person = Some(all);
+    }
     let mut after: Option<String> = None;
     loop {
         let mut q = users::table
@@ -28,11 +40,19 @@ pub(super) fn supervision(
         let people: Vec<Subject> = q.load(conn)?;
         let Some(last) = people.last() else { break };
         after = Some(last.id.clone());
-        let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
-        // One read of each person's logs back to `lookback`: the policy's widest window of them
-        // gives compliance (the scan needs no last session before it), all of them tell when
-        // an overdue spell began.
-        let rows = crate::supervision::queries::window_facts(conn, &ids, lookback, today)?;
+        // Each person's logs back to `lookback`: the policy's widest window of them gives
+        // compliance (the scan needs no last session before it), all of them tell when an
+        // overdue spell began.
+        let rows: Vec<LogFactRow> = match &mut by_person {
+            Some(all) => people
+                .iter()
+                .flat_map(|p| all.remove(&p.id).unwrap_or_default())
+                .collect(),
+            None => {
+                let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+                crate::supervision::queries::window_facts(conn, Some(&ids), lookback, today)?
+            }
+        };
         let window_start = today - Duration::days(i64::from(widest));
         let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
         let mut logs: HashMap<&str, Vec<LogFact>> = HashMap::new();
