@@ -10,8 +10,8 @@ use diesel::prelude::*;
 use super::rules::{current_met, missing, Standing};
 use crate::auth::policy::{roles_from_text, Role};
 use crate::db::schema::{
-    accreditations, competencies, competency_assessments, courses, modalities, training_records,
-    users,
+    accreditations, competencies, competency_assessments, courses, external_supervisors,
+    modalities, training_records, users,
 };
 use crate::db::DbConn;
 use crate::error::AppError;
@@ -84,6 +84,15 @@ pub fn standing(
         let e = any_current.entry((who, body)).or_insert(false);
         *e |= expires >= today;
     }
+    let external: HashMap<String, bool> = external_supervisors::table
+        .filter(external_supervisors::user_id.eq_any(people))
+        .select((
+            external_supervisors::user_id,
+            external_supervisors::verified_at.is_not_null(),
+        ))
+        .load::<(String, bool)>(conn)?
+        .into_iter()
+        .collect();
     let mut out = HashMap::new();
     for p in people {
         for (modality, body) in modalities {
@@ -96,6 +105,7 @@ pub fn standing(
                     .is_some_and(|(o, r)| current_met(Some((*o, *r)), today)),
                 credentials_expired: any_current.get(&(p.to_string(), body.clone()))
                     == Some(&false),
+                external: external.get(*p).copied(),
             };
             out.insert(key, missing(s, modality, body));
         }

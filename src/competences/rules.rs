@@ -56,6 +56,9 @@ pub struct Standing {
     pub competent: bool,
     /// Holds credentials with the modality's body, all expired.
     pub credentials_expired: bool,
+    /// A supervisor from outside the service: whether their registration with their body has
+    /// been checked. It stands in for the registry's training records and credentials.
+    pub external: Option<bool>,
 }
 
 /// What stands between a supervisor and supervising a modality; empty when eligible.
@@ -63,6 +66,12 @@ pub fn missing(s: Standing, modality: &str, body: &str) -> Vec<String> {
     let mut out = Vec::new();
     if !s.has_role {
         out.push("does not hold the supervisor role".to_string());
+    }
+    if let Some(verified) = s.external {
+        if !verified {
+            out.push("is from outside the service and not verified yet: the training lead checks their registration with their body first".to_string());
+        }
+        return out;
     }
     if !(s.trained || s.competent) {
         out.push(format!(
@@ -138,5 +147,12 @@ mod tests {
             missing(lapsed, "cbt", "BABCP"),
             vec!["their BABCP credentials have expired".to_string()]
         );
+        let outside = |verified| Standing {
+            has_role: true,
+            external: Some(verified),
+            ..Standing::default()
+        };
+        assert!(missing(outside(true), "counselling", "BACP").is_empty());
+        assert!(missing(outside(false), "counselling", "BACP")[0].contains("not verified yet"));
     }
 }

@@ -55,18 +55,10 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
                     "supervisor_id",
                     "this supervisor does not supervise in the supervisee's service (an admin can link them to it)",
                 ));
-            } else if let Some(reg) = crate::external::queries::registration(conn, &sup.id)? {
-                // From outside the service: their registration with their body stands in for
-                // the registry's training records, once someone has checked it.
-                if reg.verified_at.is_none() {
-                    errors.push(FieldError::new(
-                        "supervisor_id",
-                        "this supervisor from outside the service is not verified yet: the training lead checks their registration with their body first",
-                    ));
-                }
             } else {
                 // Trained (or signed off) in supervising the supervisee's modality, with
-                // credentials for its body not all expired. Any error but a verdict stops here.
+                // credentials for its body not all expired; from outside the service, their
+                // registration verified. Any error but a verdict stops here.
                 let role = supervisee
                     .as_ref()
                     .and_then(|s| s.practitioner_role.as_deref());
