@@ -378,12 +378,7 @@ async fn external_supervisors_stay_in_their_service(t: TestApp) {
         )
         .await
         .problem(422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&p);
     assert_eq!(
         fields,
         vec!["body", "email", "full_name", "registration_number"]

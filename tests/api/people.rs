@@ -48,12 +48,7 @@ async fn staff_without_a_practitioner_role_stay_out_of_clinical_counts(t: TestAp
         )
         .await
         .problem(422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&p);
     assert!(fields.contains(&"stage") && fields.contains(&"wte"), "{p}");
     t.post(
         "/api/v1/practitioners",
@@ -246,12 +241,7 @@ async fn bad_practitioners_get_field_errors(t: TestApp) {
             .post("/api/v1/practitioners", &t.admin, body)
             .await
             .problem(422);
-        let fields: Vec<&str> = p["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = error_fields(&p);
         assert!(fields.contains(&expected), "{field}: {p}");
     }
     let mut missing = new_person(&s, "bad@registry.test");

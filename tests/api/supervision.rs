@@ -925,12 +925,7 @@ async fn bad_logs_get_field_errors(t: TestApp) {
             .post("/api/v1/supervision-logs", &token, body.clone())
             .await
             .problem(422);
-        let fields: Vec<&str> = p["errors"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| e["field"].as_str().unwrap())
-            .collect();
+        let fields = error_fields(&p);
         assert!(fields.contains(&field), "{body} -> {p}");
     }
     assert_eq!(t.count("supervision_logs"), 0);
@@ -1031,12 +1026,7 @@ async fn the_policy_is_data_a_training_lead_changes(t: TestApp) {
         )
         .await
         .problem(422);
-    let fields: Vec<&str> = p["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
+    let fields = error_fields(&p);
     assert!(
         fields.contains(&"rules[0].practitioner_role") && fields.contains(&"rules[1].min_minutes"),
         "{p}"

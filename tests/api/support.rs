@@ -299,6 +299,14 @@ impl Received {
     }
 }
 
+/// The fields a problem's `errors` name, in order.
+pub fn error_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str()).collect())
+        .unwrap_or_default()
+}
+
 /// The answer to one request.
 pub struct Res {
     pub status: StatusCode,
