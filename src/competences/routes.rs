@@ -219,10 +219,8 @@ pub async fn competencies_report(
     let q = q.into_inner();
     super::report_state(q.state.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
-    let covers = crate::http::report::Covers {
-        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
-        as_of: at.date(),
-    };
+    let covers =
+        crate::services::covers(&state, &req, &scope, q.service_id.as_deref(), at.date()).await?;
     report::paged(
         &state,
         &req,

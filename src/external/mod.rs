@@ -12,7 +12,10 @@ use chrono::NaiveDateTime;
 
 use crate::accreditation::credentials::Verification;
 use crate::audit;
-use crate::auth::policy::{can_manage_people_of, external_scope, Caller, PeopleScope, Role};
+use crate::auth::policy::{
+    can_manage_people_of, external_scope, person_records, Access, Caller, Decision, PeopleScope,
+    Role,
+};
 use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
@@ -220,8 +223,16 @@ pub fn verify(
 ) -> Result<ExternalSupervisor, AppError> {
     let (method, reference) = input.checked("change the registration instead")?;
     let before = visible(conn, caller, id)?;
-    if !can_manage_people_of(caller, before.service_id.as_deref()) || caller.id == id {
-        return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS));
+    // As for a credential: the service's lead or an admin, never the person themselves.
+    match person_records(
+        caller,
+        id,
+        before.service_id.as_deref(),
+        Access::ManagerNotOwner,
+    ) {
+        Decision::Allowed => {}
+        Decision::Forbidden(why) => return Err(AppError::Forbidden(why.into())),
+        Decision::Hidden => return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS)),
     }
     let mut reg = queries::registration(conn, id)?.ok_or(AppError::NotFound)?;
     if reg.verified_at.is_some() {

@@ -363,7 +363,7 @@ impl Outgoing {
     }
 }
 
-/// Rows a multi-row insert of deliveries carries at most (13 values each; SQLite allows 32,766).
+/// Rows a multi-row insert of deliveries carries at most (14 values each; SQLite allows 32,766).
 pub const DELIVERY_BATCH: usize = 2000;
 
 /// Queues messages as pending deliveries, in the caller's transaction: one insert per

@@ -264,11 +264,7 @@ pub fn has_password(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
 
 /// Whether a person is a supervisor from outside the service (who never signs in).
 pub fn is_external(conn: &mut DbConn, id: &str) -> Result<bool, AppError> {
-    use crate::db::schema::external_supervisors;
-    Ok(diesel::select(diesel::dsl::exists(
-        external_supervisors::table.filter(external_supervisors::user_id.eq(id)),
-    ))
-    .get_result(conn)?)
+    Ok(externals_among(conn, &[id])?.contains(id))
 }
 
 /// Which of these people are supervisors from outside the service.

@@ -184,30 +184,72 @@ struct Audience<'a> {
 }
 
 impl Audience<'_> {
+    /// One recipient's digest: urgent items first, each once, each with its link (logs to
+    /// countersign: the emailed sign-off link, when the digest has one); mail made only of
+    /// reminders that can be turned off says where (`List-Unsubscribe`). Stored as what it
+    /// says; the outbox renders it when sent.
     fn render(
         &self,
         recipient: &str,
-        mine: &[&Lapse],
+        lapses: &[&Lapse],
         link: Option<&String>,
         now: NaiveDateTime,
     ) -> Result<Option<Outgoing>, AppError> {
-        let Some(who) = self.people.get(recipient) else {
+        let Some((email, name, service)) = self.people.get(recipient) else {
             return Ok(None);
         };
-        let none = Sender::default();
-        let from = who
-            .2
+        let from = service
             .as_ref()
             .and_then(|s| self.senders.get(s))
-            .unwrap_or(&none);
+            .cloned()
+            .unwrap_or_default();
+        // A supervisor from outside the service never signs in: no preferences to point to.
         let external = self.externals.contains(recipient);
-        let to = Addressee {
-            id: recipient,
-            who,
-            external,
-            sign_off_link: link.is_some(),
+        let mut sorted: Vec<&Lapse> = lapses.to_vec();
+        sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
+        let mut seen = HashSet::new();
+        let (mut urgent, mut later) = (Vec::new(), Vec::new());
+        for l in sorted {
+            if !seen.insert(l.summary.as_str()) {
+                continue;
+            }
+            let item = Item {
+                text: l.summary.clone(),
+                label: l
+                    .kind
+                    .action(l.subject_id.as_deref() == Some(recipient))
+                    .into(),
+                url: match (link.is_some(), l.sign_off_log()) {
+                    (true, Some(_)) => outbox::INVITATION_LINK.to_string(),
+                    _ => format!("{}{}", self.base_url, l.link),
+                },
+            };
+            if l.kind.urgent() {
+                urgent.push(item);
+            } else {
+                later.push(item);
+            }
+        }
+        let preferences_url =
+            (!external).then(|| format!("{}{}", self.base_url, links::preferences()));
+        let unsubscribe = preferences_url.clone().filter(|_| urgent.is_empty());
+        let d = Digest {
+            heading: "Reminders from the training registry".into(),
+            name: name.clone(),
+            count_words: things(urgent.len() + later.len()),
+            urgent,
+            later,
+            preferences_url,
         };
-        let mut row = render(&to, from, mine, self.base_url, now)?;
+        let stored = StoredDigest { from, digest: d };
+        let mut row = Outgoing::digest(
+            recipient,
+            email,
+            &digest_subject(lapses),
+            unsubscribe,
+            &stored,
+            now,
+        )?;
         row.invitation_id = link.cloned();
         Ok(Some(row))
     }
@@ -296,74 +338,4 @@ fn queue_batch(
         }
     }
     Ok(inserted.len())
-}
-
-/// Whom a digest is for.
-struct Addressee<'a> {
-    id: &'a str,
-    who: &'a Recipient,
-    /// A supervisor from outside the service, who never signs in.
-    external: bool,
-    /// Whether the digest carries an emailed sign-off link for its logs.
-    sign_off_link: bool,
-}
-
-/// One recipient's digest: urgent items first, each once, each with its link (logs to
-/// countersign: the emailed sign-off link); mail made only of reminders that can be turned off
-/// says where (`List-Unsubscribe`). Stored as what it says; the outbox renders it when sent.
-fn render(
-    to: &Addressee<'_>,
-    from: &Sender,
-    lapses: &[&Lapse],
-    base_url: &str,
-    now: NaiveDateTime,
-) -> Result<Outgoing, AppError> {
-    let (recipient, (email, name, _)) = (to.id, to.who);
-    let mut sorted: Vec<&Lapse> = lapses.to_vec();
-    sorted.sort_by_key(|l| (!l.kind.urgent(), l.kind, l.due_on));
-    let mut seen = HashSet::new();
-    let (mut urgent, mut later) = (Vec::new(), Vec::new());
-    for l in sorted {
-        if !seen.insert(l.summary.as_str()) {
-            continue;
-        }
-        let item = Item {
-            text: l.summary.clone(),
-            label: l
-                .kind
-                .action(l.subject_id.as_deref() == Some(recipient))
-                .into(),
-            url: match (to.sign_off_link, l.sign_off_log()) {
-                (true, Some(_)) => outbox::INVITATION_LINK.to_string(),
-                _ => format!("{base_url}{}", l.link),
-            },
-        };
-        if l.kind.urgent() {
-            urgent.push(item);
-        } else {
-            later.push(item);
-        }
-    }
-    let preferences_url = (!to.external).then(|| format!("{base_url}{}", links::preferences()));
-    let unsubscribe = preferences_url.clone().filter(|_| urgent.is_empty());
-    let d = Digest {
-        heading: "Reminders from the training registry".into(),
-        name: name.clone(),
-        count_words: things(urgent.len() + later.len()),
-        urgent,
-        later,
-        preferences_url,
-    };
-    let stored = StoredDigest {
-        from: from.clone(),
-        digest: d,
-    };
-    Outgoing::digest(
-        recipient,
-        email,
-        &digest_subject(lapses),
-        unsubscribe,
-        &stored,
-        now,
-    )
 }

@@ -30,10 +30,8 @@ pub async fn workforce_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
-    let covers = crate::http::report::Covers {
-        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
-        as_of: at.date(),
-    };
+    let covers =
+        crate::services::covers(&state, &req, &scope, q.service_id.as_deref(), at.date()).await?;
     let r: WorkforceReport = state
         .db(move |conn| super::workforce::workforce_report(conn, scope, q, at))
         .await?;
@@ -73,10 +71,8 @@ pub async fn representation_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
-    let covers = crate::http::report::Covers {
-        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
-        as_of: at.date(),
-    };
+    let covers =
+        crate::services::covers(&state, &req, &scope, q.service_id.as_deref(), at.date()).await?;
     let r: RepresentationReport = state
         .db(move |conn| super::representation::representation_report(conn, scope, q, at))
         .await?;

@@ -75,25 +75,31 @@ pub struct ServiceQuery {
     pub cursor: Option<String>,
 }
 
-/// Whether the caller may create or change services (admins).
-/// The name of the one service a report covers (a training lead's own, or the one an admin
-/// asked for), for its file name; `None` when it covers every service.
-pub async fn covered_by(
+/// What a report covers, for the name its CSV downloads as: the one service (a training lead's
+/// own, or the one an admin asked for; `None`: every service) and the day. The service's name
+/// is looked up only when CSV is asked for.
+pub async fn covers(
     state: &crate::app::AppState,
+    req: &actix_web::HttpRequest,
     scope: &crate::auth::policy::PeopleScope,
     asked: Option<&str>,
-) -> Result<Option<String>, AppError> {
+    as_of: chrono::NaiveDate,
+) -> Result<crate::http::report::Covers, AppError> {
     let id = match scope {
         crate::auth::policy::PeopleScope::Service(s) => Some(s.clone()),
         crate::auth::policy::PeopleScope::All => asked.map(str::to_string),
     };
-    let Some(id) = id else {
-        return Ok(None);
+    let service = match id.filter(|_| crate::http::csv::wanted(req)) {
+        Some(id) => state
+            .db(move |conn| queries::find(conn, &id))
+            .await?
+            .map(|s| s.name),
+        None => None,
     };
-    let found = state.db(move |conn| queries::find(conn, &id)).await?;
-    Ok(found.map(|s| s.name))
+    Ok(crate::http::report::Covers { service, as_of })
 }
 
+/// Whether the caller may create or change services (admins).
 pub fn writer(caller: &Caller) -> Result<(), AppError> {
     if can_write_services(caller) {
         Ok(())

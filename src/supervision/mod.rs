@@ -32,7 +32,7 @@ pub use compliance::{
     compliance, compliance_from, compliance_of, compliance_with, may_view_compliance, rows_for,
 };
 pub use model::*;
-pub use review::{reject, review, sign_off_all, Via};
+pub use review::{reject, review, sign_off_all};
 pub use routes::routes;
 use rules::{Format, LogStatus};
 
@@ -106,7 +106,7 @@ fn check_log(conn: &mut DbConn, log: &SupervisionLog, today: NaiveDate) -> Resul
     }
 }
 
-pub(crate) fn audit_log(
+fn audit_log(
     conn: &mut DbConn,
     actor: &str,
     action: &str,
@@ -124,7 +124,7 @@ pub(crate) fn audit_log(
 }
 
 /// A log the caller may see; anyone else gets 404.
-pub(crate) fn visible_log(
+fn visible_log(
     conn: &mut DbConn,
     caller: &Caller,
     id: &str,
@@ -142,7 +142,7 @@ pub(crate) fn visible_log(
     }
 }
 
-pub(crate) fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
+fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
     match log.status {
         LogStatus::Submitted => Ok(()),
         LogStatus::SignedOff => Err(AppError::Conflict(

@@ -106,10 +106,8 @@ pub async fn accreditation_report(
     let q = q.into_inner();
     uc::report_status(q.status.as_deref())?;
     let (limit, cursor) = (q.limit, q.cursor.clone());
-    let covers = crate::http::report::Covers {
-        service: crate::services::covered_by(&state, &scope, q.service_id.as_deref()).await?,
-        as_of: at.date(),
-    };
+    let covers =
+        crate::services::covers(&state, &req, &scope, q.service_id.as_deref(), at.date()).await?;
     report::paged::<ReportRow, _>(
         &state,
         &req,

@@ -96,10 +96,7 @@ pub async fn courses_report(
     let scope = report_scope(&caller)
         .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
     let q = q.into_inner();
-    let covers = crate::http::report::Covers {
-        service: crate::services::covered_by(&state, &scope, None).await?,
-        as_of: today,
-    };
+    let covers = crate::services::covers(&state, &req, &scope, None, today).await?;
     report::paged::<CourseAudit, _>(
         &state,
         &req,
