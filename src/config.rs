@@ -101,6 +101,10 @@ settings! {
     login_window_secs: i64 = 900;
     /// Seconds an authenticated caller is remembered.
     auth_cache_secs: u64 = 5;
+    /// Minutes without a request after which a browser's session ends.
+    web_idle_minutes: i64 = 30;
+    /// Hours after signing in at which a browser's session ends whatever its use.
+    web_session_hours: i64 = 12;
     /// Delivery attempts before a message is given up as dead.
     reminder_max_attempts: i32 = 8;
     /// The first wait before a retry, doubling each time.
@@ -334,7 +338,7 @@ impl Settings {
             crate::auth::password::check_strength(p)
                 .map_err(|e| bad("REGISTRY_ADMIN_PASSWORD", e))?;
         }
-        let positive: [(&str, i64); 6] = [
+        let positive: [(&str, i64); 8] = [
             ("access_token_ttl_secs", self.access_token_ttl_secs),
             ("refresh_token_ttl_days", self.refresh_token_ttl_days),
             ("invitation_ttl_days", self.invitation_ttl_days),
@@ -347,6 +351,8 @@ impl Settings {
                 self.login_max_failures_per_address,
             ),
             ("login_window_secs", self.login_window_secs),
+            ("web_idle_minutes", self.web_idle_minutes),
+            ("web_session_hours", self.web_session_hours),
         ];
         for (name, v) in positive {
             if v <= 0 {
@@ -370,6 +376,21 @@ impl Settings {
         match &self.public_url {
             Some(u) => u.trim_end_matches('/').to_string(),
             None => format!("http://{}", self.bind),
+        }
+    }
+
+    /// Whether people reach the registry over https (then its cookies are `Secure`).
+    pub fn served_over_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.trim().to_ascii_lowercase().starts_with("https://"))
+    }
+
+    /// How long a browser's session lasts.
+    pub fn web_lifetimes(&self) -> crate::auth::web_session::Lifetimes {
+        crate::auth::web_session::Lifetimes {
+            idle: chrono::Duration::minutes(self.web_idle_minutes),
+            lifetime: chrono::Duration::hours(self.web_session_hours),
         }
     }
 }

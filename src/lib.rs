@@ -27,13 +27,14 @@ pub mod reminders;
 pub mod reports;
 pub mod services;
 pub mod supervision;
+pub mod web;
 
 use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
 use actix_web::middleware::from_fn;
-use actix_web::{web, App, HttpResponse};
+use actix_web::{web as aweb, App, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_swagger_ui::SwaggerUi;
@@ -137,7 +138,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000018_digests_rendered_when_sent";
+pub const SCHEMA_VERSION: &str = "2026-12-01-000019_web_sessions";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",
@@ -158,7 +159,7 @@ pub async fn version() -> HttpResponse {
     description = "200 while the database answers, else 503.\n\n**Who may call:** anyone; no token.",
     responses((status = 200, body = Health), (status = 503, body = crate::http::Problem))
 )]
-pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn health(state: aweb::Data<AppState>) -> Result<HttpResponse, AppError> {
     state
         .db(|conn| {
             use diesel::connection::SimpleConnection;
@@ -174,7 +175,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError
 /// details. Headers must arrive within 5 s (408); a body within `body_timeout_secs` (408, from
 /// the JSON extractor); each worker holds at most `max_connections` connections.
 pub fn server(
-    data: web::Data<AppState>,
+    data: aweb::Data<AppState>,
     listener: std::net::TcpListener,
 ) -> Result<actix_web::dev::Server, String> {
     use actix_service::{fn_service, map_config, IntoServiceFactory, ServiceFactoryExt};
@@ -211,7 +212,7 @@ pub fn server(
 
 /// The whole application, for `serve` and for the tests.
 pub fn build_app(
-    state: web::Data<AppState>,
+    state: aweb::Data<AppState>,
 ) -> App<
     impl ServiceFactory<
         ServiceRequest,
@@ -223,23 +224,24 @@ pub fn build_app(
 > {
     App::new()
         .app_data(state)
-        .app_data(web::PayloadConfig::new(MAX_BODY_BYTES))
+        .app_data(aweb::PayloadConfig::new(MAX_BODY_BYTES))
         .app_data(
-            web::QueryConfig::default()
+            aweb::QueryConfig::default()
                 .error_handler(|e, _| AppError::BadRequest(format!("invalid query: {e}")).into()),
         )
-        .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .app_data(aweb::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .wrap(from_fn(http::input::query_guard))
         .wrap(from_fn(http::request_span))
-        .service(resource("/health", "GET").route(web::get().to(health)))
-        .service(resource("/version", "GET").route(web::get().to(version)))
-        .service(resource("/metrics", "GET").route(web::get().to(metrics::metrics)))
+        .service(resource("/health", "GET").route(aweb::get().to(health)))
+        .service(resource("/version", "GET").route(aweb::get().to(version)))
+        .service(resource("/metrics", "GET").route(aweb::get().to(metrics::metrics)))
         .configure(calendar::public_routes)
         .configure(accounts::pages::public_routes)
         .configure(supervision::pages::public_routes)
+        .configure(crate::web::routes)
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api/v1/openapi.json", openapi::document()))
         .service(
-            web::scope("/api/v1")
+            aweb::scope("/api/v1")
                 .configure(accounts::routes)
                 .configure(services::routes)
                 .configure(people::routes)
@@ -253,7 +255,7 @@ pub fn build_app(
                 .configure(reports::routes)
                 .configure(evidence::routes)
                 .configure(calendar::routes)
-                .default_service(web::to(openapi::not_found)),
+                .default_service(aweb::to(openapi::not_found)),
         )
-        .default_service(web::to(openapi::not_found))
+        .default_service(aweb::to(openapi::not_found))
 }

@@ -13,6 +13,7 @@ use crate::app::AppState;
 
 use crate::auth::policy::{Caller, Role};
 use crate::auth::session::{self, LinkPurpose, Refresh};
+use crate::auth::web_session;
 use crate::auth::{throttle, valid_password};
 use crate::error::{validate, AppError};
 pub use routes::routes;
@@ -111,19 +112,28 @@ pub(crate) async fn unless_unchecked<T>(
     }
 }
 
-/// Exchanges email and password for a token pair. Any wrong pair is the same 401; too many
-/// failures for the account or from the address answer 429 with `Retry-After`. The attempt is
-/// counted before the password is checked, so concurrent guesses cannot outrun the limit.
-pub async fn log_in(
+/// An email and password that matched an active account; the throttle's bookkeeping is
+/// settled in the transaction that opens the session (`settle`).
+struct Checked {
+    user_id: String,
+    account_key: String,
+    attempts: Vec<String>,
+}
+
+/// Checks an email and password, for the API and for the sign-in page alike. Any wrong pair is
+/// the same 401; too many failures for the account or from the address answer 429 with
+/// `Retry-After`. The attempt is counted before the password is checked, so concurrent guesses
+/// cannot outrun the limit.
+async fn check_login(
     state: &AppState,
     body: LoginRequest,
-    address: String,
-) -> Result<TokenPair, AppError> {
-    let now = state.clock.now();
+    address: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Checked, AppError> {
     validate(&body)?;
     let email = body.email.trim().to_lowercase();
     let account_key = throttle::account_key(&email);
-    let address_key = throttle::address_key(&address);
+    let address_key = throttle::address_key(address);
     let limits = limits(state);
 
     let (k1, k2) = (account_key.clone(), address_key.clone());
@@ -145,26 +155,78 @@ pub async fn log_in(
         state.hashers.verify(body.password, stored),
     )
     .await?;
-
     match candidate {
-        Some(c) if matches && c.active => {
-            let ttl = state.settings.refresh_token_ttl_days;
-            let user_id = c.user_id.clone();
-            let (session_id, refresh) = state
-                .write(move |conn| {
-                    throttle::clear(conn, &account_key)?;
-                    throttle::forgive(conn, &attempts)?;
-                    session::open(conn, &user_id, ttl, now)
-                })
-                .await?;
-            tracing::info!(user_id = %c.user_id, "login");
-            token_pair(state, &c.user_id, &session_id, refresh)
-        }
+        Some(c) if matches && c.active => Ok(Checked {
+            user_id: c.user_id,
+            account_key,
+            attempts,
+        }),
         _ => {
             tracing::info!(address = %address, "login refused");
             Err(AppError::Unauthorized(LOGIN_REFUSED.into()))
         }
     }
+}
+
+/// A successful login clears the account's failures and takes back its own attempt.
+fn settle(conn: &mut crate::db::DbConn, c: &Checked) -> Result<(), AppError> {
+    throttle::clear(conn, &c.account_key)?;
+    throttle::forgive(conn, &c.attempts)
+}
+
+/// Exchanges email and password for a token pair (`check_login` says what is refused).
+pub async fn log_in(
+    state: &AppState,
+    body: LoginRequest,
+    address: String,
+) -> Result<TokenPair, AppError> {
+    let now = state.clock.now();
+    let checked = check_login(state, body, &address, now).await?;
+    let ttl = state.settings.refresh_token_ttl_days;
+    let user_id = checked.user_id.clone();
+    let (session_id, refresh) = state
+        .write(move |conn| {
+            settle(conn, &checked)?;
+            session::open(conn, &checked.user_id, ttl, now)
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "login");
+    token_pair(state, &user_id, &session_id, refresh)
+}
+
+/// Signs a browser in with email and password, as `log_in` does for the API (the same
+/// throttle, the same answer for any wrong pair); answers the session cookie's secret.
+pub async fn log_in_browser(
+    state: &AppState,
+    body: LoginRequest,
+    address: String,
+) -> Result<String, AppError> {
+    let now = state.clock.now();
+    let checked = check_login(state, body, &address, now).await?;
+    let user_id = checked.user_id.clone();
+    let secret = state
+        .write(move |conn| {
+            settle(conn, &checked)?;
+            web_session::open(conn, &checked.user_id, now)
+        })
+        .await?;
+    tracing::info!(user_id = %user_id, "login (browser)");
+    Ok(secret)
+}
+
+/// Ends a browser's session (and its account session); the cookie stops working at once.
+pub async fn log_out_browser(
+    state: &AppState,
+    caller: &Caller,
+    secret: String,
+) -> Result<(), AppError> {
+    let now = state.clock.now();
+    state
+        .write(move |conn| web_session::end(conn, &secret, now))
+        .await?;
+    state.callers.forget(&caller.id);
+    tracing::info!(user_id = %caller.id, "logout (browser)");
+    Ok(())
 }
 
 /// Spends a refresh token for a new pair. A token used twice ends its whole session.

@@ -221,18 +221,6 @@ pub async fn reset_submit(
     submit(&state, &req, &RESET, &body).await
 }
 
-/// `GET /`: until the web home exists, where to go.
-pub async fn home() -> HttpResponse {
-    page(
-        StatusCode::OK,
-        "Training, accreditation and supervision registry",
-        "<p>This is the registry of an NHS Talking Therapies service.</p><ul>\
-         <li><a href=\"/docs/\">The API and its documentation</a> (<code>/api/v1</code>)</li>\
-         <li><a href=\"/health\">Service health</a></li></ul>\
-         <p>If you were sent a link to set or reset your password, open it from your email.</p>",
-    )
-}
-
 /// At the root, beside `/health`.
 pub fn public_routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
@@ -244,6 +232,5 @@ pub fn public_routes(cfg: &mut web::ServiceConfig) {
         resource("/reset-password", "GET, POST")
             .route(web::get().to(reset_page))
             .route(web::post().to(reset_submit)),
-    )
-    .service(resource("/", "GET").route(web::get().to(home)));
+    );
 }

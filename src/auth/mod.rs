@@ -9,6 +9,7 @@ pub mod roles;
 pub mod session;
 pub mod throttle;
 pub mod tokens;
+pub mod web_session;
 
 pub fn valid_password(p: &str) -> Result<(), validator::ValidationError> {
     password::check_strength(p)

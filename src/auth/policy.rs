@@ -1,6 +1,9 @@
 //! Who may do what: every permission rule of the API lives here, as plain functions of the
 //! caller and the record, so each can be read in one place and tested without a database.
 
+mod areas;
+pub use areas::{areas, may_open, Area};
+
 pub use super::roles::{
     roles_from_text, roles_to_text, Caller, MetricsAccess, MetricsDecision, Role,
 };

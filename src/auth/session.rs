@@ -70,6 +70,13 @@ pub fn open(
     ttl_days: i64,
     now: NaiveDateTime,
 ) -> Result<(String, String), AppError> {
+    let session_id = open_bare(conn, user_id, now)?;
+    let secret = add_refresh_token(conn, &session_id, ttl_days, now)?;
+    Ok((session_id, secret))
+}
+
+/// A new account session without a refresh token (a browser's: `web_session`).
+pub fn open_bare(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<String, AppError> {
     let session_id = uuid::Uuid::now_v7().to_string();
     diesel::insert_into(sessions::table)
         .values((
@@ -78,8 +85,7 @@ pub fn open(
             sessions::created_at.eq(now),
         ))
         .execute(conn)?;
-    let secret = add_refresh_token(conn, &session_id, ttl_days, now)?;
-    Ok((session_id, secret))
+    Ok(session_id)
 }
 
 fn add_refresh_token(

@@ -67,6 +67,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    web_sessions (token_hash) {
+        token_hash -> Text,
+        session_id -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     refresh_tokens (id) {
         id -> Text,
         session_id -> Text,
@@ -344,6 +353,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(deliveries -> invitations (invitation_id));
 diesel::joinable!(user_roles -> users (user_id));
 diesel::joinable!(refresh_tokens -> sessions (session_id));
+diesel::joinable!(web_sessions -> sessions (session_id));
 diesel::joinable!(invitations -> users (user_id));
 
 diesel::table! {
@@ -401,6 +411,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     services,
     users,
     sessions,
+    web_sessions,
     refresh_tokens,
     login_failures,
     invitations,

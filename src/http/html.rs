@@ -37,7 +37,7 @@ input[type=password]{font-size:1.1875rem;padding:.5rem;width:100%;max-width:24re
 button{font-size:1.1875rem;padding:.6rem 1.2rem;margin-top:1rem;background:#007f3b;color:#fff;border:0;\
 border-bottom:4px solid #00401e;cursor:pointer}:focus{outline:4px solid #ffeb3b;outline-offset:0}\
 .error-summary{border:4px solid #d5281b;padding:1rem;background:#fff}.error{color:#d5281b;font-weight:bold}\
-.skip{position:absolute;left:-999px}\
+.skip{position:absolute;left:-999px}.table-wrap{overflow-x:auto;position:relative;margin:0 0 1rem}\
 table{border-collapse:collapse;width:100%;background:#fff}th,td{text-align:left;padding:.5rem;border-bottom:1px solid #d8dde0;vertical-align:top}\
 input[type=checkbox]{width:1.5rem;height:1.5rem}textarea{font-size:1.1875rem;width:100%;max-width:30rem;border:2px solid #4c6272}\
 .secondary{background:#d5281b;border-bottom-color:#6b140e}.warning{color:#7a4a00}.visually-hidden{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}.skip:focus{left:1rem;top:1rem;background:#ffeb3b;color:#212b32;padding:.5rem}";

@@ -49,7 +49,7 @@ pub struct Delivery {
 pub mod send;
 pub mod senders;
 
-pub use send::{deliver, deliver_now};
+pub use send::{deliver, deliver_now, send_soon};
 
 /// Where an invitation's link goes in its stored message, until it is sent.
 pub const INVITATION_LINK: &str = "{{invitation_link}}";

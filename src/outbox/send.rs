@@ -85,6 +85,19 @@ async fn send_one(
     Ok(ok)
 }
 
+/// Sends a just-queued email in the background (a countersign request to a supervisor from
+/// outside the service); the outbox retries it if that fails.
+pub fn send_soon(state: &AppState, delivery: Option<String>) {
+    if let Some(delivery) = delivery {
+        let state = state.clone();
+        actix_web::rt::spawn(async move {
+            if let Err(e) = deliver_now(&state, delivery).await {
+                tracing::warn!(error = %e, "countersign request not sent; the outbox will retry it");
+            }
+        });
+    }
+}
+
 /// Sends one delivery now if it is still waiting (an invitation, just queued): through the
 /// outbox, so a failure is retried on the schedule and a dead one is listed.
 pub async fn deliver_now(state: &AppState, delivery_id: String) -> Result<bool, AppError> {

@@ -1,5 +1,22 @@
-//! Where each reminder sends its reader: the record that shows the lapse and where it is dealt
-//! with. The API's paths until the web pages exist; this is the one place to change them.
+//! Where each reminder sends its reader: the page that shows the lapse and where it is dealt
+//! with. A practitioner's own lapses and a supervisor's queue open web pages; what a training
+//! lead is told of someone else still points at the API until the lead's pages exist. This is
+//! the one place to change them.
+
+/// The reader's own home page: their supervision compliance per type.
+pub fn own_compliance() -> String {
+    "/".into()
+}
+
+/// The reader's own credentials and CPD progress, on their home page.
+pub fn own_credentials() -> String {
+    "/#credentials".into()
+}
+
+/// The reader's countersigning queue.
+pub fn sign_off_queue() -> String {
+    "/sign-off".into()
+}
 
 /// A person's supervision compliance.
 pub fn compliance(person: &str) -> String {
@@ -9,16 +26,6 @@ pub fn compliance(person: &str) -> String {
 /// A person's accreditations and registrations.
 pub fn accreditations(person: &str) -> String {
     format!("/api/v1/practitioners/{person}/accreditations")
-}
-
-/// A person's CPD.
-pub fn cpd(person: &str) -> String {
-    format!("/api/v1/practitioners/{person}/cpd")
-}
-
-/// One supervision log, to countersign or reject.
-pub fn log(id: &str) -> String {
-    format!("/api/v1/supervision-logs/{id}")
 }
 
 /// A person's competences.

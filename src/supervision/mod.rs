@@ -5,6 +5,7 @@
 pub mod by_link;
 pub mod checks;
 pub mod compliance;
+pub mod desk;
 pub mod links;
 pub mod model;
 pub mod pages;
@@ -142,6 +143,16 @@ fn visible_log(
     }
 }
 
+/// The field errors of a check, so that the input's own checks and the database's are answered
+/// together; any other error stops at once.
+fn field_errors(checked: Result<(), AppError>) -> Result<Vec<FieldError>, AppError> {
+    match checked {
+        Ok(()) => Ok(Vec::new()),
+        Err(AppError::Validation(e)) => Ok(e),
+        Err(other) => Err(other),
+    }
+}
+
 fn still_submitted(log: &SupervisionLog) -> Result<(), AppError> {
     match log.status {
         LogStatus::Submitted => Ok(()),
@@ -165,7 +176,7 @@ pub fn create_log(
     keys: &TokenKeys,
     at: NaiveDateTime,
 ) -> Result<(LogView, Option<String>), AppError> {
-    validate(&input)?;
+    let mut errors = field_errors(validate(&input))?;
     let supervisor_id = parse_id(&input.supervisor_id)
         .map_err(|_| AppError::invalid("supervisor_id", "no such person"))?;
     let supervisee_id = match &input.supervisee_id {
@@ -214,7 +225,10 @@ pub fn create_log(
         created_at: at,
         updated_at: at,
     };
-    check_log(conn, &log, at.date())?;
+    errors.append(&mut field_errors(check_log(conn, &log, at.date()))?);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     queries::insert_log(conn, &log)?;
     let service = supervisee.0.service_id.as_deref();
     audit_log(conn, &caller.id, "create", None, Some(&log), service, at)?;
@@ -254,7 +268,7 @@ pub fn update_log(
     keys: &TokenKeys,
     at: NaiveDateTime,
 ) -> Result<(LogView, Option<String>), AppError> {
-    validate(&patch)?;
+    let mut errors = field_errors(validate(&patch))?;
     let supervisor_id = match &patch.supervisor_id {
         Some(s) => {
             Some(parse_id(s).map_err(|_| AppError::invalid("supervisor_id", "no such person"))?)
@@ -296,7 +310,10 @@ pub fn update_log(
     if patch.notes.is_some() {
         log.notes = patch.notes;
     }
-    check_log(conn, &log, at.date())?;
+    errors.append(&mut field_errors(check_log(conn, &log, at.date()))?);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     log.updated_at = at;
     if !queries::update_log(conn, &log, LogStatus::Submitted)? {
         return Err(AppError::Conflict(

@@ -65,7 +65,7 @@ fn queue_page(token: &str, q: &LinkQueue, error: Option<&str>) -> String {
     html.push_str(&format!(
         "<form method=\"post\" action=\"/sign-off/{t}\" novalidate>\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\">\
-         <table id=\"sessions\"><caption>Sessions waiting for you</caption><thead><tr>\
+         <div class=\"table-wrap\" role=\"region\" aria-label=\"Sessions waiting for you\" tabindex=\"0\"><table id=\"sessions\"><caption>Sessions waiting for you</caption><thead><tr>\
          <th scope=\"col\">Countersign</th><th scope=\"col\">Supervisee</th><th scope=\"col\">Date</th>\
          <th scope=\"col\">Type</th><th scope=\"col\">Format</th><th scope=\"col\">Minutes</th>\
          <th scope=\"col\">Notes</th></tr></thead><tbody>",
@@ -95,7 +95,7 @@ fn queue_page(token: &str, q: &LinkQueue, error: Option<&str>) -> String {
         ));
     }
     html.push_str(
-        "</tbody></table><div><button type=\"submit\">Countersign the checked sessions</button></div></form>",
+        "</tbody></table></div><div><button type=\"submit\">Countersign the checked sessions</button></div></form>",
     );
     html.push_str("<h2>A session that is not right</h2>");
     for v in &q.logs {

@@ -336,3 +336,61 @@ pub fn insert_rules(
     }
     Ok(())
 }
+
+/// The submitted logs naming `supervisor`, oldest session first, at most `limit`.
+pub fn waiting_for(
+    conn: &mut DbConn,
+    supervisor: &str,
+    limit: i64,
+) -> Result<Vec<SupervisionLog>, AppError> {
+    Ok(supervision_logs::table
+        .filter(supervision_logs::supervisor_id.eq(supervisor))
+        .filter(supervision_logs::status.eq(LogStatus::Submitted.as_str()))
+        .order((supervision_logs::held_on.asc(), supervision_logs::id.asc()))
+        .limit(limit)
+        .select(SupervisionLog::as_select())
+        .load(conn)?)
+}
+
+/// Active supervisors of a service (its own, and those an admin linked to it), by name.
+pub fn supervisors_in(conn: &mut DbConn, service: &str) -> Result<Vec<(String, String)>, AppError> {
+    use crate::auth::roles::holders_of;
+    use crate::db::schema::supervisor_services;
+    let linked = supervisor_services::table
+        .filter(supervisor_services::service_id.eq(service.to_string()))
+        .select(supervisor_services::supervisor_id);
+    Ok(users::table
+        .filter(users::active.eq(true))
+        .filter(users::id.eq_any(holders_of(crate::auth::policy::Role::Supervisor)))
+        .filter(
+            users::service_id
+                .eq(service.to_string())
+                .or(users::id.eq_any(linked)),
+        )
+        .order((users::full_name.asc(), users::id.asc()))
+        .select((users::id, users::full_name))
+        .load(conn)?)
+}
+
+/// The people who named `supervisor` on a log held since `since`.
+pub fn supervisees_since(
+    conn: &mut DbConn,
+    supervisor: &str,
+    since: NaiveDate,
+) -> Result<Vec<String>, AppError> {
+    Ok(supervision_logs::table
+        .filter(supervision_logs::supervisor_id.eq(supervisor))
+        .filter(supervision_logs::held_on.ge(since))
+        .select(supervision_logs::supervisee_id)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Several active people's compliance subjects, in one query.
+pub fn active_subjects(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<Subject>, AppError> {
+    Ok(users::table
+        .filter(users::id.eq_any(ids))
+        .filter(users::active.eq(true))
+        .select(SUBJECT_COLUMNS)
+        .load(conn)?)
+}

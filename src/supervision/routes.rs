@@ -15,17 +15,6 @@ use crate::http::page::{whole, Page, PageRequest};
 use crate::http::{parse_id, report, resource, Json};
 
 /// Sends a just-queued email in the background; the outbox retries it if this fails.
-fn send_soon(state: &web::Data<AppState>, delivery: Option<String>) {
-    if let Some(delivery) = delivery {
-        let state = state.clone();
-        actix_web::rt::spawn(async move {
-            if let Err(e) = crate::outbox::deliver_now(&state, delivery).await {
-                tracing::warn!(error = %e, "countersign request not sent; the outbox will retry it");
-            }
-        });
-    }
-}
-
 #[utoipa::path(
     post, path = "/api/v1/supervision-logs", tag = "supervision", request_body = NewLog,
     summary = "Log a supervision session",
@@ -46,7 +35,7 @@ pub async fn create_log(
     let (log, email) = state
         .write(move |conn| super::create_log(conn, &caller, body.0, &keys, at))
         .await?;
-    send_soon(&state, email);
+    crate::outbox::send_soon(&state, email);
     Ok(HttpResponse::Created().json(log))
 }
 
@@ -115,7 +104,7 @@ pub async fn patch_log(
     let (log, email) = state
         .write(move |conn| super::update_log(conn, &caller, &id, body.0, &keys, at))
         .await?;
-    send_soon(&state, email);
+    crate::outbox::send_soon(&state, email);
     Ok(HttpResponse::Ok().json(log))
 }
 

@@ -231,8 +231,10 @@ fn registered_routes() -> Vec<(String, String)> {
                 stack.push(p);
                 continue;
             }
-            // Web pages (HTML for people, `pages.rs`) are not API operations.
-            if p.file_name().is_some_and(|n| n == "pages.rs") {
+            // Web pages (HTML for people: `pages.rs` and `src/web/`) are not API operations.
+            if p.file_name().is_some_and(|n| n == "pages.rs")
+                || p.components().any(|c| c.as_os_str() == "web")
+            {
                 continue;
             }
             let text = std::fs::read_to_string(&p).unwrap();

@@ -14,6 +14,7 @@ mod external;
 mod house;
 mod openapi;
 mod operations;
+mod pages;
 mod passwords;
 mod people;
 mod reference;

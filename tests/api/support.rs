@@ -660,6 +660,77 @@ impl TestApp {
     }
 }
 
+/// A browser signed in to the pages: its session cookie and its form token.
+pub struct Browser<'a> {
+    pub t: &'a TestApp,
+    pub cookie: String,
+    pub csrf: String,
+}
+
+/// The value of a page's first hidden form-token field.
+pub fn form_token(html: &str) -> String {
+    let Some(at) = html.find("name=\"csrf\" value=\"") else {
+        return String::new();
+    };
+    html[at + 19..].chars().take_while(|c| *c != '"').collect()
+}
+
+impl TestApp {
+    /// Signs in through `POST /login` as a browser does; panics unless it is answered 303.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Browser<'_> {
+        let res = self
+            .form("/login", &[("email", email), ("password", password)])
+            .await
+            .expect(303);
+        let set = res.header("set-cookie").expect("a session cookie");
+        let cookie = set.split(';').next().unwrap_or_default().to_string();
+        let mut b = Browser {
+            t: self,
+            cookie,
+            csrf: String::new(),
+        };
+        let home = b.get("/").await.expect(200).text();
+        b.csrf = form_token(&home);
+        assert!(!b.csrf.is_empty(), "no form token on the home page");
+        b
+    }
+}
+
+impl Browser<'_> {
+    pub async fn get(&self, path: &str) -> Res {
+        self.t
+            .send(
+                test::TestRequest::default()
+                    .method(Method::GET)
+                    .uri(path)
+                    .insert_header((header::COOKIE, self.cookie.clone())),
+            )
+            .await
+    }
+
+    /// Posts a form with the session's form token added.
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let mut all = vec![("csrf", self.csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(path, &all).await
+    }
+
+    /// Posts exactly these fields (no form token unless given).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Res {
+        let body = serde_urlencoded::to_string(fields).expect("a form");
+        self.t
+            .send(
+                test::TestRequest::default()
+                    .method(Method::POST)
+                    .uri(path)
+                    .insert_header((header::COOKIE, self.cookie.clone()))
+                    .insert_header((header::CONTENT_TYPE, "application/x-www-form-urlencoded"))
+                    .set_payload(body),
+            )
+            .await
+    }
+}
+
 /// Writes `raw` to a fresh connection to `addr` and answers whatever comes back before the
 /// server closes it (or `wait` passes), off the test's own thread.
 pub async fn raw_exchange(

@@ -138,7 +138,7 @@ fn credentials(
                         "Your {what} credential (membership number {number}) expired on {on}"
                     ),
                     due_on: Some(expires),
-                    link: link.clone(),
+                    link: links::own_credentials(),
                 });
                 for lead in service
                     .as_ref()
@@ -168,7 +168,7 @@ fn credentials(
                     "Your {what} credential (membership number {number}) expires on {on}"
                 ),
                 due_on: Some(expires),
-                link: link.clone(),
+                link: links::own_credentials(),
             }),
             None => {}
         }
@@ -201,7 +201,7 @@ fn credentials(
                             check.missing.join("; ")
                         ),
                         due_on: Some(expires),
-                        link: links::cpd(&person),
+                        link: links::own_credentials(),
                     });
                 }
             }
@@ -251,7 +251,7 @@ fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Res
                 uk_date(held_on)
             ),
             due_on: Some(held_on),
-            link: links::log(&id),
+            link: links::sign_off_queue(),
         });
     }
     Ok(())

@@ -95,7 +95,7 @@ pub(super) fn supervision(
                         subject_id: Some(p.id.clone()),
                         summary: format!("Your {label} is due by {}", uk_date(item.next_due_on)),
                         due_on: Some(item.next_due_on),
-                        link: links::compliance(&p.id),
+                        link: links::own_compliance(),
                     }),
                     ComplianceStatus::Overdue => {
                         let rule = crate::supervision::rows_for(
@@ -126,7 +126,7 @@ pub(super) fn supervision(
                                 item.achieved_minutes, item.required_minutes, item.window_days
                             ),
                             due_on: Some(since),
-                            link: links::compliance(&p.id),
+                            link: links::own_compliance(),
                         });
                         if today - since >= Duration::days(ESCALATE_AFTER_DAYS) {
                             escalated.push((p, label, t, since));

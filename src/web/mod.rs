@@ -1,0 +1,56 @@
+//! The web pages, for the people the registry is for: server-rendered (askama templates under
+//! `templates/web/`), working with no script, over the same use cases as the JSON API. Sessions
+//! and form tokens are `session`, the frame of every page is `page`, and a page that cannot do
+//! what was asked answers through `error`. One file per area.
+
+pub mod assets;
+pub mod error;
+pub mod fields;
+pub mod home;
+pub mod log_form;
+pub mod login;
+pub mod page;
+pub mod session;
+pub mod sign_off;
+pub mod supervision;
+pub mod words;
+
+use actix_web::web;
+
+use crate::http::resource;
+
+/// The pages, at the root beside `/api/v1`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.configure(assets::routes)
+        .service(
+            resource("/login", "GET, POST")
+                .route(web::get().to(login::show))
+                .route(web::post().to(login::submit)),
+        )
+        .service(resource("/logout", "POST").route(web::post().to(login::log_out)))
+        .service(resource("/", "GET").route(web::get().to(home::show)))
+        .service(resource("/supervision/new", "GET").route(web::get().to(supervision::new_log)))
+        .service(
+            resource("/supervision", "GET, POST")
+                .route(web::get().to(supervision::list))
+                .route(web::post().to(supervision::create)),
+        )
+        .service(resource("/supervision/{id}/edit", "GET").route(web::get().to(supervision::edit)))
+        .service(
+            resource("/supervision/{id}/withdraw", "GET, POST")
+                .route(web::get().to(supervision::confirm_withdraw))
+                .route(web::post().to(supervision::withdraw)),
+        )
+        .service(resource("/supervision/{id}", "POST").route(web::post().to(supervision::update)))
+        .service(
+            resource("/sign-off", "GET, POST")
+                .route(web::get().to(sign_off::queue))
+                .route(web::post().to(sign_off::sign_off)),
+        )
+        .service(
+            resource("/sign-off/{log_id}/reject", "GET, POST")
+                .route(web::get().to(sign_off::confirm_reject))
+                .route(web::post().to(sign_off::reject)),
+        )
+        .service(resource("/supervisees", "GET").route(web::get().to(sign_off::supervisees)));
+}
