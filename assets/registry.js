@@ -24,3 +24,25 @@
     }
   });
 })();
+// A "Copy" button beside a read-only address (the calendar feed).
+(function () {
+  "use strict";
+  var holder = document.getElementById("copy-holder");
+  if (!holder || !navigator.clipboard) {
+    return;
+  }
+  var field = document.getElementById(holder.getAttribute("data-copy"));
+  var button = document.createElement("button");
+  button.type = "button";
+  button.className = "secondary";
+  button.textContent = "Copy the address";
+  var said = document.createElement("p");
+  said.setAttribute("role", "status");
+  holder.appendChild(button);
+  holder.appendChild(said);
+  button.addEventListener("click", function () {
+    navigator.clipboard.writeText(field.value).then(function () {
+      said.textContent = "Copied.";
+    });
+  });
+})();

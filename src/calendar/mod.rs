@@ -32,6 +32,31 @@ pub struct Feed {
     pub created_at: NaiveDateTime,
 }
 
+/// The caller's feed address, made on first asking (or, with `rotate`, replaced) in one
+/// transaction: for `GET /me/calendar-feed` and the settings page alike.
+pub async fn feed_of(
+    state: &crate::app::AppState,
+    user_id: String,
+    rotate: bool,
+) -> Result<Feed, AppError> {
+    let once = |user_id: String| async move {
+        let keys = state.tokens.clone();
+        let at = state.clock.now();
+        let (secret, created_at) = state
+            .write(move |conn| issue_feed(conn, &keys, &user_id, rotate, at))
+            .await?;
+        Ok::<Feed, AppError>(Feed {
+            url: format!("{}/calendar/{secret}.ics", state.settings.public_base_url()),
+            created_at,
+        })
+    };
+    match once(user_id.clone()).await {
+        // A concurrent first request made the feed between our read and insert: show that one.
+        Err(AppError::Conflict(_)) if !rotate => once(user_id).await,
+        other => other,
+    }
+}
+
 /// The person's feed secret and when it was made: the one they have, or (first time, or with
 /// `rotate`) a new one, audited.
 pub fn issue_feed(

@@ -9,23 +9,6 @@ use crate::error::AppError;
 use crate::http::caller::Auth;
 use crate::http::resource;
 
-fn feed_url(state: &AppState, secret: &str) -> String {
-    format!("{}/calendar/{secret}.ics", state.settings.public_base_url())
-}
-
-/// The caller's feed, made (or, with `rotate`, replaced) in one transaction.
-async fn issue(state: &AppState, user_id: String, rotate: bool) -> Result<Feed, AppError> {
-    let keys = state.tokens.clone();
-    let at = state.clock.now();
-    let (secret, created_at) = state
-        .write(move |conn| super::issue_feed(conn, &keys, &user_id, rotate, at))
-        .await?;
-    Ok(Feed {
-        url: feed_url(state, &secret),
-        created_at,
-    })
-}
-
 #[utoipa::path(
     get, path = "/api/v1/me/calendar-feed", tag = "calendar",
     summary = "Your calendar feed address",
@@ -37,11 +20,7 @@ pub async fn get_feed(
     state: web::Data<AppState>,
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
-    let feed = match issue(&state, caller.id.clone(), false).await {
-        // A concurrent first request made the feed between our read and insert: show that one.
-        Err(AppError::Conflict(_)) => issue(&state, caller.id, false).await?,
-        other => other?,
-    };
+    let feed = super::feed_of(&state, caller.id, false).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(feed))
@@ -58,7 +37,7 @@ pub async fn rotate_feed(
     state: web::Data<AppState>,
     Auth(caller): Auth,
 ) -> Result<HttpResponse, AppError> {
-    let feed = issue(&state, caller.id, true).await?;
+    let feed = super::feed_of(&state, caller.id, true).await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(feed))

@@ -51,6 +51,56 @@ pub fn message_for<'a>(shown: &'a [Shown], field: &str) -> Option<&'a str> {
         .map(|s| s.text.as_str())
 }
 
+/// A form as a page shows it: what was typed and every message, each by its field.
+pub struct FormView {
+    pub errors: Vec<Shown>,
+    values: super::session::Form,
+}
+
+impl FormView {
+    pub fn empty() -> FormView {
+        FormView {
+            errors: Vec::new(),
+            values: Default::default(),
+        }
+    }
+
+    pub fn again(
+        values: super::session::Form,
+        errors: &[FieldError],
+        labels: &[(&str, &str)],
+    ) -> FormView {
+        FormView {
+            errors: shown(errors, labels),
+            values,
+        }
+    }
+
+    pub fn error(&self, field: &str) -> Option<&str> {
+        message_for(&self.errors, field)
+    }
+
+    pub fn value(&self, field: &str) -> String {
+        self.values.raw(field)
+    }
+
+    pub fn is(&self, field: &str, value: &str) -> bool {
+        self.values.raw(field) == value
+    }
+
+    /// The ids a field's `aria-describedby` names: its hint and its message, when shown.
+    pub fn described(&self, field: &str, hint: &str) -> String {
+        let mut ids = Vec::new();
+        if !hint.is_empty() {
+            ids.push(format!("{field}-hint"));
+        }
+        if self.error(field).is_some() {
+            ids.push(format!("{field}-error"));
+        }
+        ids.join(" ")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -173,7 +173,7 @@ fn whole(f: &Form, field: &str, errors: &mut Vec<FieldError>) -> Option<i32> {
 }
 
 /// A date as a date field sends it (2026-12-01), or as people type it (1/12/2026).
-fn day(v: &str) -> Option<NaiveDate> {
+pub fn day(v: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(v, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(v, "%d/%m/%Y"))
         .ok()

@@ -4,13 +4,17 @@
 //! what was asked answers through `error`. One file per area.
 
 pub mod assets;
+pub mod competences;
 pub mod error;
+pub mod evidence;
 pub mod fields;
 pub mod home;
 pub mod log_form;
 pub mod login;
 pub mod page;
+pub mod records;
 pub mod session;
+pub mod settings;
 pub mod sign_off;
 pub mod supervision;
 pub mod words;
@@ -51,6 +55,36 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/sign-off/{log_id}/reject", "GET, POST")
                 .route(web::get().to(sign_off::confirm_reject))
                 .route(web::post().to(sign_off::reject)),
+        )
+        .service(resource("/records", "GET").route(web::get().to(records::show)))
+        .service(
+            resource("/records/credentials/new", "GET")
+                .route(web::get().to(records::new_credential)),
+        )
+        .service(
+            resource("/records/credentials", "POST").route(web::post().to(records::add_credential)),
+        )
+        .service(resource("/records/cpd/new", "GET").route(web::get().to(records::new_cpd)))
+        .service(resource("/records/cpd", "POST").route(web::post().to(records::add_cpd)))
+        .service(
+            resource("/records/training/new", "GET").route(web::get().to(records::new_training)),
+        )
+        .service(resource("/records/training", "POST").route(web::post().to(records::add_training)))
+        .service(resource("/evidence", "GET").route(web::get().to(evidence::show)))
+        .service(resource("/evidence/{how}", "GET").route(web::get().to(evidence::pack_file)))
+        .service(resource("/settings", "GET").route(web::get().to(settings::show)))
+        .service(
+            resource("/settings/calendar/rotate", "POST")
+                .route(web::post().to(settings::rotate_feed)),
+        )
+        .service(
+            resource("/settings/reminders", "POST").route(web::post().to(settings::set_reminders)),
+        )
+        .service(resource("/settings/about-me", "POST").route(web::post().to(settings::set_about)))
+        .service(
+            resource("/supervisees/{id}/competences", "GET, POST")
+                .route(web::get().to(competences::show))
+                .route(web::post().to(competences::assess)),
         )
         .service(resource("/supervisees", "GET").route(web::get().to(sign_off::supervisees)));
 }

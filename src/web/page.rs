@@ -34,6 +34,8 @@ impl Chrome {
                 Area::Practice => {
                     links.push(("/supervision/new", "Record a session"));
                     links.push(("/supervision", "My sessions"));
+                    links.push(("/records", "My records"));
+                    links.push(("/evidence", "Evidence pack"));
                 }
                 Area::Supervising => {
                     links.push(("/sign-off", "Countersign"));
@@ -41,6 +43,7 @@ impl Chrome {
                 }
             }
         }
+        links.push(("/settings", "Settings"));
         Chrome {
             title: title.to_string(),
             user: Some(caller.full_name.clone()),

@@ -267,6 +267,7 @@ pub struct Cell {
 }
 
 pub struct SuperviseeRow {
+    pub id: String,
     pub name: String,
     pub cells: Vec<Cell>,
 }
@@ -300,6 +301,7 @@ pub async fn supervisees(
     let rows = people
         .into_iter()
         .map(|(s, items)| SuperviseeRow {
+            id: s.id,
             name: s.full_name,
             cells: kinds
                 .iter()

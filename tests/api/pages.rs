@@ -13,6 +13,9 @@ both!(
     a_practitioner_records_a_session_through_the_form,
     a_supervisor_countersigns_from_the_queue,
     each_role_sees_its_own_pages_only,
+    a_practitioner_keeps_their_records,
+    settings_and_the_evidence_pack,
+    a_supervisor_signs_off_a_competence_with_its_evidence,
 );
 
 fn days_ago(n: i64) -> String {
@@ -548,4 +551,230 @@ async fn each_role_sees_its_own_pages_only(t: TestApp) {
 fn home_css(html: &str) -> String {
     let at = html.find("/assets/registry.css").expect("a stylesheet");
     html[at..].chars().take_while(|c| *c != '"').collect()
+}
+
+async fn a_practitioner_keeps_their_records(t: TestApp) {
+    let _team = team(&t).await;
+    let pwp = t.sign_in("pwp@registry.test", PASSWORD).await;
+    let empty = pwp.get("/records").await.expect(200).text();
+    assert!(empty.contains("None recorded yet") && empty.contains("No CPD recorded yet"));
+    for new in [
+        "/records/cpd/new",
+        "/records/credentials/new",
+        "/records/training/new",
+    ] {
+        pwp.get(new).await.expect(200);
+    }
+    // Every missing field at once.
+    let none = pwp.post("/records/cpd", &[]).await.expect(422).text();
+    for anchor in ["#held_on", "#hours"] {
+        assert!(
+            none.contains(&format!("href=\"{anchor}\"")),
+            "{anchor}: {none}"
+        );
+    }
+    let blank = pwp
+        .post(
+            "/records/cpd",
+            &[
+                ("title", ""),
+                ("held_on", &days_ago(3)),
+                ("hours", "1.5"),
+                ("category", ""),
+            ],
+        )
+        .await
+        .expect(422)
+        .text();
+    assert!(
+        blank.contains("href=\"#title\"") && blank.contains("href=\"#category\""),
+        "{blank}"
+    );
+    pwp.post(
+        "/records/cpd",
+        &[
+            ("title", "Workshop on worry management"),
+            ("held_on", &days_ago(3)),
+            ("hours", "1.5"),
+            ("category", "workshop"),
+            ("cbt_related", "true"),
+            ("reflective_statement", "Changed how I set homework"),
+        ],
+    )
+    .await
+    .expect(303);
+    pwp.post(
+        "/records/credentials",
+        &[
+            ("body", "BPS"),
+            ("kind", "wpw_register"),
+            ("membership_number", "WPW-0001"),
+            ("valid_from", &days_ago(30)),
+            ("expires_on", "2099-01-01"),
+        ],
+    )
+    .await
+    .expect(303);
+    let wrong_kind = pwp
+        .post(
+            "/records/credentials",
+            &[
+                ("body", "BPS"),
+                ("kind", "accredited_practitioner"),
+                ("membership_number", "WPW-0002"),
+                ("valid_from", &days_ago(30)),
+                ("expires_on", "2099-01-01"),
+            ],
+        )
+        .await
+        .expect(422)
+        .text();
+    assert!(wrong_kind.contains("href=\"#kind\""), "{wrong_kind}");
+    pwp.post("/records/training", &[]).await.expect(422);
+    let full = pwp.get("/records?done=cpd").await.expect(200).text();
+    assert!(full.contains("Workshop on worry management") && full.contains("WPW-0001"));
+    assert!(full.contains("Not verified yet"));
+    assert_eq!(t.count("cpd_activities"), 1);
+    let sup = t.sign_in("sup@registry.test", PASSWORD).await;
+    sup.get("/records").await.expect(404);
+    sup.post("/records/cpd", &[("title", "x")])
+        .await
+        .expect(404);
+}
+
+async fn settings_and_the_evidence_pack(t: TestApp) {
+    let _team = team(&t).await;
+    let pwp = t.sign_in("pwp@registry.test", PASSWORD).await;
+    let settings = pwp.get("/settings").await.expect(200).text();
+    let url_at = settings.find("/calendar/").expect("a feed address");
+    let first: String = settings[url_at..]
+        .chars()
+        .take_while(|c| *c != '"')
+        .collect();
+    assert!(first.ends_with(".ics"), "{first}");
+    // The address works; after a new one is made, the old one does not.
+    t.page(&first).await.expect(200);
+    pwp.post("/settings/calendar/rotate", &[]).await.expect(303);
+    t.page(&first).await.expect(404);
+    let again = pwp.get("/settings?done=rotated").await.expect(200).text();
+    assert!(!again.contains(&first) && again.contains("You have a new calendar address"));
+
+    // Reminders: everything optional turned off but one.
+    pwp.post("/settings/reminders", &[("on", "supervision_due_soon")])
+        .await
+        .expect(303);
+    let prefs = t
+        .get("/api/v1/me/notification-preferences", &_team.pwp_token)
+        .await
+        .expect(200)
+        .json();
+    let disabled: Vec<&str> = prefs["disabled"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    assert!(disabled.contains(&"sign_off_waiting") && !disabled.contains(&"supervision_due_soon"));
+
+    // About you: saved for the person, refused when not a category.
+    pwp.post(
+        "/settings/about-me",
+        &[
+            ("ethnicity", "A"),
+            ("languages", "English, Polish"),
+            ("specialist_interests", "perinatal"),
+        ],
+    )
+    .await
+    .expect(303);
+    let me = t
+        .get(
+            &format!("/api/v1/practitioners/{}", _team.pwp),
+            &_team.pwp_token,
+        )
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(me["ethnicity"], "A");
+    assert_eq!(me["languages"], serde_json::json!(["English", "Polish"]));
+    let bad = pwp
+        .post("/settings/about-me", &[("ethnicity", "Q9")])
+        .await
+        .expect(422)
+        .text();
+    assert!(bad.contains("href=\"#ethnicity\""), "{bad}");
+    let shown = pwp.get("/settings").await.expect(200).text();
+    assert!(shown.contains("English, Polish"));
+
+    // The evidence pack, viewed and downloaded.
+    pwp.get("/evidence").await.expect(200);
+    let view = pwp
+        .get("/evidence/view?body=BPS&months=12")
+        .await
+        .expect(200);
+    assert!(view
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/html"));
+    let csv = pwp.get("/evidence/download?body=BPS").await.expect(200);
+    assert!(csv
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/csv"));
+    pwp.get("/evidence/elsewhere").await.expect(404);
+    pwp.get("/evidence/view?months=99").await.expect(422);
+    // The form tokens guard these forms too.
+    pwp.post_raw("/settings/calendar/rotate", &[])
+        .await
+        .expect(403);
+}
+
+async fn a_supervisor_signs_off_a_competence_with_its_evidence(t: TestApp) {
+    let team = team(&t).await;
+    api_log(&t, &team, &days_ago(2), 60).await;
+    let competence = t.any_competence().await;
+    let sup = t.sign_in("sup@registry.test", PASSWORD).await;
+    let people = sup.get("/supervisees").await.expect(200).text();
+    let path = format!("/supervisees/{}/competences", team.pwp);
+    assert!(people.contains(&path), "{people}");
+    let page = sup.get(&path).await.expect(200).text();
+    assert!(page.contains("Not assessed"));
+    let fields = [
+        ("competency_id", competence.as_str()),
+        ("outcome", "met"),
+        ("evidence", "Observed a full session of guided self-help"),
+        ("evidence_method", "direct_observation"),
+    ];
+    // Not holding the competence themselves, the supervisor is refused, by the competence.
+    let refused = sup.post(&path, &fields).await.expect(403).text();
+    assert!(refused.contains("href=\"#competency_id\""), "{refused}");
+    assert!(refused.contains("current sign-off"), "{refused}");
+    // Once an admin has signed the supervisor off, they may.
+    t.post(
+        &format!("/api/v1/practitioners/{}/competencies", team.sup),
+        &t.admin,
+        json!({"competency_id": competence, "outcome": "met", "evidence": "Assessed by the admin"}),
+    )
+    .await
+    .expect(201);
+    let missing = sup
+        .post(
+            &path,
+            &[("competency_id", competence.as_str()), ("outcome", "met")],
+        )
+        .await
+        .expect(422)
+        .text();
+    assert!(missing.contains("href=\"#evidence\""), "{missing}");
+    sup.post(&path, &fields).await.expect(303);
+    let after = sup.get(&path).await.expect(200).text();
+    assert!(after.contains(">Met<"), "{after}");
+    // Nobody signs off their own, and someone else's service is not found.
+    let own = format!("/supervisees/{}/competences", team.sup);
+    sup.post(&own, &fields).await.expect(403);
+    let s2 = t.service("Elsewhere").await;
+    let (stranger, _) = t.person(&s2, "far@registry.test", &["practitioner"]).await;
+    sup.get(&format!("/supervisees/{stranger}/competences"))
+        .await
+        .expect(404);
+    let pwp = t.sign_in("pwp@registry.test", PASSWORD).await;
+    pwp.get(&path).await.expect(404);
 }

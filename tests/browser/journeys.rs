@@ -125,6 +125,22 @@ pub async fn run(backend: Backend) {
     b.open(&url("/supervision")).await;
     b.follow("a[href$='/withdraw']").await;
     checks.page(&b, "withdraw a session").await;
+    // Records, the evidence pack and settings.
+    b.open(&url("/records")).await;
+    checks.page(&b, "my records").await;
+    b.follow("a[href='/records/cpd/new']").await;
+    checks.page(&b, "add CPD").await;
+    b.press("Add it").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks.page(&b, "add CPD, with errors").await;
+    b.open(&url("/records/credentials/new")).await;
+    checks.page(&b, "add a credential").await;
+    b.open(&url("/records/training/new")).await;
+    checks.page(&b, "add training").await;
+    b.open(&url("/evidence")).await;
+    checks.page(&b, "evidence pack").await;
+    b.open(&url("/settings")).await;
+    checks.page(&b, "settings").await;
     b.press("Sign out").await;
     assert!(b.path().await.starts_with("/login"));
 
@@ -162,6 +178,13 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "send a session back").await;
     b.open(&url("/supervisees")).await;
     checks.page(&b, "my supervisees").await;
+    b.follow("a[href$='/competences']").await;
+    checks.page(&b, "a supervisee's competences").await;
+    b.press("Record the assessment").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks
+        .page(&b, "a supervisee's competences, with errors")
+        .await;
     b.open(&url("/supervision/new")).await;
     checks.page(&b, "page not found").await;
     b.follow("a[href='/']").await;
