@@ -204,10 +204,11 @@ pub async fn log_in_browser(
     let now = state.clock.now();
     let checked = check_login(state, body, &address, now).await?;
     let user_id = checked.user_id.clone();
+    let lifetimes = state.settings.web_lifetimes();
     let secret = state
         .write(move |conn| {
             settle(conn, &checked)?;
-            web_session::open(conn, &checked.user_id, now)
+            web_session::open(conn, &checked.user_id, now, lifetimes)
         })
         .await?;
     tracing::info!(user_id = %user_id, "login (browser)");

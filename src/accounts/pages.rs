@@ -156,7 +156,11 @@ async fn submit(
         LinkPurpose::SignOff => Err(AppError::NotFound),
     };
     match result {
-        Ok(_) => Ok(page(StatusCode::OK, kind.title, &format!("<p>{}</p>", esc(kind.done)))),
+        Ok(_) => Ok(page(
+            StatusCode::OK,
+            kind.title,
+            &format!("<p>{}</p><p><a href=\"/login\">Sign in</a></p>", esc(kind.done)),
+        )),
         Err(AppError::Validation(errors)) => {
             let message = first_message(&errors);
             Ok(page(

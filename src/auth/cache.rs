@@ -15,6 +15,9 @@ const MAX_ENTRIES: usize = 20_000;
 pub struct CallerCache {
     ttl: Duration,
     entries: Mutex<HashMap<(String, String), (Caller, Instant)>>,
+    /// Browser sessions by their cookie's digest: the caller, when cached, and the session as
+    /// it was read (`web_session::Open`).
+    browsers: Mutex<HashMap<String, (crate::auth::web_session::Open, Instant)>>,
 }
 
 impl CallerCache {
@@ -22,6 +25,7 @@ impl CallerCache {
         CallerCache {
             ttl: Duration::from_secs(ttl_secs),
             entries: Mutex::new(HashMap::new()),
+            browsers: Mutex::new(HashMap::new()),
         }
     }
 
@@ -54,6 +58,31 @@ impl CallerCache {
         if let Ok(mut entries) = self.entries.lock() {
             entries.retain(|(user, _), _| user != user_id);
         }
+        if let Ok(mut browsers) = self.browsers.lock() {
+            browsers.retain(|_, (open, _)| open.caller.id != user_id);
+        }
+    }
+
+    /// The browser session behind a cookie's digest, as read at most `ttl` ago.
+    pub fn browser(&self, digest: &str) -> Option<crate::auth::web_session::Open> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let browsers = self.browsers.lock().ok()?;
+        let (open, at) = browsers.get(digest)?;
+        (at.elapsed() < self.ttl).then(|| open.clone())
+    }
+
+    pub fn put_browser(&self, digest: &str, open: &crate::auth::web_session::Open) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut browsers) = self.browsers.lock() {
+            if browsers.len() >= MAX_ENTRIES {
+                browsers.clear();
+            }
+            browsers.insert(digest.to_string(), (open.clone(), Instant::now()));
+        }
     }
 }
 
@@ -82,6 +111,15 @@ mod tests {
         c.forget("u1");
         assert!(c.get("u1", "s1").is_none() && c.get("u1", "s2").is_none());
         assert!(c.get("u2", "s3").is_some());
+        let open = crate::auth::web_session::Open {
+            caller: caller("u3", "s4"),
+            created: chrono::NaiveDateTime::default(),
+            last_seen: chrono::NaiveDateTime::default(),
+        };
+        c.put_browser("digest", &open);
+        assert!(c.browser("digest").is_some());
+        c.forget("u3");
+        assert!(c.browser("digest").is_none());
         let off = CallerCache::new(0);
         off.put(&caller("u1", "s1"));
         assert!(off.get("u1", "s1").is_none());

@@ -17,6 +17,24 @@ use crate::error::AppError;
 /// `last_seen_at` is written at most this often, so most page views only read.
 const TOUCH_EVERY_SECS: i64 = 60;
 
+/// An open browser session as read: its caller, and when it was opened and last seen (after
+/// this request's touch).
+#[derive(Clone, Debug)]
+pub struct Open {
+    pub caller: Caller,
+    pub created: NaiveDateTime,
+    pub last_seen: NaiveDateTime,
+}
+
+impl Open {
+    /// Whether this reading still answers for `now` without the database: the session cannot
+    /// have timed out, and `last_seen_at` needs no touch yet.
+    pub fn answers_for(&self, now: NaiveDateTime, l: Lifetimes) -> bool {
+        now - self.last_seen <= Duration::seconds(TOUCH_EVERY_SECS)
+            && still_open(self.created, self.last_seen, now, l)
+    }
+}
+
 /// How long a browser session lasts.
 #[derive(Clone, Copy, Debug)]
 pub struct Lifetimes {
@@ -24,8 +42,27 @@ pub struct Lifetimes {
     pub lifetime: Duration,
 }
 
-/// Opens an account session and its browser session; answers the cookie's secret (once).
-pub fn open(conn: &mut DbConn, user_id: &str, now: NaiveDateTime) -> Result<String, AppError> {
+/// Opens an account session and its browser session; answers the cookie's secret (once). The
+/// person's browser sessions that have timed out are cleared on the way, so they never pile up.
+pub fn open(
+    conn: &mut DbConn,
+    user_id: &str,
+    now: NaiveDateTime,
+    l: Lifetimes,
+) -> Result<String, AppError> {
+    let theirs = sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .select(sessions::id);
+    diesel::delete(
+        web_sessions::table
+            .filter(web_sessions::session_id.eq_any(theirs))
+            .filter(
+                web_sessions::last_seen_at
+                    .lt(now - l.idle)
+                    .or(web_sessions::created_at.lt(now - l.lifetime)),
+            ),
+    )
+    .execute(conn)?;
     let session_id = session::open_bare(conn, user_id, now)?;
     let secret = new_secret();
     diesel::insert_into(web_sessions::table)
@@ -65,14 +102,14 @@ type Row = (
     NaiveDateTime,
 );
 
-/// The caller behind a cookie's secret: an open session of an active person, not idle too
+/// The session behind a cookie's secret: an open session of an active person, not idle too
 /// long. A session found idle or too old is ended here.
 pub fn load(
     conn: &mut DbConn,
     secret: &str,
     now: NaiveDateTime,
     l: Lifetimes,
-) -> Result<Option<Caller>, AppError> {
+) -> Result<Option<Open>, AppError> {
     let hash = digest(secret);
     let row: Option<Row> = web_sessions::table
         .inner_join(sessions::table.inner_join(users::table))
@@ -98,18 +135,24 @@ pub fn load(
         end(conn, secret, now)?;
         return Ok(None);
     }
+    let mut last_seen = seen;
     if now - seen > Duration::seconds(TOUCH_EVERY_SECS) {
         diesel::update(web_sessions::table.filter(web_sessions::token_hash.eq(&hash)))
             .set(web_sessions::last_seen_at.eq(now))
             .execute(conn)?;
+        last_seen = now;
     }
-    Ok(Some(Caller {
-        id,
-        email,
-        full_name,
-        roles: roles_from_text(&roles),
-        service_id,
-        session_id,
+    Ok(Some(Open {
+        caller: Caller {
+            id,
+            email,
+            full_name,
+            roles: roles_from_text(&roles),
+            service_id,
+            session_id,
+        },
+        created,
+        last_seen,
     }))
 }
 
@@ -150,6 +193,33 @@ mod tests {
         assert!(!still_open(at(0), at(0), at(31), L));
         assert!(still_open(at(0), at(700), at(720), L));
         assert!(!still_open(at(0), at(715), at(721), L));
+    }
+
+    #[test]
+    fn a_cached_reading_answers_only_while_no_touch_is_due() {
+        let open = Open {
+            caller: Caller {
+                id: "u".into(),
+                email: "e".into(),
+                full_name: "n".into(),
+                roles: vec![],
+                service_id: None,
+                session_id: "s".into(),
+            },
+            created: at(0),
+            last_seen: at(10),
+        };
+        assert!(open.answers_for(at(10), L));
+        assert!(
+            !open.answers_for(at(12), L),
+            "a touch is due after a minute"
+        );
+        let old = Open {
+            created: at(-720),
+            last_seen: at(0),
+            ..open
+        };
+        assert!(!old.answers_for(at(1), L), "past its lifetime");
     }
 
     #[test]

@@ -159,3 +159,65 @@ mod tests {
         assert_eq!(local_path(None), None);
     }
 }
+
+#[derive(Template)]
+#[template(path = "web/forgot.html")]
+struct ForgotPage {
+    chrome: Chrome,
+    errors: Vec<Shown>,
+    email: String,
+    sent: bool,
+}
+
+/// `GET /forgot-password`: asks for the email to send a reset link to.
+pub async fn forgot(_req: HttpRequest) -> Result<HttpResponse, PageError> {
+    render(
+        StatusCode::OK,
+        &ForgotPage {
+            chrome: Chrome::bare("Reset your password"),
+            errors: Vec::new(),
+            email: String::new(),
+            sent: false,
+        },
+    )
+}
+
+/// `POST /forgot-password`: the API's reset request. The page says the same whether or not the
+/// email is anyone's, and is throttled as the API is.
+pub async fn send_reset(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Bytes,
+) -> Result<HttpResponse, PageError> {
+    if session::cross_site(&req, &state.settings.public_base_url()) {
+        return Err(PageError::Refused);
+    }
+    let form = Form::parse(&body)?;
+    let email = form.raw("email");
+    let address = client_addr(&req, &state.settings.trusted_proxies);
+    let asked = crate::accounts::passwords::ResetRequest {
+        email: email.trim().to_string(),
+    };
+    let (status, errors, sent) =
+        match crate::accounts::passwords::request_reset(&state, asked, address).await {
+            Ok(()) => (StatusCode::OK, Vec::new(), true),
+            Err(AppError::Validation(_)) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![Shown {
+                    anchor: "email".into(),
+                    text: "Enter the email address you sign in with".into(),
+                }],
+                false,
+            ),
+            Err(e) => return Err(e.into()),
+        };
+    render(
+        status,
+        &ForgotPage {
+            chrome: Chrome::bare("Reset your password"),
+            errors,
+            email,
+            sent,
+        },
+    )
+}

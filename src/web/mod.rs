@@ -31,6 +31,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(login::show))
                 .route(web::post().to(login::submit)),
         )
+        .service(
+            resource("/forgot-password", "GET, POST")
+                .route(web::get().to(login::forgot))
+                .route(web::post().to(login::send_reset)),
+        )
         .service(resource("/logout", "POST").route(web::post().to(login::log_out)))
         .service(resource("/", "GET").route(web::get().to(home::show)))
         .service(resource("/supervision/new", "GET").route(web::get().to(supervision::new_log)))

@@ -81,15 +81,27 @@ pub async fn signed_in(req: &HttpRequest) -> Result<Option<Signed>, PageError> {
     };
     let now = state.clock.now();
     let lifetimes = state.settings.web_lifetimes();
-    let probe = secret.clone();
-    let caller = state
-        .db(move |conn| web_session::load(conn, &probe, now, lifetimes))
-        .await?;
-    Ok(caller.map(|caller| {
-        tracing::Span::current().record("user_id", caller.id.as_str());
+    // Most page views are answered from the cache (as the API's callers are): what changes a
+    // session on this instance forgets it at once, and other instances within the cache's TTL.
+    let hash = crate::auth::tokens::digest(&secret);
+    let open = match state.callers.browser(&hash) {
+        Some(open) if open.answers_for(now, lifetimes) => Some(open),
+        _ => {
+            let probe = secret.clone();
+            let open = state
+                .db(move |conn| web_session::load(conn, &probe, now, lifetimes))
+                .await?;
+            if let Some(o) = &open {
+                state.callers.put_browser(&hash, o);
+            }
+            open
+        }
+    };
+    Ok(open.map(|open| {
+        tracing::Span::current().record("user_id", open.caller.id.as_str());
         Signed {
             csrf: web_session::form_token(&secret),
-            caller,
+            caller: open.caller,
             secret,
         }
     }))

@@ -81,6 +81,29 @@ async fn signing_in_gives_a_session_that_ends_when_it_should(t: TestApp) {
         Some("/login?next=%2Fsupervision%3Fstatus%3Dsubmitted")
     );
     let login = t.page("/login").await.expect(200).text();
+    // A forgotten password: the same answer for anyone's email, and a link for a real one.
+    t.page("/forgot-password").await.expect(200);
+    t.form("/forgot-password", &[("email", "")])
+        .await
+        .expect(422);
+    let sent = t
+        .form("/forgot-password", &[("email", "pwp@registry.test")])
+        .await
+        .expect(200)
+        .text();
+    let nobody = t
+        .form("/forgot-password", &[("email", "nobody@registry.test")])
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        sent.contains("If an account uses that address")
+            && nobody.contains("If an account uses that address")
+    );
+    let mail = t.smtp.wait_for(1).await;
+    assert!(mail
+        .iter()
+        .any(|m| m.to.iter().any(|to| to == "pwp@registry.test")));
     assert!(login.contains("name=\"email\"") && login.contains("name=\"password\""));
 
     // A wrong password and an unknown email get the same one message.
@@ -193,7 +216,22 @@ async fn signing_in_gives_a_session_that_ends_when_it_should(t: TestApp) {
     let b = t.sign_in("admin@registry.test", ADMIN_PASSWORD).await;
     b.get("/").await.expect(200);
     t.sql("UPDATE web_sessions SET last_seen_at = '2000-01-01 00:00:00'");
+    // (A reading of the session is cached for a few seconds; an idle one is 30 minutes old.)
+    let admin_id = t.get("/api/v1/me", &t.admin).await.expect(200).json()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    t.state.callers.forget(&admin_id);
     b.get("/").await.expect(303);
+    // Timed-out sessions are cleared when the person next signs in.
+    let admins = "web_sessions WHERE session_id IN (SELECT s.id FROM sessions s JOIN users u \
+                  ON u.id = s.user_id WHERE u.email_lower = 'admin@registry.test')";
+    t.sign_in("admin@registry.test", ADMIN_PASSWORD).await;
+    t.sign_in("admin@registry.test", ADMIN_PASSWORD).await;
+    assert_eq!(t.count(admins), 2);
+    t.sql("UPDATE web_sessions SET last_seen_at = '2000-01-01 00:00:00'");
+    t.sign_in("admin@registry.test", ADMIN_PASSWORD).await;
+    assert_eq!(t.count(admins), 1);
     let _ = team.service;
 }
 

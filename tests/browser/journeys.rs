@@ -73,6 +73,9 @@ pub async fn run(backend: Backend) {
         b.path().await
     );
     checks.page(&b, "sign in").await;
+    b.follow("a[href='/forgot-password']").await;
+    checks.page(&b, "forgotten password").await;
+    b.open(&url("/supervision")).await;
     b.fill("email", "pwp@registry.test").await;
     b.fill("password", "not the password").await;
     b.press("Sign in").await;
