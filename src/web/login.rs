@@ -9,11 +9,10 @@ use serde::Deserialize;
 use super::error::PageError;
 use super::fields::Shown;
 use super::page::{render, see_other, Chrome};
-use super::session::{self, Form, Posted};
+use super::session::{self, Posted, PublicForm};
 use crate::accounts::{self, LoginRequest};
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::http::client::client_addr;
 
 #[derive(Template)]
 #[template(path = "web/login.html")]
@@ -80,20 +79,15 @@ pub async fn show(req: HttpRequest, q: web::Query<LoginQuery>) -> Result<HttpRes
     )
 }
 
+/// `POST /login`. Signing in changes who the browser is: a form from another site could sign a
+/// victim in to someone else's account, so it is refused as any other cross-site form.
 pub async fn submit(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    posted: PublicForm,
 ) -> Result<HttpResponse, PageError> {
-    // Signing in changes who the browser is: a form from another site could sign a victim in
-    // to someone else's account, so it is refused as any other cross-site form.
-    if session::cross_site(&req, &state.settings.public_base_url()) {
-        return Err(PageError::Refused);
-    }
-    let form = Form::parse(&body)?;
+    let PublicForm { form, address } = posted;
     let email = form.raw("email");
     let next = local_path(form.get("next"));
-    let address = client_addr(&req, &state.settings.trusted_proxies);
     let login = LoginRequest {
         email: email.trim().to_string(),
         password: form.raw("password"),
@@ -186,15 +180,10 @@ pub async fn forgot(_req: HttpRequest) -> Result<HttpResponse, PageError> {
 /// email is anyone's, and is throttled as the API is.
 pub async fn send_reset(
     state: web::Data<AppState>,
-    req: HttpRequest,
-    body: web::Bytes,
+    posted: PublicForm,
 ) -> Result<HttpResponse, PageError> {
-    if session::cross_site(&req, &state.settings.public_base_url()) {
-        return Err(PageError::Refused);
-    }
-    let form = Form::parse(&body)?;
+    let PublicForm { form, address } = posted;
     let email = form.raw("email");
-    let address = client_addr(&req, &state.settings.trusted_proxies);
     let asked = crate::accounts::passwords::ResetRequest {
         email: email.trim().to_string(),
     };

@@ -62,19 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(sign_off::reject)),
         )
         .service(resource("/records", "GET").route(web::get().to(records::show)))
-        .service(
-            resource("/records/credentials/new", "GET")
-                .route(web::get().to(records::new_credential)),
-        )
-        .service(
-            resource("/records/credentials", "POST").route(web::post().to(records::add_credential)),
-        )
-        .service(resource("/records/cpd/new", "GET").route(web::get().to(records::new_cpd)))
-        .service(resource("/records/cpd", "POST").route(web::post().to(records::add_cpd)))
-        .service(
-            resource("/records/training/new", "GET").route(web::get().to(records::new_training)),
-        )
-        .service(resource("/records/training", "POST").route(web::post().to(records::add_training)))
+        .service(resource("/records/{kind}/new", "GET").route(web::get().to(records::new_record)))
+        .service(resource("/records/{kind}", "POST").route(web::post().to(records::add_record)))
         .service(resource("/evidence", "GET").route(web::get().to(evidence::show)))
         .service(resource("/evidence/{how}", "GET").route(web::get().to(evidence::pack_file)))
         .service(resource("/settings", "GET").route(web::get().to(settings::show)))

@@ -278,49 +278,27 @@ async fn new_page(
     render(status, &page)
 }
 
-pub async fn new_credential(
-    state: web::Data<AppState>,
-    signed: Signed,
-) -> Result<HttpResponse, PageError> {
-    practitioner(&signed)?;
-    new_page(
-        &state,
-        &signed,
-        Kind::Credential,
-        FormView::empty(),
-        StatusCode::OK,
-    )
-    .await
+impl Kind {
+    /// The kind a path names: `/records/{kind}/new`, `POST /records/{kind}`.
+    fn named(path: &str) -> Result<Kind, PageError> {
+        match path {
+            "credentials" => Ok(Kind::Credential),
+            "cpd" => Ok(Kind::Cpd),
+            "training" => Ok(Kind::Training),
+            _ => Err(AppError::NotFound.into()),
+        }
+    }
 }
 
-pub async fn new_cpd(
+/// `GET /records/{kind}/new`: the form that adds one.
+pub async fn new_record(
     state: web::Data<AppState>,
     signed: Signed,
+    kind: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
     practitioner(&signed)?;
-    new_page(
-        &state,
-        &signed,
-        Kind::Cpd,
-        FormView::empty(),
-        StatusCode::OK,
-    )
-    .await
-}
-
-pub async fn new_training(
-    state: web::Data<AppState>,
-    signed: Signed,
-) -> Result<HttpResponse, PageError> {
-    practitioner(&signed)?;
-    new_page(
-        &state,
-        &signed,
-        Kind::Training,
-        FormView::empty(),
-        StatusCode::OK,
-    )
-    .await
+    let kind = Kind::named(&kind)?;
+    new_page(&state, &signed, kind, FormView::empty(), StatusCode::OK).await
 }
 
 /// A required date field, or a message for it.
@@ -448,23 +426,11 @@ async fn add(state: &AppState, posted: Posted, kind: Kind) -> Result<HttpRespons
     }
 }
 
-pub async fn add_credential(
+/// `POST /records/{kind}`.
+pub async fn add_record(
     state: web::Data<AppState>,
     posted: Posted,
+    kind: web::Path<String>,
 ) -> Result<HttpResponse, PageError> {
-    add(&state, posted, Kind::Credential).await
-}
-
-pub async fn add_cpd(
-    state: web::Data<AppState>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
-    add(&state, posted, Kind::Cpd).await
-}
-
-pub async fn add_training(
-    state: web::Data<AppState>,
-    posted: Posted,
-) -> Result<HttpResponse, PageError> {
-    add(&state, posted, Kind::Training).await
+    add(&state, posted, Kind::named(&kind)?).await
 }

@@ -230,6 +230,36 @@ impl FromRequest for Posted {
     }
 }
 
+/// A form from someone not signed in (signing in, a forgotten password): there is no session
+/// to hold a form token, so one from another site is refused by where it came from (403),
+/// before anything is read or counted. Also the client's address, for the throttle.
+pub struct PublicForm {
+    pub form: Form,
+    pub address: String,
+}
+
+impl FromRequest for PublicForm {
+    type Error = PageError;
+    type Future = Pin<Box<dyn Future<Output = Result<PublicForm, PageError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let body = web::Bytes::from_request(&req, payload);
+        Box::pin(async move {
+            let state = state_of(&req)?;
+            if cross_site(&req, &state.settings.public_base_url()) {
+                tracing::warn!("a sign-in form from another site was refused");
+                return Err(PageError::Refused);
+            }
+            let body = body.await.map_err(|_| AppError::PayloadTooLarge)?;
+            Ok(PublicForm {
+                form: Form::parse(&body)?,
+                address: crate::http::client::client_addr(&req, &state.settings.trusted_proxies),
+            })
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -77,6 +77,19 @@ fn free_port() -> u16 {
 
 impl Browser {
     pub async fn start(tools: &Tools) -> Browser {
+        Browser::start_with(tools, &[]).await
+    }
+
+    /// A browser with page scripts turned off, as some NHS machines have them.
+    pub async fn without_scripts(tools: &Tools) -> Browser {
+        Browser::start_with(
+            tools,
+            &["--blink-settings=scriptEnabled=false", "--lang=en-US"],
+        )
+        .await
+    }
+
+    async fn start_with(tools: &Tools, extra: &[&str]) -> Browser {
         let port = free_port();
         let driver = Command::new(&tools.chromedriver)
             .arg(format!("--port={port}"))
@@ -97,10 +110,17 @@ impl Browser {
                 ],
             },
         });
-        let caps = match caps {
+        let mut caps = match caps {
             Value::Object(m) => m,
             _ => unreachable!("an object"),
         };
+        if let Some(args) = caps
+            .get_mut("goog:chromeOptions")
+            .and_then(|o| o.get_mut("args"))
+            .and_then(Value::as_array_mut)
+        {
+            args.extend(extra.iter().map(|a| json!(a)));
+        }
         let url = format!("http://127.0.0.1:{port}");
         let mut last = None;
         for _ in 0..100 {

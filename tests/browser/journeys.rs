@@ -143,6 +143,10 @@ pub async fn run(backend: Backend) {
     b.open(&url("/evidence")).await;
     checks.page(&b, "evidence pack").await;
     b.open(&url("/settings")).await;
+    assert!(
+        b.text().await.contains("Copy the address"),
+        "the script adds a copy button"
+    );
     checks.page(&b, "settings").await;
     b.press("Sign out").await;
     assert!(b.path().await.starts_with("/login"));
@@ -255,6 +259,36 @@ pub async fn run(backend: Backend) {
         .expect(200)
         .json();
     assert_eq!(decided["status"], "signed_off");
+
+    // With page scripts off, a practitioner signs in and records a session just the same.
+    drop(b);
+    let plain = Browser::without_scripts(&tools).await;
+    plain.open(&url("/login")).await;
+    plain.fill("email", "pwp@registry.test").await;
+    plain.fill("password", PASSWORD).await;
+    plain.press("Sign in").await;
+    assert_eq!(plain.path().await, "/");
+    plain.open(&url("/supervision/new")).await;
+    plain.choose("supervisor_id", &sup).await;
+    let held = chrono::Utc::now().date_naive() - chrono::Duration::days(1);
+    // A date field takes keystrokes in the browser's locale order (en-US here).
+    plain
+        .fill("held_on", &held.format("%m%d%Y").to_string())
+        .await;
+    plain.fill("duration_minutes", "30").await;
+    plain.choose("supervision_type", "clinical_skills").await;
+    plain.click("#format-individual").await;
+    plain.press("Record the session").await;
+    assert_eq!(
+        plain.path().await,
+        "/supervision?done=recorded",
+        "{}",
+        plain.text().await
+    );
+    assert!(plain.text().await.contains("Waiting for countersignature"));
+    // The page's own script really did not run: the settings page has no "Copy" button.
+    plain.open(&url("/settings")).await;
+    assert!(!plain.text().await.contains("Copy the address"));
 
     assert!(checks.pages >= 15, "{} pages checked", checks.pages);
     assert!(
