@@ -45,5 +45,5 @@ pub fn course_report() -> String {
 
 /// The recipient's own reminder preferences.
 pub fn preferences() -> String {
-    "/api/v1/me/notification-preferences".into()
+    "/settings#reminders".into()
 }

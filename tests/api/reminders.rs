@@ -490,7 +490,7 @@ async fn emails_say_what_to_do_where_and_whom_to_ask(t: TestApp) {
     );
     assert_eq!(
         header(&lee, "List-Unsubscribe"),
-        Some("<https://registry.test/api/v1/me/notification-preferences>"),
+        Some("<https://registry.test/settings#reminders>"),
         "only reminders that can be turned off: {lee}"
     );
     assert!(lead["staff"].as_bool().unwrap());
