@@ -117,6 +117,8 @@ settings! {
     body_timeout_secs: u64 = 10;
     /// Connections each worker thread holds open at once.
     max_connections: usize = 1024;
+    /// The largest staff list an import takes (bytes): larger answers 413.
+    import_max_bytes: usize = 10 * 1024 * 1024;
     /// Reverse proxies whose X-Forwarded-For is believed.
     trusted_proxies: Vec<std::net::IpAddr> = Vec::new(), env "REGISTRY_TRUSTED_PROXIES";
 }
@@ -364,6 +366,9 @@ impl Settings {
         }
         if self.max_connections == 0 {
             return Err(bad("max_connections", "must be greater than 0"));
+        }
+        if self.import_max_bytes == 0 {
+            return Err(bad("import_max_bytes", "must be greater than 0"));
         }
         if self.db_pool_size == 0 {
             return Err(bad("db_pool_size", "must be greater than 0"));

@@ -57,8 +57,12 @@ pub enum AppError {
     Conflict(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    /// An uploaded file over its limit (bytes).
+    #[error("file too large")]
+    FileTooLarge { limit_bytes: usize },
+    /// The body's media type is not one the path takes; says which it takes.
     #[error("unsupported media type")]
-    UnsupportedMediaType,
+    UnsupportedMediaType(&'static str),
     #[error("validation failed")]
     Validation(Vec<FieldError>),
     #[error("too many requests")]
@@ -100,8 +104,8 @@ impl AppError {
             }
             AppError::MethodNotAllowed(_) => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
-            AppError::PayloadTooLarge => "payload-too-large",
-            AppError::UnsupportedMediaType => "unsupported-media-type",
+            AppError::PayloadTooLarge | AppError::FileTooLarge { .. } => "payload-too-large",
+            AppError::UnsupportedMediaType(_) => "unsupported-media-type",
             AppError::Validation(_) => "validation",
             AppError::TooManyRequests { .. } => "rate-limited",
             AppError::Unavailable(_) => "unavailable",
@@ -127,7 +131,11 @@ impl AppError {
             }
             AppError::MethodNotAllowed(allow) => format!("this path answers only {allow}"),
             AppError::PayloadTooLarge => "the request body is larger than 256 KiB".into(),
-            AppError::UnsupportedMediaType => "send the body as application/json".into(),
+            AppError::FileTooLarge { limit_bytes } => format!(
+                "the file is larger than the {} KiB an import takes: split it into smaller files (an admin sets the limit, import_max_bytes)",
+                limit_bytes / 1024
+            ),
+            AppError::UnsupportedMediaType(wanted) => format!("send the body as {wanted}"),
             AppError::Validation(errors) => {
                 let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
                 format!("invalid fields: {}", fields.join(", "))
@@ -170,8 +178,10 @@ impl ResponseError for AppError {
             }
             AppError::MethodNotAllowed(_) => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            AppError::PayloadTooLarge | AppError::FileTooLarge { .. } => {
+                StatusCode::PAYLOAD_TOO_LARGE
+            }
+            AppError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) | AppError::Busy { .. } => StatusCode::SERVICE_UNAVAILABLE,

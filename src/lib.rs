@@ -17,6 +17,7 @@ pub mod evidence;
 pub mod external;
 pub mod files;
 pub mod http;
+pub mod imports;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
@@ -138,7 +139,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-01-000019_web_sessions";
+pub const SCHEMA_VERSION: &str = "2026-12-04-000020_esr_assignment_numbers";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",
@@ -245,6 +246,7 @@ pub fn build_app(
                 .configure(accounts::routes)
                 .configure(services::routes)
                 .configure(people::routes)
+                .configure(imports::routes)
                 .configure(reference::routes)
                 .configure(audit::routes)
                 .configure(supervision::routes)

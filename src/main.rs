@@ -1,4 +1,7 @@
-//! The `registry` binary: `serve` (the default), `migrate`, `create-user`.
+//! The `registry` binary: `serve` (the default), `migrate`, `create-user`, `backup`,
+//! `reminders`, `import`.
+
+mod cli_import;
 
 use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
@@ -39,11 +42,22 @@ enum Command {
         /// The new file to write (it must not exist).
         path: std::path::PathBuf,
     },
+    /// Import: `import practitioners FILE` brings people in from a staff list (CSV).
+    Import {
+        #[command(subcommand)]
+        what: ImportWhat,
+    },
     /// Reminders: `reminders run` scans for lapses and sends the emails now.
     Reminders {
         #[command(subcommand)]
         action: RemindersAction,
     },
+}
+
+#[derive(Subcommand)]
+enum ImportWhat {
+    /// People from a staff list: all or nothing, idempotent by email; new people are invited.
+    Practitioners(cli_import::ImportArgs),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +124,9 @@ fn main() -> ExitCode {
         Command::Reminders {
             action: RemindersAction::Run { dry_run },
         } => reminders(settings, dry_run),
+        Command::Import {
+            what: ImportWhat::Practitioners(args),
+        } => cli_import::run(settings, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -2,7 +2,9 @@
 //! caller and the record, so each can be read in one place and tested without a database.
 
 mod areas;
+mod imports;
 pub use areas::{areas, may_open, Area};
+pub use imports::{may_import, may_import_into, may_import_roles, Importer};
 
 pub use super::roles::{
     roles_from_text, roles_to_text, Caller, MetricsAccess, MetricsDecision, Role,

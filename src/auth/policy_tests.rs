@@ -357,3 +357,36 @@ fn external_supervisors_are_seen_within_their_service() {
     let nobody = caller(&[Role::Practitioner], None);
     assert_eq!(external_scope(&nobody), None);
 }
+
+#[test]
+fn imports_go_to_the_leads_own_service_and_anywhere_for_admins() {
+    let lead = Importer::Person(caller(&[Role::TrainingLead], Some("s1")));
+    let admin = Importer::Person(caller(&[Role::Admin], None));
+    let supervisor = Importer::Person(caller(&[Role::Supervisor], Some("s1")));
+    let lead_without_service = Importer::Person(caller(&[Role::TrainingLead], None));
+    assert!(may_import(&lead) && may_import(&admin) && may_import(&Importer::Operator));
+    assert!(!may_import(&supervisor));
+    assert!(!may_import(&lead_without_service));
+    assert!(may_import_into(&lead, Some("s1")));
+    assert!(!may_import_into(&lead, Some("s2")));
+    assert!(!may_import_into(&lead, None));
+    assert!(may_import_into(&admin, Some("s2")));
+    assert!(may_import_into(&Importer::Operator, Some("s2")));
+    assert_eq!(lead.home_service(), Some("s1"));
+    assert_eq!(admin.home_service(), None);
+    assert_eq!(lead.actor_id(), Some("me"));
+    assert_eq!(Importer::Operator.actor_id(), None);
+}
+
+#[test]
+fn only_an_admin_imports_the_admin_role() {
+    let lead = Importer::Person(caller(&[Role::TrainingLead], Some("s1")));
+    let admin = Importer::Person(caller(&[Role::Admin], None));
+    assert!(!may_import_roles(&lead, &[Role::Admin]));
+    assert!(may_import_roles(
+        &lead,
+        &[Role::Supervisor, Role::Practitioner]
+    ));
+    assert!(may_import_roles(&admin, &[Role::Admin]));
+    assert!(may_import_roles(&Importer::Operator, &[Role::Admin]));
+}

@@ -54,6 +54,7 @@ diesel::table! {
         specialist_interests -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        esr_assignment_number -> Nullable<Text>,
     }
 }
 

@@ -119,6 +119,7 @@ pub fn create(
         stage: None,
         wte: None,
         started_on: None,
+        esr_assignment_number: None,
     };
     let (person, _) = crate::people::create_account(conn, Some(&caller.id), account, None, at)?;
     queries::insert(

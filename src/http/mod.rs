@@ -68,7 +68,7 @@ impl<T: DeserializeOwned + validator::Validate + 'static> FromRequest for Json<T
                 }
             })?;
             if !is_json {
-                return Err(AppError::UnsupportedMediaType);
+                return Err(AppError::UnsupportedMediaType("application/json"));
             }
             parse_json(&bytes).map(Json)
         })

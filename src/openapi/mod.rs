@@ -43,6 +43,7 @@ use utoipa::{Modify, OpenApi};
         crate::people::routes::patch_practitioner,
         crate::people::routes::deactivate_practitioner,
         crate::people::routes::reinvite,
+        crate::imports::routes::import_practitioners,
         crate::reference::routes::list_bodies,
         crate::reference::routes::list_modalities,
         crate::audit::routes::list_events,

@@ -1,5 +1,6 @@
 //! People: practitioners and the other staff of a service, each with a login.
 
+mod invitations;
 pub mod model;
 pub mod queries;
 pub mod routes;
@@ -15,10 +16,11 @@ use crate::auth::policy::{
 };
 use crate::auth::policy::{may_deactivate, may_patch, sees_special_category, DeactivationRefused};
 use crate::auth::session;
-use crate::auth::tokens::TokenKeys;
 use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
+pub(crate) use invitations::queue_invitation;
+pub use invitations::{reinvite, Created, Inviting};
 pub use model::*;
 use queries::{PeopleFilter, PersonRow, PersonWithModality};
 pub use routes::routes;
@@ -26,7 +28,7 @@ pub use routes::routes;
 /// How a person is written to the audit trail: every field, the special-category ones
 /// included so the history of a change is complete. `GET /audit/events` redacts those (see
 /// `audit::special`), and revealing them is itself audited.
-fn audited(p: &PersonWithModality) -> Result<Option<serde_json::Value>, AppError> {
+pub(crate) fn audited(p: &PersonWithModality) -> Result<Option<serde_json::Value>, AppError> {
     audit::snapshot(&Person::view(p.clone(), true))
 }
 
@@ -60,6 +62,42 @@ fn check_references(
     }
 }
 
+/// Every problem of a new person's input, given whether the service it names exists and
+/// whether its practitioner role is known: the input's own checks, then the rule of clinical
+/// fields, sorted by field. Shared by `create_person` and imports (which look the references up
+/// once for a whole file).
+pub fn problems_of_new(
+    input: &NewPractitioner,
+    service_known: bool,
+    role_known: bool,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = match validate(input) {
+        Ok(()) => Vec::new(),
+        Err(AppError::Validation(e)) => e,
+        Err(other) => return Err(other),
+    };
+    if !service_known {
+        errors.push(FieldError::new("service_id", "no such service"));
+    }
+    if input.practitioner_role.is_some() && !role_known {
+        errors.push(FieldError::new(
+            "practitioner_role",
+            format!(
+                "must be one of {}",
+                crate::reference::PRACTITIONER_ROLES.join(", ")
+            ),
+        ));
+    }
+    errors.extend(rules::clinical_fields(
+        input.practitioner_role.is_some(),
+        input.stage.is_some(),
+        input.wte.is_some(),
+        &input.roles,
+    ));
+    errors.sort_by(|a, b| a.field.cmp(&b.field));
+    Ok(errors)
+}
+
 /// Creates a person as `POST /practitioners` describes, for the API and `registry create-user`
 /// alike: every field problem at once (the request's own and unknown references), then the
 /// same defaults (roles `practitioner`, start in post today). Permissions are the caller's.
@@ -70,32 +108,17 @@ pub fn create_person(
     password_hash: Option<&str>,
     now: NaiveDateTime,
 ) -> Result<PersonWithModality, AppError> {
-    let mut errors = match validate(&input) {
-        Ok(()) => Vec::new(),
-        Err(AppError::Validation(e)) => e,
-        Err(other) => return Err(other),
-    };
     let service_id = crate::http::parse_id(&input.service_id).ok();
-    if service_id.is_none() {
-        errors.push(FieldError::new("service_id", "no such service"));
-    }
-    match check_references(
-        conn,
-        service_id.as_deref(),
-        input.practitioner_role.as_deref(),
-    ) {
-        Ok(()) => {}
-        Err(AppError::Validation(mut e)) => errors.append(&mut e),
-        Err(other) => return Err(other),
-    }
-    errors.extend(rules::clinical_fields(
-        input.practitioner_role.is_some(),
-        input.stage.is_some(),
-        input.wte.is_some(),
-        &input.roles,
-    ));
+    let service_known = match &service_id {
+        Some(s) => crate::services::find(conn, s)?.is_some(),
+        None => false,
+    };
+    let role_known = match &input.practitioner_role {
+        Some(r) => crate::reference::modality_of_role(conn, r)?.is_some(),
+        None => true,
+    };
+    let errors = problems_of_new(&input, service_known, role_known)?;
     if !errors.is_empty() {
-        errors.sort_by(|a, b| a.field.cmp(&b.field));
         return Err(AppError::Validation(errors));
     }
     let account = NewAccount {
@@ -107,6 +130,7 @@ pub fn create_person(
         stage: input.stage,
         wte: input.wte,
         started_on: Some(input.started_on.unwrap_or(now.date())),
+        esr_assignment_number: input.esr_assignment_number,
     };
     create_account(conn, actor_id, account, password_hash, now)
 }
@@ -142,6 +166,7 @@ pub fn create_admin(
         stage: None,
         wte: None,
         started_on: Some(now.date()),
+        esr_assignment_number: None,
     };
     create_account(conn, None, account, Some(password_hash), now)
 }
@@ -157,6 +182,7 @@ pub struct NewAccount {
     pub stage: Option<Stage>,
     pub wte: Option<f64>,
     pub started_on: Option<NaiveDate>,
+    pub esr_assignment_number: Option<String>,
 }
 
 pub fn create_account(
@@ -189,6 +215,7 @@ pub fn create_account(
         specialist_interests: "[]".into(),
         created_at: now,
         updated_at: now,
+        esr_assignment_number: account.esr_assignment_number,
     };
     queries::insert(conn, &row, password_hash)?;
     let created = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
@@ -222,39 +249,6 @@ pub fn ensure_admin(conn: &mut DbConn, email: &str, hash: &str) -> Result<bool, 
         create_admin(conn, email, "Administrator", hash, now())?;
         Ok(true)
     })
-}
-
-/// Opens an invitation and queues its email in the outbox, in the caller's transaction:
-/// answers the delivery to send once the transaction commits, and the expiry.
-fn queue_invitation(
-    conn: &mut DbConn,
-    keys: &TokenKeys,
-    person: &PersonRow,
-    ttl_days: i64,
-    now: NaiveDateTime,
-) -> Result<(String, NaiveDateTime), AppError> {
-    let (invitation, expires_at) = session::invite(conn, keys, &person.id, ttl_days, now)?;
-    let from = crate::outbox::senders::sender(conn, person.service_id.as_deref())?;
-    let email = crate::mail::invitation(
-        &person.email,
-        &person.full_name,
-        crate::outbox::INVITATION_LINK,
-        &expires_at,
-        &from,
-    )?;
-    let delivery = crate::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
-    Ok((delivery, expires_at))
-}
-
-/// A person just created, and the invitation queued for them when they have no password yet
-/// (its delivery id and expiry), to send once the transaction commits.
-pub type Created = (PersonWithModality, Option<(String, NaiveDateTime)>);
-
-/// How invitations are made: the token keys and how long a link lasts.
-#[derive(Clone)]
-pub struct Inviting {
-    pub keys: std::sync::Arc<TokenKeys>,
-    pub ttl_days: i64,
 }
 
 /// Adds a person as `POST /practitioners` does: the caller must manage the person's service and
@@ -347,7 +341,11 @@ fn with_service_names(conn: &mut DbConn, people: &mut [Person]) -> Result<(), Ap
 }
 
 /// Finds a person the caller may see; anyone else is a 404.
-fn visible(conn: &mut DbConn, caller: &Caller, id: &str) -> Result<PersonWithModality, AppError> {
+pub(crate) fn visible(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+) -> Result<PersonWithModality, AppError> {
     let found = queries::find(conn, id)?.ok_or(AppError::NotFound)?;
     if can_view_person(caller, &found.0.id, found.0.service_id.as_deref()) {
         Ok(found)
@@ -398,6 +396,19 @@ pub fn update_person(
         row.service_id.as_deref(),
         row.practitioner_role.as_deref(),
     )?;
+    let after = write_change(conn, Some(&caller.id), &before, row, at)?;
+    Ok(Person::view(after, is_self))
+}
+
+/// Writes a change of a person already checked, and audits it: the end of `update_person` and
+/// of an import's updates. A deactivation ends their sessions.
+pub(crate) fn write_change(
+    conn: &mut DbConn,
+    actor_id: Option<&str>,
+    before: &PersonWithModality,
+    mut row: PersonRow,
+    at: NaiveDateTime,
+) -> Result<PersonWithModality, AppError> {
     if queries::email_taken(conn, &row.email.to_lowercase(), Some(&row.id))? {
         return Err(AppError::Conflict(format!(
             "a person with the email {} already exists",
@@ -413,10 +424,10 @@ pub fn update_person(
         session::revoke_all(conn, &row.id, at)?;
     }
     let after = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
-    audit::of(&caller.id, "practitioner", &row.id)
+    audit::Entry::new(actor_id, "practitioner", &row.id)
         .in_service(row.service_id.as_deref())
-        .action(conn, "update", audited(&before)?, audited(&after)?, at)?;
-    Ok(Person::view(after, is_self))
+        .action(conn, "update", audited(before)?, audited(&after)?, at)?;
+    Ok(after)
 }
 
 /// Deactivates a person (never a hard delete): their sessions end and they leave post today
@@ -451,41 +462,4 @@ pub fn deactivate_person(
     audit::of(&caller.id, "practitioner", id)
         .in_service(before.0.service_id.as_deref())
         .action(conn, "deactivate", audited(&before)?, audited(&after)?, at)
-}
-
-/// Opens a new invitation for a person who has not set a password yet (earlier links stop
-/// working): answers the person, the delivery to send and the expiry.
-pub fn reinvite(
-    conn: &mut DbConn,
-    caller: &Caller,
-    id: &str,
-    inviting: &Inviting,
-    at: NaiveDateTime,
-) -> Result<(Person, String, NaiveDateTime), AppError> {
-    let found = visible(conn, caller, id)?;
-    if !can_manage_people_of(caller, found.0.service_id.as_deref()) {
-        return Err(AppError::needs(crate::auth::policy::SERVICE_MANAGERS));
-    }
-    if queries::is_external(conn, id)? {
-        return Err(AppError::Conflict(
-            "this is a supervisor from outside the service: they never sign in, and countersign through emailed links".into(),
-        ));
-    }
-    if !found.0.active || queries::has_password(conn, id)? {
-        return Err(AppError::Conflict(
-            "this person has already set a password or is deactivated".into(),
-        ));
-    }
-    let (delivery, expires_at) =
-        queue_invitation(conn, &inviting.keys, &found.0, inviting.ttl_days, at)?;
-    audit::of(&caller.id, "practitioner", id)
-        .in_service(found.0.service_id.as_deref())
-        .action(
-            conn,
-            "invite",
-            None,
-            Some(serde_json::json!({"invitation_expires_at": crate::app::rfc3339(&expires_at)})),
-            at,
-        )?;
-    Ok((Person::view(found, false), delivery, expires_at))
 }

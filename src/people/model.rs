@@ -46,6 +46,8 @@ pub struct Person {
     #[schema(value_type = Option<String>, format = Date)]
     pub left_on: Option<NaiveDate>,
     pub active: bool,
+    /// The ESR (Electronic Staff Record) assignment number of their post, if recorded.
+    pub esr_assignment_number: Option<String>,
     /// Planning tags such as `older people`; listable with `GET /practitioners?specialist_interest=`.
     pub specialist_interests: Vec<String>,
     /// Languages spoken: special-category data, shown to the person alone.
@@ -101,6 +103,7 @@ impl Person {
             started_on: row.started_on,
             left_on: row.left_on,
             active: row.active,
+            esr_assignment_number: row.esr_assignment_number,
             created_at: row.created_at,
             updated_at: row.updated_at,
             invitation: None,
@@ -127,6 +130,19 @@ fn valid_tags(items: &[String]) -> Result<(), validator::ValidationError> {
         );
     }
     items.iter().try_for_each(one_line("entry"))
+}
+
+/// An ESR assignment number: digits, perhaps with a hyphen and a suffix (`12345678-2`).
+pub(crate) fn valid_esr(s: &str) -> Result<(), validator::ValidationError> {
+    let ok =
+        (1..=30).contains(&s.len()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("esr").with_message(
+            "must be 1 to 30 letters, digits or hyphens, as ESR writes it (e.g. 12345678-2)".into(),
+        ))
+    }
 }
 
 fn valid_wte(w: f64) -> Result<(), validator::ValidationError> {
@@ -165,6 +181,9 @@ pub struct NewPractitioner {
     /// Start in post; default today.
     #[schema(value_type = Option<String>, format = Date)]
     pub started_on: Option<NaiveDate>,
+    /// The ESR assignment number of their post, if the trust gives it.
+    #[validate(custom(function = "valid_esr"))]
+    pub esr_assignment_number: Option<String>,
     /// Without one, an invitation to set it is emailed.
     #[validate(custom(function = "valid_password"))]
     pub password: Option<String>,
@@ -192,6 +211,9 @@ pub struct PractitionerPatch {
     #[schema(value_type = Option<String>, format = Date)]
     pub started_on: Option<NaiveDate>,
     pub active: Option<bool>,
+    /// The ESR assignment number of their post.
+    #[validate(custom(function = "valid_esr"))]
+    pub esr_assignment_number: Option<String>,
     /// The last day in post, or null while in post. Deactivating sets it to today if unset;
     /// reactivating clears it.
     #[serde(default, deserialize_with = "crate::http::input::double_option")]

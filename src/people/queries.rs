@@ -34,6 +34,8 @@ pub struct PersonRow {
     pub specialist_interests: String,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The ESR assignment number of the person's post, when their trust gives it.
+    pub esr_assignment_number: Option<String>,
 }
 
 /// A row with the modality of its practitioner role.
@@ -140,6 +142,26 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<PersonWithModality>, A
         .optional()?)
 }
 
+/// The people with these emails (lower-cased), a few hundred to a query.
+pub fn by_emails(
+    conn: &mut DbConn,
+    emails_lower: &[String],
+) -> Result<Vec<PersonWithModality>, AppError> {
+    let mut out = Vec::with_capacity(emails_lower.len());
+    for chunk in emails_lower.chunks(500) {
+        let rows: Vec<PersonWithModality> = users::table
+            .left_join(practitioner_roles::table)
+            .filter(users::email_lower.eq_any(chunk))
+            .select((
+                PersonRow::as_select(),
+                practitioner_roles::modality_code.nullable(),
+            ))
+            .load(conn)?;
+        out.extend(rows);
+    }
+    Ok(out)
+}
+
 pub fn email_taken(
     conn: &mut DbConn,
     email_lower: &str,
@@ -181,6 +203,7 @@ pub fn insert(
             users::specialist_interests.eq(&row.specialist_interests),
             users::created_at.eq(row.created_at),
             users::updated_at.eq(row.updated_at),
+            users::esr_assignment_number.eq(&row.esr_assignment_number),
         ))
         .execute(conn)?;
     sync_roles(conn, &row.id, &row.roles)
@@ -216,6 +239,7 @@ pub fn update(conn: &mut DbConn, row: &PersonRow) -> Result<(), AppError> {
             users::languages.eq(&row.languages),
             users::specialist_interests.eq(&row.specialist_interests),
             users::updated_at.eq(row.updated_at),
+            users::esr_assignment_number.eq(&row.esr_assignment_number),
         ))
         .execute(conn)?;
     sync_roles(conn, &row.id, &row.roles)

@@ -81,6 +81,11 @@ pub fn apply_patch(
         t.admin_role = new_roles.contains(&Role::Admin) != before_roles.contains(&Role::Admin);
         row.roles = roles_to_text(&new_roles);
     }
+    if let Some(v) = p.esr_assignment_number {
+        let v = v.trim().to_string();
+        t.staff_fields |= row.esr_assignment_number.as_deref() != Some(v.as_str());
+        row.esr_assignment_number = Some(v);
+    }
     if let Some(v) = p.started_on {
         t.staff_fields |= row.started_on != Some(v);
         row.started_on = Some(v);

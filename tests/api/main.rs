@@ -12,6 +12,7 @@ mod errors;
 mod evidence;
 mod external;
 mod house;
+mod imports;
 mod openapi;
 mod operations;
 mod pages;
