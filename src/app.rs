@@ -27,6 +27,9 @@ pub struct AppState {
     /// What time it is: read once per use case and passed down, so a write, its
     /// `updated_at` and its audit event carry one instant, and a test can pin "today".
     pub clock: Clock,
+    /// Work started after a response (sending what a request queued), counted so a shutdown
+    /// or a test can wait for it rather than cut an SMTP exchange off mid-way.
+    pub background: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The system clock, or a fixed instant (tests).
@@ -50,7 +53,42 @@ impl Clock {
     }
 }
 
+/// Counts one piece of background work for as long as it lives.
+struct Running(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
 impl AppState {
+    /// Runs work after the response, counted in `background`.
+    pub fn spawn_background<F>(&self, work: F)
+    where
+        F: std::future::Future<Output = ()> + 'static,
+    {
+        self.background
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let running = Running(self.background.clone());
+        actix_web::rt::spawn(async move {
+            let _running = running;
+            work.await;
+        });
+    }
+
+    /// Waits (up to `most`) until no background work is running; says whether none is.
+    pub async fn settled(&self, most: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + most;
+        while self.background.load(std::sync::atomic::Ordering::SeqCst) > 0 {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
+    }
+
     /// Runs blocking database work on actix's blocking pool, inside the request's span.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
     where

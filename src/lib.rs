@@ -86,6 +86,7 @@ pub fn build_state(settings: Settings) -> Result<AppState, String> {
         hashers,
         metrics: Arc::new(counters::Metrics::default()),
         clock: app::Clock::System,
+        background: Arc::default(),
     };
     bootstrap_admin(&state)?;
     Ok(state)

@@ -152,9 +152,15 @@ fn serve(settings: Settings) -> Result<(), String> {
         tracing::info!(mail = state.mailer.describe(), "ready");
         registry::reminders::schedule(state.clone());
         let data = web::Data::new(state);
-        let server = registry::server(data, listener)?;
+        let server = registry::server(data.clone(), listener)?;
         tracing::info!(address = %bind, "listening");
         server.await.map_err(|e| format!("server error: {e}"))?;
+        // Emails a request queued and began to send are finished, not cut off mid-exchange.
+        if !data.settled(std::time::Duration::from_secs(30)).await {
+            tracing::warn!(
+                "stopped with emails still sending; the outbox sends them at the next start"
+            );
+        }
         tracing::info!("stopped");
         Ok(())
     })

@@ -193,9 +193,9 @@ pub async fn request_reset(
         })
         .await?;
     if let Some(delivery) = delivery {
-        let state = state.clone();
-        actix_web::rt::spawn(async move {
-            if let Err(e) = crate::outbox::deliver_now(&state, delivery).await {
+        let owned = state.clone();
+        state.spawn_background(async move {
+            if let Err(e) = crate::outbox::deliver_now(&owned, delivery).await {
                 tracing::warn!(error = %e, "reset email not sent; the outbox will retry it");
             }
         });

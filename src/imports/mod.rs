@@ -30,6 +30,18 @@ pub fn understood_columns() -> Vec<(&'static str, &'static [&'static str])> {
     columns::FIELDS.iter().map(|f| (f.1, f.2)).collect()
 }
 
+/// The services an importer may send people to (id and name, by name): every one for an
+/// admin, their own for a lead.
+pub fn services_for(
+    conn: &mut DbConn,
+    importer: &Importer,
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut all = queries::services(conn)?;
+    all.retain(|(id, _)| may_import_into(importer, Some(id)));
+    all.sort_by_key(|a| a.1.to_lowercase());
+    Ok(all)
+}
+
 /// Checks a request before the file is read: whether the importer may import at all, and the
 /// service it names for the whole file.
 pub fn check_request(

@@ -53,9 +53,9 @@ pub async fn run(
         state.write(work).await?
     };
     if !dry_run && report.errors.is_empty() && report.created > 0 {
-        let state = state.clone();
-        actix_web::rt::spawn(async move {
-            if let Err(e) = crate::outbox::deliver(&state).await {
+        let owned = state.clone();
+        state.spawn_background(async move {
+            if let Err(e) = crate::outbox::deliver(&owned).await {
                 tracing::warn!(error = %e, "invitations not sent yet; the outbox will retry them");
             }
         });
@@ -95,7 +95,7 @@ pub fn respond(report: &ImportReport) -> HttpResponse {
 
 #[utoipa::path(
     post, path = "/api/v1/imports/practitioners", tag = "people", params(ImportQuery),
-    request_body(content = String, content_type = "text/csv", description = "A staff list: a header row, then one row a person. UTF-8 (a byte-order mark is fine), separated by commas or semicolons, quoted as RFC 4180. Or `multipart/form-data` with the file in a part named `file`.\n\nColumns read (any case; spaces or underscores): `email` (required), `full_name` (or `first_name` and `last_name`), `practitioner_role` (a code such as `pwp`, or a job title such as `Psychological Wellbeing Practitioner`), `stage` (`trainee`, `qualified`), `wte` (0.1 to 1.0), `started_on` (YYYY-MM-DD or DD/MM/YYYY), `service` (name or id), `roles` (`practitioner`, `supervisor`, `training_lead`, `admin`, separated by `;`), `esr_assignment_number`. ESR's headers (`Assignment Number`, `First Name`, `Last Name`, `Primary Email Address`, `Assignment Start Date`, `FTE`) are understood; other headers are given with `?mapping=`. Other columns are ignored and listed."),
+    request_body(content = String, content_type = "text/csv", description = "A staff list: a header row, then one row a person. UTF-8 (a byte-order mark is fine), separated by commas or semicolons, quoted as RFC 4180. Or `multipart/form-data` with the file in a part named `file`.\n\nColumns read (any case; spaces or underscores): `email` (required), `full_name` (or `first_name` and `last_name`), `practitioner_role` (a code such as `pwp`, or a job title such as `Psychological Wellbeing Practitioner`), `stage` (`trainee`, `qualified`), `wte` (0.1 to 1.0), `started_on` (YYYY-MM-DD or DD/MM/YYYY), `service` (name or id), `roles` (`practitioner`, `supervisor`, `training_lead`, `admin`, separated by `;`), `esr_assignment_number`. ESR's headers (`Assignment Number`, `First Name`, `Last Name`, `Primary Email Address`, `Assignment Start Date`, `FTE`) are understood; other headers are given with `?mapping=`. Other columns are ignored and listed.", example = "email,full_name,practitioner_role,stage,wte\r\nana.silva@nhs.net,Ana Silva,pwp,trainee,1.0\r\n"),
     summary = "Bring people in from a staff list",
     description = "Checks every row, then writes all or nothing in one transaction: a new email creates a person (and queues their invitation), a known one updates them where the row differs, a row that matches changes nothing (importing the same file twice changes nothing). Every change is audited. With `dry_run=true` nothing is written and the report says what would be. A failed import answers 422 with the same report.\n\n**Who may call:** training leads (people of their own service only: a row naming another service is an error on that row) and admins.",
     responses(

@@ -89,9 +89,9 @@ async fn send_one(
 /// outside the service); the outbox retries it if that fails.
 pub fn send_soon(state: &AppState, delivery: Option<String>) {
     if let Some(delivery) = delivery {
-        let state = state.clone();
-        actix_web::rt::spawn(async move {
-            if let Err(e) = deliver_now(&state, delivery).await {
+        let owned = state.clone();
+        state.spawn_background(async move {
+            if let Err(e) = deliver_now(&owned, delivery).await {
                 tracing::warn!(error = %e, "countersign request not sent; the outbox will retry it");
             }
         });

@@ -109,6 +109,13 @@ impl ResponseError for PageError {
                             (retry_after_secs + 59) / 60
                         ),
                     ),
+                    AppError::FileTooLarge { limit_bytes } => (
+                        "The file is too large",
+                        format!(
+                            "The file is larger than the {} KiB the registry takes at once. Split the staff list into smaller files and import each one.",
+                            limit_bytes / 1024
+                        ),
+                    ),
                     AppError::PayloadTooLarge => (
                         "Too much was sent",
                         "The form was too large to accept. Shorten the notes and try again."

@@ -9,6 +9,7 @@ pub mod error;
 pub mod evidence;
 pub mod fields;
 pub mod home;
+pub mod imports;
 pub mod log_form;
 pub mod login;
 pub mod page;
@@ -61,6 +62,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(sign_off::confirm_reject))
                 .route(web::post().to(sign_off::reject)),
         )
+        .service(resource("/imports/new", "GET").route(web::get().to(imports::new_import)))
+        .service(resource("/imports", "POST").route(web::post().to(imports::upload)))
         .service(resource("/records", "GET").route(web::get().to(records::show)))
         .service(resource("/records/{kind}/new", "GET").route(web::get().to(records::new_record)))
         .service(resource("/records/{kind}", "POST").route(web::post().to(records::add_record)))

@@ -41,6 +41,7 @@ impl Chrome {
                     links.push(("/sign-off", "Countersign"));
                     links.push(("/supervisees", "My supervisees"));
                 }
+                Area::Leading => links.push(("/imports/new", "Import staff")),
             }
         }
         links.push(("/settings", "Settings"));

@@ -230,6 +230,39 @@ impl FromRequest for Posted {
     }
 }
 
+/// A signed-in caller's file upload (`multipart/form-data`): refused from another site before
+/// the body is read, then read to `limit` bytes, its form token checked as `Posted` checks it.
+pub struct PostedUpload {
+    pub signed: Signed,
+    pub upload: crate::imports::upload::Upload,
+}
+
+impl PostedUpload {
+    pub async fn read(
+        req: &HttpRequest,
+        payload: web::Payload,
+        limit: usize,
+    ) -> Result<PostedUpload, PageError> {
+        let state = state_of(req)?;
+        if cross_site(req, &state.settings.public_base_url()) {
+            tracing::warn!("an upload from another site was refused");
+            return Err(PageError::Refused);
+        }
+        let Some(signed) = signed_in(req).await? else {
+            return Err(PageError::Refused);
+        };
+        let wait = std::time::Duration::from_secs(state.settings.body_timeout_secs);
+        let upload = crate::imports::upload::read(req, payload, limit, wait).await?;
+        match upload.fields.get(CSRF_FIELD) {
+            Some(t) if same(t.trim(), &signed.csrf) => Ok(PostedUpload { signed, upload }),
+            _ => {
+                tracing::warn!(user_id = %signed.caller.id, "an upload without its session's token was refused");
+                Err(PageError::Refused)
+            }
+        }
+    }
+}
+
 /// A form from someone not signed in (signing in, a forgotten password): there is no session
 /// to hold a form token, so one from another site is refused by where it came from (403),
 /// before anything is read or counted. Also the client's address, for the throttle.

@@ -12,6 +12,7 @@ mod errors;
 mod evidence;
 mod external;
 mod house;
+mod import_pages;
 mod imports;
 mod openapi;
 mod operations;

@@ -30,13 +30,19 @@ macro_rules! both {
             #[actix_web::test]
             async fn sqlite() {
                 if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Sqlite).await {
+                    let state = t.state.clone();
                     super::$name(t).await;
+                    // Emails still sending finish inside the test's runtime.
+                    state.settled(std::time::Duration::from_secs(10)).await;
                 }
             }
             #[actix_web::test]
             async fn postgres() {
                 if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
+                    let state = t.state.clone();
                     super::$name(t).await;
+                    // Emails still sending finish inside the test's runtime.
+                    state.settled(std::time::Duration::from_secs(10)).await;
                 }
             }
         }

@@ -178,6 +178,17 @@ impl Browser {
         e.send_keys(value).await.expect("typed");
     }
 
+    /// Chooses a file for a file field (the browser reads it from this machine's disk).
+    pub async fn attach(&self, id: &str, path: &std::path::Path) {
+        self.c
+            .find(Locator::Id(id))
+            .await
+            .unwrap_or_else(|_| panic!("a file field #{id}"))
+            .send_keys(&path.display().to_string())
+            .await
+            .expect("attached");
+    }
+
     /// Sets a field's value through a script: a date field takes keystrokes in the browser
     /// locale's order, so a test sets it whole.
     pub async fn set(&self, id: &str, value: &str) {

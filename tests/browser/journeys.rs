@@ -6,14 +6,33 @@ use crate::driver::{Browser, Tools};
 use crate::support::{Backend, TestApp, PASSWORD};
 
 /// What every page is checked for; problems are gathered and reported together.
-struct Checks {
+pub struct Checks {
     base: String,
     problems: Vec<String>,
     pages: usize,
 }
 
 impl Checks {
-    async fn page(&mut self, b: &Browser, name: &str) {
+    pub fn new(base: &str) -> Checks {
+        Checks {
+            base: base.to_string(),
+            problems: Vec::new(),
+            pages: 0,
+        }
+    }
+
+    /// Fails with every problem found, once at least `pages` pages were checked.
+    pub fn finish(self, pages: usize) {
+        assert!(self.pages >= pages, "{} pages checked", self.pages);
+        assert!(
+            self.problems.is_empty(),
+            "{} problems:\n{}",
+            self.problems.len(),
+            self.problems.join("\n")
+        );
+    }
+
+    pub async fn page(&mut self, b: &Browser, name: &str) {
         self.pages += 1;
         for v in b.violations().await {
             self.problems.push(format!("{name}: {v}"));
@@ -38,16 +57,20 @@ fn days_ago(n: i64) -> String {
     (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).to_string()
 }
 
-pub async fn run(backend: Backend) {
-    let Some(tools) = Tools::find() else {
-        return;
-    };
+/// The browser's tools and the app served on loopback with its base address, or `None` (after
+/// a line saying why) where the tools or the backend are missing.
+pub async fn serve(backend: Backend) -> Option<(Tools, TestApp, String)> {
+    let tools = Tools::find()?;
     // Served over plain http on loopback, so the session cookie is not `Secure` here.
-    let Some(t) = TestApp::start_with(backend, |s| s.public_url = None).await else {
+    let t = TestApp::start_with(backend, |s| s.public_url = None).await?;
+    let base = format!("http://{}", t.serve());
+    Some((tools, t, base))
+}
+
+pub async fn run(backend: Backend) {
+    let Some((tools, t, base)) = serve(backend).await else {
         return;
     };
-    let addr = t.serve();
-    let base = format!("http://{addr}");
     let url = |p: &str| format!("{base}{p}");
     let service = t.service("Talking Therapies East").await;
     let (sup, sup_token) = t
@@ -59,11 +82,7 @@ pub async fn run(backend: Backend) {
         .await;
     let _ = sup_token;
     let b = Browser::start(&tools).await;
-    let mut checks = Checks {
-        base: base.clone(),
-        problems: Vec::new(),
-        pages: 0,
-    };
+    let mut checks = Checks::new(&base);
 
     // A practitioner signs in (a wrong password first).
     b.open(&url("/supervision")).await;
@@ -290,11 +309,5 @@ pub async fn run(backend: Backend) {
     plain.open(&url("/settings")).await;
     assert!(!plain.text().await.contains("Copy the address"));
 
-    assert!(checks.pages >= 15, "{} pages checked", checks.pages);
-    assert!(
-        checks.problems.is_empty(),
-        "{} problems:\n{}",
-        checks.problems.len(),
-        checks.problems.join("\n")
-    );
+    checks.finish(15);
 }

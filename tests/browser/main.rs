@@ -1,7 +1,8 @@
 //! Browser tests: the pages in real Chromium, driven through WebDriver (chromedriver), on
 //! SQLite and on PostgreSQL. A practitioner signs in, records a session (correcting an error
 //! first) and signs out; a supervisor countersigns from the queue; a supervisor from outside
-//! the service countersigns from the link in the email the test's SMTP receiver got. Every page
+//! the service countersigns from the link in the email the test's SMTP receiver got; a
+//! training lead imports a staff list, correcting it after the preview. Every page
 //! on the way is checked by axe-core against WCAG 2.2 A and AA, at 360 px wide too, and for
 //! requests to any other host.
 //!
@@ -15,6 +16,7 @@ mod support;
 
 mod driver;
 mod journeys;
+mod leads;
 
 use support::Backend;
 
@@ -26,4 +28,14 @@ async fn journeys_on_sqlite() {
 #[actix_web::test]
 async fn journeys_on_postgres() {
     journeys::run(Backend::Postgres).await;
+}
+
+#[actix_web::test]
+async fn lead_journeys_on_sqlite() {
+    leads::run(Backend::Sqlite).await;
+}
+
+#[actix_web::test]
+async fn lead_journeys_on_postgres() {
+    leads::run(Backend::Postgres).await;
 }

@@ -11,11 +11,14 @@ pub enum Area {
     Practice,
     /// Countersigning supervisees' sessions and seeing their compliance (supervisors).
     Supervising,
+    /// Running a service's registry: importing its staff (training leads with a service, and
+    /// admins).
+    Leading,
 }
 
 /// The areas a caller may open, in the order the navigation shows them.
 pub fn areas(caller: &Caller) -> Vec<Area> {
-    [Area::Practice, Area::Supervising]
+    [Area::Practice, Area::Supervising, Area::Leading]
         .into_iter()
         .filter(|a| may_open(caller, *a))
         .collect()
@@ -25,6 +28,9 @@ pub fn may_open(caller: &Caller, area: Area) -> bool {
     match area {
         Area::Practice => caller.has(Role::Practitioner),
         Area::Supervising => caller.has(Role::Supervisor),
+        Area::Leading => {
+            caller.is_admin() || (caller.has(Role::TrainingLead) && caller.service_id.is_some())
+        }
     }
 }
 
@@ -51,8 +57,16 @@ mod tests {
         let s = caller(&[Role::Supervisor]);
         assert!(!may_open(&s, Area::Practice));
         assert!(may_open(&s, Area::Supervising));
+        assert!(!may_open(&p, Area::Leading) && !may_open(&s, Area::Leading));
         let lead = caller(&[Role::TrainingLead]);
-        assert!(areas(&lead).is_empty());
+        assert_eq!(areas(&lead), vec![Area::Leading]);
+        let mut unplaced = lead.clone();
+        unplaced.service_id = None;
+        assert!(
+            areas(&unplaced).is_empty(),
+            "a lead of no service leads nothing"
+        );
+        assert_eq!(areas(&caller(&[Role::Admin])), vec![Area::Leading]);
     }
 
     #[test]

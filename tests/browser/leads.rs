@@ -1,0 +1,71 @@
+//! A training lead's journeys in a real browser, every page checked on the way: a staff list
+//! with mistakes, its preview, the corrected file and the import.
+
+use crate::driver::Browser;
+use crate::journeys::{serve, Checks};
+use crate::support::{Backend, PASSWORD};
+
+const WITH_MISTAKES: &str = "Email,Full name,Practitioner role,Stage,WTE\r\n\
+    ana@registry.test,Ana Silva,pwp,trainee,1.0\r\n\
+    not-an-email,Ben Okafor,pwp,qualified,0.5\r\n\
+    cai@registry.test,Cai Jones,cbt,qualified,3\r\n";
+
+const CORRECTED: &str = "Email,Full name,Practitioner role,Stage,WTE\r\n\
+    ana@registry.test,Ana Silva,pwp,trainee,1.0\r\n\
+    ben@registry.test,Ben Okafor,pwp,qualified,0.5\r\n\
+    cai@registry.test,Cai Jones,cbt,qualified,0.8\r\n";
+
+const IMPORTED: &str =
+    "users WHERE email IN ('ana@registry.test', 'ben@registry.test', 'cai@registry.test')";
+
+pub async fn run(backend: Backend) {
+    let Some((tools, t, base)) = serve(backend).await else {
+        return;
+    };
+    let url = |p: &str| format!("{base}{p}");
+    let service = t.service("Talking Therapies West").await;
+    t.person(&service, "lead@registry.test", &["training_lead"])
+        .await;
+    let files = tempfile::tempdir().expect("a folder for the files");
+    let with_mistakes = files.path().join("staff.csv");
+    std::fs::write(&with_mistakes, WITH_MISTAKES).expect("written");
+    let corrected = files.path().join("staff-corrected.csv");
+    std::fs::write(&corrected, CORRECTED).expect("written");
+
+    let b = Browser::start(&tools).await;
+    let mut checks = Checks::new(&base);
+    b.open(&url("/login")).await;
+    b.fill("email", "lead@registry.test").await;
+    b.fill("password", PASSWORD).await;
+    b.press("Sign in").await;
+    b.follow("a[href='/imports/new']").await;
+    assert_eq!(b.path().await, "/imports/new");
+    checks.page(&b, "import staff").await;
+
+    // A file with two mistakes: the preview says which rows, and nothing is saved.
+    b.attach("file", &with_mistakes).await;
+    b.press("Upload").await;
+    let preview = b.text().await;
+    assert!(preview.contains("The file has problems"), "{preview}");
+    assert!(preview.contains("Row 3"), "{preview}");
+    assert!(preview.contains("Row 4"), "{preview}");
+    checks.page(&b, "import preview, with problems").await;
+    assert_eq!(t.count(IMPORTED), 0);
+    // The summary's link goes to the row.
+    b.click(".error-summary a[href='#row-3']").await;
+
+    // The corrected file: a clean preview, then the import.
+    b.attach("file", &corrected).await;
+    b.press("Upload").await;
+    let check = b.text().await;
+    assert!(check.contains("3 people will be added"), "{check}");
+    checks.page(&b, "import preview").await;
+    b.press("Import these people").await;
+    let done = b.text().await;
+    assert!(done.contains("Staff imported"), "{done}");
+    checks.page(&b, "import done").await;
+    assert_eq!(t.count(IMPORTED), 3);
+    b.press("Sign out").await;
+
+    checks.finish(4);
+}
