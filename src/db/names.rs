@@ -12,10 +12,18 @@ use crate::error::AppError;
 /// SQLite allows at most 32,766 bound values in one statement.
 const CHUNK: usize = 5000;
 
+/// Each id once (a list of many people of one service names it many times).
+fn distinct<'a>(ids: &[&'a str]) -> Vec<&'a str> {
+    let mut v = ids.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
 /// People's names by id.
 pub fn people(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, String>, AppError> {
     let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in distinct(ids).chunks(CHUNK) {
         out.extend(
             users::table
                 .filter(users::id.eq_any(chunk))
@@ -29,7 +37,7 @@ pub fn people(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, String>
 /// Services' names by id.
 pub fn services(conn: &mut DbConn, ids: &[&str]) -> Result<HashMap<String, String>, AppError> {
     let mut out = HashMap::new();
-    for chunk in ids.chunks(CHUNK) {
+    for chunk in distinct(ids).chunks(CHUNK) {
         out.extend(
             services::table
                 .filter(services::id.eq_any(chunk))

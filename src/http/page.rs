@@ -51,6 +51,15 @@ impl PageRequest {
     }
 
     /// How many rows to fetch: one more than the page, to know whether another follows.
+    /// Every row in one page: for a tally over a whole service (the dashboard), where a fixed
+    /// number of queries matters more than the rows held at once.
+    pub fn everything() -> PageRequest {
+        PageRequest {
+            limit: i64::from(u32::MAX),
+            after: None,
+        }
+    }
+
     pub fn fetch(&self) -> i64 {
         self.limit + 1
     }

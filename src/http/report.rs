@@ -21,9 +21,17 @@ pub trait CsvRecord {
     const BATCH: i64 = 500;
     fn cells(&self) -> Vec<String>;
 
-    /// Writes the row's CSV records: one, unless a row stands for several.
+    /// The row's records: one, unless a row stands for several. The CSV and the report pages
+    /// both show these.
+    fn records(&self) -> Vec<Vec<String>> {
+        vec![self.cells()]
+    }
+
+    /// Writes the row's CSV records.
     fn write(&self, out: &mut String) {
-        csv::push_row(out, &self.cells());
+        for r in self.records() {
+            csv::push_row(out, &r);
+        }
     }
 }
 
@@ -79,28 +87,44 @@ pub fn slug(text: &str) -> String {
 pub async fn paged<R, F>(
     state: &AppState,
     req: &HttpRequest,
-    (limit, cursor): (Option<i64>, Option<&str>),
+    paging: (Option<i64>, Option<&str>),
     covers: Covers,
-    mut fetch: F,
+    fetch: F,
 ) -> Result<HttpResponse, AppError>
 where
     R: CsvRecord + Serialize + Send + 'static,
     F: FnMut(&mut DbConn, &PageRequest) -> Result<Batch<R>, AppError> + Send + 'static,
 {
     if csv::wanted(req) {
-        let name = file_name(R::FILE, &covers);
-        return csv::stream(state, &name, R::HEADER, R::BATCH, fetch, |out, r: &R| {
-            r.write(out)
-        })
-        .await;
+        return download(state, covers, fetch).await;
     }
+    let (limit, cursor) = paging;
     let page = PageRequest::parse(limit, cursor)?;
+    let mut fetch = fetch;
     let (items, next) = state.db(move |conn| fetch(conn, &page)).await?;
     Ok(HttpResponse::Ok().json(ReportPage {
         items,
         next_cursor: next.as_deref().map(encode_cursor),
         as_of: covers.as_of,
     }))
+}
+
+/// Every row of a paged report as streamed CSV, named for what it covers: the API's answer to
+/// `Accept: text/csv` and a report page's "Download CSV".
+pub async fn download<R, F>(
+    state: &AppState,
+    covers: Covers,
+    fetch: F,
+) -> Result<HttpResponse, AppError>
+where
+    R: CsvRecord + Send + 'static,
+    F: FnMut(&mut DbConn, &PageRequest) -> Result<Batch<R>, AppError> + Send + 'static,
+{
+    let name = file_name(R::FILE, &covers);
+    csv::stream(state, &name, R::HEADER, R::BATCH, fetch, |out, r: &R| {
+        r.write(out)
+    })
+    .await
 }
 
 /// Answers a whole report: the document as JSON, or its rows as CSV.
@@ -113,6 +137,11 @@ pub fn whole<T: Serialize, R: CsvRecord>(
     if !csv::wanted(req) {
         return HttpResponse::Ok().json(report);
     }
+    whole_csv(rows, covers)
+}
+
+/// A whole report's rows as CSV.
+pub fn whole_csv<R: CsvRecord>(rows: &[R], covers: &Covers) -> HttpResponse {
     let mut out = String::new();
     csv::push_row(&mut out, R::HEADER);
     for r in rows {

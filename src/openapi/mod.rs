@@ -100,6 +100,7 @@ use utoipa::{Modify, OpenApi};
         crate::reminders::routes::list_notifications,
         crate::reminders::routes::get_preferences,
         crate::reminders::routes::put_preferences,
+        crate::reports::routes::dashboard,
         crate::reports::routes::workforce_report,
         crate::reports::routes::representation_report,
         crate::evidence::routes::evidence_pack,

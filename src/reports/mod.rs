@@ -3,6 +3,7 @@
 //! Both read the practitioners a thousand at a time, keeping only the running tallies, so a
 //! large registry is never loaded whole; their answers are aggregates, one page long.
 
+pub mod dashboard;
 pub mod queries;
 pub mod representation;
 pub mod routes;

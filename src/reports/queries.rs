@@ -10,14 +10,25 @@ use crate::db::schema::{practitioner_roles, services, users};
 use crate::db::DbConn;
 use crate::error::AppError;
 
-const BATCH: i64 = 1000;
+pub const BATCH: i64 = 1000;
 
 /// Calls `f` on every practitioner (of one service, or all) who was in post at some time from
 /// `from` to `to` by their dates (started by `to`, not left before `from`), a batch at a time.
 pub fn for_each_practitioner(
     conn: &mut DbConn,
     service: Option<&str>,
+    period: (NaiveDate, NaiveDate),
+    f: impl FnMut(&PostRow),
+) -> Result<(), AppError> {
+    in_batches(conn, service, period, BATCH, f)
+}
+
+/// As [`for_each_practitioner`], `batch` at a time (`i64::MAX`: in one query).
+pub fn in_batches(
+    conn: &mut DbConn,
+    service: Option<&str>,
     (from, to): (NaiveDate, NaiveDate),
+    batch: i64,
     mut f: impl FnMut(&PostRow),
 ) -> Result<(), AppError> {
     let mut after: Option<String> = None;
@@ -35,9 +46,9 @@ pub fn for_each_practitioner(
         if let Some(a) = &after {
             q = q.filter(users::id.gt(a.clone()));
         }
-        let rows: Vec<PostRow> = q.order(users::id.asc()).limit(BATCH).load(conn)?;
+        let rows: Vec<PostRow> = q.order(users::id.asc()).limit(batch).load(conn)?;
         rows.iter().for_each(&mut f);
-        if (rows.len() as i64) < BATCH {
+        if (rows.len() as i64) < batch {
             return Ok(());
         }
         after = rows.last().map(|r| r.id.clone());

@@ -2,6 +2,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+use super::dashboard::{Dashboard, DashboardQuery};
 use super::representation::{RepresentationQuery, RepresentationReport};
 use super::workforce::{WorkforceLine, WorkforceQuery, WorkforceReport};
 use crate::app::AppState;
@@ -79,8 +80,34 @@ pub async fn representation_report(
     Ok(report::whole(&req, &r, &r.items, &covers))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/reports/dashboard", tag = "reports", params(DashboardQuery),
+    summary = "A service's dashboard",
+    description = "The figures a training lead watches, each a tally of a report: supervision compliance by type (people compliant, due soon, overdue), credentials expiring in each of the next 12 months with those expired or waiting for a check, the workforce by role and stage with starters and leavers in the last 12 months, required training not completed by course, and competence reviews overdue. Computed in a fixed number of queries whatever the service's size.\n\n**Who may call:** training leads (their own service) and admins (any service, or the whole registry).",
+    responses(
+        (status = 200, body = Dashboard, description = "The dashboard."),
+        (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem), (status = 404, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn dashboard(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<DashboardQuery>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let scope = report_scope(&caller)
+        .ok_or_else(|| AppError::needs(crate::auth::policy::LEADS_AND_ADMINS))?;
+    let q = q.into_inner();
+    let d: Dashboard = state
+        .db(move |conn| super::dashboard::service_dashboard(conn, scope, q, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(d))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/reports/workforce", "GET").route(web::get().to(workforce_report)))
+    cfg.service(resource("/reports/dashboard", "GET").route(web::get().to(dashboard)))
+        .service(resource("/reports/workforce", "GET").route(web::get().to(workforce_report)))
         .service(
             resource("/reports/representation", "GET").route(web::get().to(representation_report)),
         );

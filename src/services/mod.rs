@@ -85,11 +85,22 @@ pub async fn covers(
     asked: Option<&str>,
     as_of: chrono::NaiveDate,
 ) -> Result<crate::http::report::Covers, AppError> {
+    covers_for(state, crate::http::csv::wanted(req), scope, asked, as_of).await
+}
+
+/// As [`covers`], for a caller who says whether the file name is wanted (`named`).
+pub async fn covers_for(
+    state: &crate::app::AppState,
+    named: bool,
+    scope: &crate::auth::policy::PeopleScope,
+    asked: Option<&str>,
+    as_of: chrono::NaiveDate,
+) -> Result<crate::http::report::Covers, AppError> {
     let id = match scope {
         crate::auth::policy::PeopleScope::Service(s) => Some(s.clone()),
         crate::auth::policy::PeopleScope::All => asked.map(str::to_string),
     };
-    let service = match id.filter(|_| crate::http::csv::wanted(req)) {
+    let service = match id.filter(|_| named) {
         Some(id) => state
             .db(move |conn| queries::find(conn, &id))
             .await?

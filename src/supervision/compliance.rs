@@ -78,6 +78,27 @@ pub fn compliance_with(
     subjects: &[Subject],
     today: NaiveDate,
 ) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
+    evaluate_with(conn, policy, subjects, today, true)
+}
+
+/// Compliance of each subject on `today` in two queries (the policy and the window's logs),
+/// leaving `last_held_on` to the window: what a count of statuses needs.
+pub fn statuses(
+    conn: &mut DbConn,
+    subjects: &[Subject],
+    today: NaiveDate,
+) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
+    let policy = queries::load_policy(conn)?;
+    evaluate_with(conn, &policy, subjects, today, false)
+}
+
+fn evaluate_with(
+    conn: &mut DbConn,
+    policy: &[PolicyRow],
+    subjects: &[Subject],
+    today: NaiveDate,
+    before_window: bool,
+) -> Result<HashMap<String, Vec<ComplianceItem>>, AppError> {
     if subjects.is_empty() {
         return Ok(HashMap::new());
     }
@@ -85,7 +106,11 @@ pub fn compliance_with(
     let ids: Vec<&str> = subjects.iter().map(|s| s.id.as_str()).collect();
     let since = today - Duration::days(i64::from(widest));
     let window_rows = queries::window_facts(conn, Some(&ids), since, today)?;
-    let latest_rows = queries::latest_facts(conn, &ids, today)?;
+    let latest_rows = if before_window {
+        queries::latest_facts(conn, &ids, today)?
+    } else {
+        Vec::new()
+    };
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, held_on, minutes, t, f, size, status, _) in &window_rows {
         window.entry(who.as_str()).or_default().push(LogFact {

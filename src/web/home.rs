@@ -49,6 +49,7 @@ struct Home {
     chrome: Chrome,
     practice: bool,
     supervising: bool,
+    leading: bool,
     todo: Vec<Todo>,
     compliance: Vec<ComplianceRow>,
     credentials: Vec<CredentialRow>,
@@ -169,6 +170,7 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
         chrome: Chrome::signed_in(&signed.caller, &signed.csrf, "Your home", "/"),
         practice,
         supervising,
+        leading: may_open(&caller, Area::Leading),
         todo,
         compliance: items
             .iter()

@@ -4,7 +4,9 @@
 //! what was asked answers through `error`. One file per area.
 
 pub mod assets;
+pub mod chart;
 pub mod competences;
+pub mod dashboard;
 pub mod error;
 pub mod evidence;
 pub mod fields;
@@ -14,6 +16,7 @@ pub mod log_form;
 pub mod login;
 pub mod page;
 pub mod records;
+pub mod reports;
 pub mod session;
 pub mod settings;
 pub mod sign_off;
@@ -62,6 +65,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::get().to(sign_off::confirm_reject))
                 .route(web::post().to(sign_off::reject)),
         )
+        .service(resource("/dashboard", "GET").route(web::get().to(dashboard::show)))
+        .service(resource("/reports", "GET").route(web::get().to(reports::index)))
+        .service(resource("/reports/{name}", "GET").route(web::get().to(reports::show)))
         .service(resource("/imports/new", "GET").route(web::get().to(imports::new_import)))
         .service(resource("/imports", "POST").route(web::post().to(imports::upload)))
         .service(resource("/records", "GET").route(web::get().to(records::show)))

@@ -41,7 +41,11 @@ impl Chrome {
                     links.push(("/sign-off", "Countersign"));
                     links.push(("/supervisees", "My supervisees"));
                 }
-                Area::Leading => links.push(("/imports/new", "Import staff")),
+                Area::Leading => {
+                    links.push(("/dashboard", "Dashboard"));
+                    links.push(("/reports", "Reports"));
+                    links.push(("/imports/new", "Import staff"));
+                }
             }
         }
         links.push(("/settings", "Settings"));

@@ -8,6 +8,7 @@ mod audit;
 mod auth;
 mod calendar;
 mod competences;
+mod dashboard;
 mod errors;
 mod evidence;
 mod external;

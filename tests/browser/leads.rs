@@ -65,7 +65,29 @@ pub async fn run(backend: Backend) {
     assert!(done.contains("Staff imported"), "{done}");
     checks.page(&b, "import done").await;
     assert_eq!(t.count(IMPORTED), 3);
+
+    // The dashboard counts them; its figures lead to the reports, which download as CSV.
+    b.follow("a[href='/dashboard']").await;
+    let dashboard = b.text().await;
+    assert!(dashboard.contains("4 practitioners in post"), "{dashboard}");
+    b.screenshot("dashboard.png").await;
+    checks.page(&b, "dashboard").await;
+    b.follow("a[href^='/reports/supervision-compliance?status=overdue']")
+        .await;
+    checks.page(&b, "supervision compliance report").await;
+    b.open(&url("/reports")).await;
+    checks.page(&b, "reports").await;
+    for name in [
+        "accreditation",
+        "courses",
+        "competencies",
+        "workforce",
+        "representation",
+    ] {
+        b.open(&url(&format!("/reports/{name}"))).await;
+        checks.page(&b, name).await;
+    }
     b.press("Sign out").await;
 
-    checks.finish(4);
+    checks.finish(11);
 }

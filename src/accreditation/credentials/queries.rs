@@ -130,3 +130,23 @@ pub fn report_rows(
         .limit(page.fetch())
         .load(conn)?)
 }
+
+/// The expiry of every credential of the active people of one service (`None`: of everyone),
+/// and whether it was checked: what the dashboard tallies.
+pub fn expiry_facts(
+    conn: &mut DbConn,
+    service: Option<&str>,
+) -> Result<Vec<(NaiveDate, bool)>, AppError> {
+    let mut q = accreditations::table
+        .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
+        .filter(users::active.eq(true))
+        .select((accreditations::expires_on, accreditations::verified_at))
+        .into_boxed();
+    if let Some(s) = service {
+        q = q.filter(users::service_id.eq(s.to_string()));
+    }
+    Ok(q.load::<(NaiveDate, Option<chrono::NaiveDateTime>)>(conn)?
+        .into_iter()
+        .map(|(expires, checked)| (expires, checked.is_some()))
+        .collect())
+}

@@ -132,6 +132,24 @@ pub fn lacking_by_requirement(
     lacking(conn, reqs, None)
 }
 
+/// How many active people lack each requirement of one service (`None`: of every service),
+/// with the course's title, in four queries.
+pub fn lacking_counts(
+    conn: &mut DbConn,
+    service: Option<&str>,
+) -> Result<Vec<(RequiredCourse, String, usize)>, AppError> {
+    let reqs = queries::with_titles(conn, service)?;
+    let plain: Vec<RequiredCourse> = reqs.iter().map(|(r, _)| r.clone()).collect();
+    let lacking = lacking(conn, &plain, None)?;
+    Ok(reqs
+        .into_iter()
+        .map(|(r, title)| {
+            let n = lacking.get(&r.id).map_or(0, Vec::len);
+            (r, title, n)
+        })
+        .collect())
+}
+
 /// The required courses a person still lacks.
 pub fn missing_for(
     conn: &mut DbConn,
@@ -319,23 +337,26 @@ impl CsvRecord for CourseAudit {
     }
 
     /// One record per requirement, or one with empty requirement cells when none.
-    fn write(&self, out: &mut String) {
+    fn records(&self) -> Vec<Vec<String>> {
         let base = self.cells();
         if self.required.is_empty() {
-            let mut row = base.clone();
+            let mut row = base;
             row.extend([String::new(), String::new(), String::new(), String::new()]);
-            crate::http::csv::push_row(out, &row);
+            return vec![row];
         }
-        for r in &self.required {
-            let mut row = base.clone();
-            let names: Vec<&str> = r.lacking.iter().map(|l| l.full_name.as_str()).collect();
-            row.extend([
-                r.service_id.clone(),
-                r.practitioner_role.clone().unwrap_or_default(),
-                r.lacking.len().to_string(),
-                names.join("; "),
-            ]);
-            crate::http::csv::push_row(out, &row);
-        }
+        self.required
+            .iter()
+            .map(|r| {
+                let mut row = base.clone();
+                let names: Vec<&str> = r.lacking.iter().map(|l| l.full_name.as_str()).collect();
+                row.extend([
+                    r.service_id.clone(),
+                    r.practitioner_role.clone().unwrap_or_default(),
+                    r.lacking.len().to_string(),
+                    names.join("; "),
+                ]);
+                row
+            })
+            .collect()
     }
 }

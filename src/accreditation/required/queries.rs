@@ -78,10 +78,22 @@ pub fn of_service_with_titles(
     conn: &mut DbConn,
     service: &str,
 ) -> Result<Vec<(RequiredCourse, String)>, AppError> {
-    Ok(required_courses::table
+    with_titles(conn, Some(service))
+}
+
+/// The requirements of one service (`None`: of every service) with their courses' titles.
+pub fn with_titles(
+    conn: &mut DbConn,
+    service: Option<&str>,
+) -> Result<Vec<(RequiredCourse, String)>, AppError> {
+    let mut q = required_courses::table
         .inner_join(courses::table)
-        .filter(required_courses::service_id.eq(service))
         .select((RequiredCourse::as_select(), courses::title))
+        .into_boxed();
+    if let Some(s) = service {
+        q = q.filter(required_courses::service_id.eq(s.to_string()));
+    }
+    Ok(q.order((courses::title.asc(), required_courses::id.asc()))
         .load(conn)?)
 }
 
