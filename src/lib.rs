@@ -140,7 +140,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-04-000020_esr_assignment_numbers";
+pub const SCHEMA_VERSION: &str = "2026-12-04-000021_verification_queue";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",

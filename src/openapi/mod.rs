@@ -77,6 +77,7 @@ use utoipa::{Modify, OpenApi};
         crate::accreditation::routes::credentials::list_accreditations,
         crate::accreditation::routes::credentials::create_accreditation,
         crate::accreditation::routes::credentials::verify,
+        crate::accreditation::routes::credentials::verification_queue,
         crate::accreditation::routes::credentials::accreditation_report,
         crate::accreditation::routes::cpd::list_cpd,
         crate::accreditation::routes::cpd::create_cpd,

@@ -197,12 +197,10 @@ fn view(d: Dashboard, services: Vec<(String, String)>, chrome: Chrome) -> Page {
             &keep,
             d.credentials.expired,
         ),
-        pending: link(
-            accreditation,
-            "status=pending_verification",
-            &keep,
-            d.credentials.pending_verification,
-        ),
+        pending: Figure {
+            n: d.credentials.pending_verification,
+            href: "/verification".into(),
+        },
         workforce: d
             .workforce
             .iter()

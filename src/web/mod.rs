@@ -21,6 +21,7 @@ pub mod session;
 pub mod settings;
 pub mod sign_off;
 pub mod supervision;
+pub mod verification;
 pub mod words;
 
 use actix_web::web;
@@ -67,6 +68,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/dashboard", "GET").route(web::get().to(dashboard::show)))
         .service(resource("/reports", "GET").route(web::get().to(reports::index)))
+        .service(resource("/verification", "GET").route(web::get().to(verification::show)))
+        .service(resource("/verification/{id}", "POST").route(web::post().to(verification::record)))
         .service(resource("/reports/{name}", "GET").route(web::get().to(reports::show)))
         .service(resource("/imports/new", "GET").route(web::get().to(imports::new_import)))
         .service(resource("/imports", "POST").route(web::post().to(imports::upload)))

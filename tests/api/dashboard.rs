@@ -14,11 +14,11 @@ both!(
     each_report_has_a_page_with_its_filters_and_a_csv,
 );
 
-fn in_days(n: i64) -> String {
+pub fn in_days(n: i64) -> String {
     (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).to_string()
 }
 
-async fn credential(t: &TestApp, who: &str, number: &str, until: &str) -> String {
+pub async fn credential(t: &TestApp, who: &str, number: &str, until: &str) -> String {
     let b = json!({"body": "BPS", "kind": "wpw_register", "membership_number": number,
                    "valid_from": "2024-01-01", "expires_on": until});
     t.post(
@@ -46,7 +46,7 @@ async fn verify(t: &TestApp, id: &str) {
 
 /// Two practitioners here (one credential waiting for a check, one checked and expiring in
 /// about 45 days), one elsewhere; a lead sees only their own service's.
-async fn seed(t: &TestApp) -> (String, String, String) {
+pub async fn seed(t: &TestApp) -> (String, String, String) {
     let s = t.service("Northfield").await;
     let other = t.service("Southgate").await;
     t.person(&s, "lead@registry.test", &["training_lead"]).await;
@@ -111,7 +111,8 @@ async fn the_dashboard_counts_what_was_entered(t: TestApp) {
     assert!(page.contains("<title>Dashboard: Northfield"), "{page}");
     assert!(page.contains("role=\"img\""));
     assert!(page.contains("<desc id=\"supervision-chart-desc\">"));
-    assert!(page.contains("href=\"/reports/accreditation?status=pending_verification\""));
+    assert!(page.contains("href=\"/verification\""));
+    assert!(page.contains("href=\"/reports/accreditation?status=expired\""));
     assert!(
         page.contains("<strong>1</strong> waiting for a check"),
         "{page}"

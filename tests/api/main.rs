@@ -26,3 +26,4 @@ mod reports;
 mod services;
 mod shape;
 mod supervision;
+mod verification_pages;

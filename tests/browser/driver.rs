@@ -178,6 +178,18 @@ impl Browser {
         e.send_keys(value).await.expect("typed");
     }
 
+    /// An attribute of the first element matching `css`.
+    pub async fn attribute(&self, css: &str, name: &str) -> String {
+        self.c
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("an element {css}"))
+            .attr(name)
+            .await
+            .expect("read")
+            .unwrap_or_default()
+    }
+
     /// Chooses a file for a file field (the browser reads it from this machine's disk).
     pub async fn attach(&self, id: &str, path: &std::path::Path) {
         self.c

@@ -67,6 +67,37 @@ pub async fn run(backend: Backend) {
     assert_eq!(t.count(IMPORTED), 3);
 
     // The dashboard counts them; its figures lead to the reports, which download as CSV.
+    // A credential of one of them waits for a check: recorded with a mistake first.
+    let ana = t
+        .get("/api/v1/practitioners?q=ana", &t.admin)
+        .await
+        .expect(200)
+        .json()["items"][0]["id"]
+        .as_str()
+        .expect("Ana's id")
+        .to_string();
+    t.post(
+        &format!("/api/v1/practitioners/{ana}/accreditations"),
+        &t.admin,
+        serde_json::json!({"body": "BPS", "kind": "wpw_register", "membership_number": "WPW-9",
+                           "valid_from": "2026-01-01", "expires_on": "2027-12-31"}),
+    )
+    .await
+    .expect(201);
+    b.open(&url("/verification")).await;
+    checks.page(&b, "check credentials").await;
+    b.press("Record the check").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks.page(&b, "check credentials, with an error").await;
+    b.click(".error-summary a").await;
+    b.choose(
+        &format!("method-{}", first_form_id(&b).await),
+        "register_lookup",
+    )
+    .await;
+    b.press("Record the check").await;
+    assert!(b.text().await.contains("The check is recorded"));
+
     b.follow("a[href='/dashboard']").await;
     let dashboard = b.text().await;
     assert!(dashboard.contains("4 practitioners in post"), "{dashboard}");
@@ -89,5 +120,13 @@ pub async fn run(backend: Backend) {
     }
     b.press("Sign out").await;
 
-    checks.finish(11);
+    checks.finish(13);
+}
+
+/// The id of the credential whose form is first on the page.
+async fn first_form_id(b: &Browser) -> String {
+    b.attribute("form[action^='/verification/']", "action")
+        .await
+        .trim_start_matches("/verification/")
+        .to_string()
 }

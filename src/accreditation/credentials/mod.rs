@@ -3,6 +3,7 @@
 
 pub mod model;
 pub mod queries;
+pub mod queue;
 
 use std::collections::HashMap;
 

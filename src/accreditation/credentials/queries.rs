@@ -150,3 +150,37 @@ pub fn expiry_facts(
         .map(|(expires, checked)| (expires, checked.is_some()))
         .collect())
 }
+
+/// A credential with its person's name and service.
+pub type WithPerson = (AccreditationRow, String, Option<String>);
+
+/// The oldest `limit` credentials never checked, of active people in the scope, with their
+/// people's names and services; and how many there are in all.
+pub fn waiting_oldest(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    limit: i64,
+) -> Result<(Vec<WithPerson>, i64), AppError> {
+    let base = || {
+        let mut q = accreditations::table
+            .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
+            .filter(accreditations::verified_at.is_null())
+            .filter(users::active.eq(true))
+            .into_boxed();
+        if let PeopleScope::Service(id) = scope {
+            q = q.filter(users::service_id.eq(id.clone()));
+        }
+        q
+    };
+    let rows = base()
+        .select((
+            AccreditationRow::as_select(),
+            users::full_name,
+            users::service_id,
+        ))
+        .order((accreditations::created_at.asc(), accreditations::id.asc()))
+        .limit(limit)
+        .load(conn)?;
+    let total = base().count().get_result(conn)?;
+    Ok((rows, total))
+}

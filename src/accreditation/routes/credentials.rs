@@ -118,6 +118,29 @@ pub async fn accreditation_report(
     .await
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/verification-queue", tag = "accreditation", params(uc::queue::QueueQuery),
+    summary = "Credentials waiting for a check, oldest first",
+    description = "The oldest credentials nobody has verified yet, of the active people in the caller's scope, each with whose it is and, where the caller may not record the check (their own), why not. Record a check with `PATCH /accreditations/{id}`.\n\n**Who may call:** training leads (their own service) and admins.",
+    responses(
+        (status = 200, body = uc::queue::VerificationQueue), (status = 401, body = crate::http::Problem),
+        (status = 403, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn verification_queue(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    q: web::Query<uc::queue::QueueQuery>,
+) -> Result<HttpResponse, AppError> {
+    let today = state.clock.today();
+    let limit = q.limit;
+    let out = state
+        .db(move |conn| uc::queue::verification_queue(conn, &caller, limit, today))
+        .await?;
+    Ok(HttpResponse::Ok().json(out))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/practitioners/{id}/accreditations", "GET, POST")
@@ -125,5 +148,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(create_accreditation)),
     )
     .service(resource("/accreditations/{id}", "PATCH").route(web::patch().to(verify)))
+    .service(resource("/verification-queue", "GET").route(web::get().to(verification_queue)))
     .service(resource("/reports/accreditation", "GET").route(web::get().to(accreditation_report)));
 }

@@ -1,0 +1,1 @@
+DROP INDEX accreditations_waiting_idx;
