@@ -4,6 +4,7 @@
 //! what was asked answers through `error`. One file per area.
 
 pub mod assets;
+pub mod audit;
 pub mod chart;
 pub mod competences;
 pub mod dashboard;
@@ -68,6 +69,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .service(resource("/dashboard", "GET").route(web::get().to(dashboard::show)))
         .service(resource("/reports", "GET").route(web::get().to(reports::index)))
+        .service(resource("/audit", "GET").route(web::get().to(audit::show)))
         .service(resource("/verification", "GET").route(web::get().to(verification::show)))
         .service(resource("/verification/{id}", "POST").route(web::post().to(verification::record)))
         .service(resource("/reports/{name}", "GET").route(web::get().to(reports::show)))

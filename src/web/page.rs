@@ -45,6 +45,7 @@ impl Chrome {
                     links.push(("/dashboard", "Dashboard"));
                     links.push(("/verification", "Check credentials"));
                     links.push(("/reports", "Reports"));
+                    links.push(("/audit", "Audit trail"));
                     links.push(("/imports/new", "Import staff"));
                 }
             }

@@ -1,6 +1,7 @@
 //! The verification queue (`GET /api/v1/verification-queue`, the `/verification` page): the
 //! credentials nobody has checked, oldest first, in the caller's scope; a check recorded from
-//! the page as through `PATCH /accreditations/{id}`, nobody checking their own.
+//! the page as through `PATCH /accreditations/{id}`, nobody checking their own. And the audit
+//! trail's page (`/audit`), where that check shows, filtered, and the chain is verified.
 
 use crate::both;
 use crate::dashboard::{credential, in_days, seed};
@@ -9,6 +10,7 @@ use crate::support::*;
 both!(
     the_queue_is_oldest_first_and_in_scope,
     a_lead_records_a_check_from_the_page,
+    the_audit_trail_page_filters_and_verifies,
 );
 
 async fn the_queue_is_oldest_first_and_in_scope(t: TestApp) {
@@ -179,4 +181,36 @@ async fn ana_owner(t: &TestApp) -> String {
         .expect(200)
         .json();
     list["items"][0]["id"].as_str().expect("id").to_string()
+}
+
+async fn the_audit_trail_page_filters_and_verifies(t: TestApp) {
+    let (_, _, checked) = seed(&t).await;
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let page = b.get("/audit").await.expect(200).text();
+    assert!(page.contains("<title>Audit trail"), "{page}");
+    assert!(page.contains("Verify the trail"));
+    let one = b
+        .get(&format!(
+            "/audit?entity_type=accreditation&entity_id={checked}"
+        ))
+        .await
+        .expect(200)
+        .text();
+    assert!(one.contains("verify"), "{one}");
+    assert!(one.contains("verified at"), "the fields it changed: {one}");
+    let intact = b.get("/audit?verify=1").await.expect(200).text();
+    assert!(intact.contains("The trail is intact"), "{intact}");
+    let tamper = format!(
+        "UPDATE audit_events SET after_value = '{{\"forged\":true}}' WHERE entity_id = '{checked}'"
+    );
+    if t.backend == Backend::Postgres {
+        // Only the table's owner, switching its trigger off, can change an event.
+        t.sql(&format!("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change; {tamper}; ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change"));
+    } else {
+        t.sql(&tamper);
+    }
+    let broken = b.get("/audit?verify=1").await.expect(200).text();
+    assert!(broken.contains("The trail is broken: event"), "{broken}");
+    let p = t.sign_in("ana@registry.test", PASSWORD).await;
+    p.get("/audit").await.expect(404);
 }

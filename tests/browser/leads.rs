@@ -118,9 +118,14 @@ pub async fn run(backend: Backend) {
         b.open(&url(&format!("/reports/{name}"))).await;
         checks.page(&b, name).await;
     }
+    b.open(&url("/audit")).await;
+    checks.page(&b, "audit trail").await;
+    b.press("Verify the trail").await;
+    assert!(b.text().await.contains("The trail is intact"));
+    checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(13);
+    checks.finish(15);
 }
 
 /// The id of the credential whose form is first on the page.
