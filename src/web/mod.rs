@@ -16,6 +16,8 @@ pub mod imports;
 pub mod log_form;
 pub mod login;
 pub mod page;
+pub mod people;
+pub mod person_form;
 pub mod records;
 pub mod reports;
 pub mod session;
@@ -70,6 +72,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/dashboard", "GET").route(web::get().to(dashboard::show)))
         .service(resource("/reports", "GET").route(web::get().to(reports::index)))
         .service(resource("/audit", "GET").route(web::get().to(audit::show)))
+        .service(
+            resource("/people", "GET, POST")
+                .route(web::get().to(people::list))
+                .route(web::post().to(person_form::add)),
+        )
+        .service(resource("/people/new", "GET").route(web::get().to(person_form::new_person)))
+        .service(resource("/people/{id}", "GET").route(web::get().to(people::show)))
+        .service(
+            resource("/people/{id}/deactivate", "POST")
+                .route(web::post().to(person_form::deactivate)),
+        )
         .service(resource("/verification", "GET").route(web::get().to(verification::show)))
         .service(resource("/verification/{id}", "POST").route(web::post().to(verification::record)))
         .service(resource("/reports/{name}", "GET").route(web::get().to(reports::show)))

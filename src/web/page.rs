@@ -43,6 +43,7 @@ impl Chrome {
                 }
                 Area::Leading => {
                     links.push(("/dashboard", "Dashboard"));
+                    links.push(("/people", "People"));
                     links.push(("/verification", "Check credentials"));
                     links.push(("/reports", "Reports"));
                     links.push(("/audit", "Audit trail"));

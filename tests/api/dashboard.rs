@@ -211,6 +211,7 @@ async fn a_dashboard_costs_the_same_queries_whatever_the_size(t: TestApp) {
         counts.push(queries.load(Ordering::SeqCst));
     }
     assert_eq!(counts[0], counts[1], "queries: {counts:?}");
+    println!("the dashboard ran {} queries", counts[0]);
 }
 
 async fn each_report_has_a_page_with_its_filters_and_a_csv(t: TestApp) {

@@ -20,6 +20,7 @@ mod operations;
 mod pages;
 mod passwords;
 mod people;
+mod people_pages;
 mod reference;
 mod reminders;
 mod reports;

@@ -30,23 +30,33 @@ macro_rules! both {
             #[actix_web::test]
             async fn sqlite() {
                 if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Sqlite).await {
-                    let state = t.state.clone();
-                    super::$name(t).await;
-                    // Emails still sending finish inside the test's runtime.
-                    state.settled(std::time::Duration::from_secs(10)).await;
+                    $crate::support::run_settled(t, super::$name).await;
                 }
             }
             #[actix_web::test]
             async fn postgres() {
                 if let Some(t) = $crate::support::TestApp::start($crate::support::Backend::Postgres).await {
-                    let state = t.state.clone();
-                    super::$name(t).await;
-                    // Emails still sending finish inside the test's runtime.
-                    state.settled(std::time::Duration::from_secs(10)).await;
+                    $crate::support::run_settled(t, super::$name).await;
                 }
             }
         }
     )*};
+}
+
+/// Runs a test body, then waits for the emails it started sending, even when the body failed:
+/// an SMTP exchange cut off by the runtime's end would abort the whole test binary.
+pub async fn run_settled<F, Fut>(t: TestApp, body: F)
+where
+    F: FnOnce(TestApp) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    use futures_util::FutureExt;
+    let state = t.state.clone();
+    let outcome = std::panic::AssertUnwindSafe(body(t)).catch_unwind().await;
+    state.settled(std::time::Duration::from_secs(10)).await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
 }
 
 /// A throw-away database, dropped with the test.

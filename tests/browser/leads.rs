@@ -118,6 +118,19 @@ pub async fn run(backend: Backend) {
         b.open(&url(&format!("/reports/{name}"))).await;
         checks.page(&b, name).await;
     }
+    // People: the list, one person, and adding someone (a mistake first).
+    b.follow("a[href='/people']").await;
+    checks.page(&b, "people").await;
+    b.follow(&format!("a[href='/people/{ana}']")).await;
+    assert!(b.text().await.contains("WPW-9"));
+    checks.page(&b, "a person").await;
+    b.open(&url("/people/new")).await;
+    checks.page(&b, "add a person").await;
+    b.fill("email", "not an email").await;
+    b.press("Add and invite them").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks.page(&b, "add a person, with errors").await;
+
     b.open(&url("/audit")).await;
     checks.page(&b, "audit trail").await;
     b.press("Verify the trail").await;
@@ -125,7 +138,7 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(15);
+    checks.finish(19);
 }
 
 /// The id of the credential whose form is first on the page.

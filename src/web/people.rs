@@ -1,0 +1,345 @@
+//! `GET /people` and `GET /people/{id}`: a training lead's people (an admin's: everyone), with
+//! search, filters and paging, and one person's page with what the lead may see of them:
+//! details, supervision compliance, credentials with their check, and recent sessions. Over
+//! the API's use cases (`people::list_people`, `people::get_person`,
+//! `supervision::person_compliance`, `credentials::list_accreditations`,
+//! `supervision::list_logs`); a person the caller may not see is 404. Adding and deactivating
+//! are in `person_form.rs`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use super::error::PageError;
+use super::page::{date, render, Chrome};
+use super::session::Signed;
+use super::words::{self, Tag};
+use crate::app::AppState;
+use crate::auth::policy::{may_open, Area};
+use crate::error::AppError;
+use crate::http::page::{encode_cursor, PageRequest};
+use crate::people::PeopleQuery;
+use crate::supervision::LogFilter;
+
+const PAGE_ROWS: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct Query {
+    pub q: Option<String>,
+    pub practitioner_role: Option<String>,
+    pub modality: Option<String>,
+    /// `active` (default), `left` or `all`.
+    pub state: Option<String>,
+    pub cursor: Option<String>,
+    pub done: Option<String>,
+}
+
+pub struct Row {
+    pub href: String,
+    pub name: String,
+    pub email: String,
+    pub role: String,
+    pub stage: String,
+    pub wte: String,
+    pub service: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "web/people.html")]
+struct List {
+    chrome: Chrome,
+    notice: Option<&'static str>,
+    q: String,
+    role: String,
+    modality: String,
+    state: String,
+    roles: Vec<(String, String)>,
+    modalities: Vec<(String, String)>,
+    rows: Vec<Row>,
+    next_href: Option<String>,
+}
+
+pub struct ComplianceRow {
+    pub kind: &'static str,
+    pub tag: Tag,
+    pub achieved: String,
+    pub required: String,
+    pub next_due: String,
+}
+
+pub struct CredentialRow {
+    pub what: String,
+    pub number: String,
+    pub expires: String,
+    pub tag: Tag,
+    pub checked: String,
+}
+
+pub struct LogRow {
+    pub held_on: String,
+    pub kind: &'static str,
+    pub minutes: String,
+    pub supervisor: String,
+    pub tag: Tag,
+}
+
+#[derive(Template)]
+#[template(path = "web/person.html")]
+struct One {
+    chrome: Chrome,
+    notice: Option<&'static str>,
+    id: String,
+    facts: Vec<(&'static str, String)>,
+    active: bool,
+    compliance: Vec<ComplianceRow>,
+    credentials: Vec<CredentialRow>,
+    logs: Vec<LogRow>,
+}
+
+fn leader(signed: &Signed) -> Result<(), PageError> {
+    if may_open(&signed.caller, Area::Leading) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound.into())
+    }
+}
+
+fn clean(v: &Option<String>) -> Option<String> {
+    v.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    signed: Signed,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, PageError> {
+    leader(&signed)?;
+    let q = q.into_inner();
+    let which = clean(&q.state).unwrap_or_else(|| "active".into());
+    let query = PeopleQuery {
+        service_id: None,
+        practitioner_role: clean(&q.practitioner_role),
+        q: clean(&q.q),
+        active: match which.as_str() {
+            "left" => Some(false),
+            "all" => None,
+            _ => Some(true),
+        },
+        modality: clean(&q.modality),
+        specialist_interest: None,
+        limit: None,
+        cursor: None,
+    };
+    let kept = serde_urlencoded::to_string(
+        [
+            ("q", &query.q),
+            ("practitioner_role", &query.practitioner_role),
+            ("modality", &query.modality),
+            ("state", &Some(which.clone())),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    let page = PageRequest::parse(Some(PAGE_ROWS), clean(&q.cursor).as_deref())?;
+    let p = page.clone();
+    let caller = signed.caller.clone();
+    let shown = (
+        query.q.clone().unwrap_or_default(),
+        query.practitioner_role.clone().unwrap_or_default(),
+        query.modality.clone().unwrap_or_default(),
+    );
+    let (people, roles, modalities) = state
+        .db(move |conn| {
+            let people = crate::people::list_people(conn, &caller, query, &p)?;
+            let roles = crate::supervision::queries::practitioner_roles(conn)?
+                .into_iter()
+                .map(|r| (r.clone(), r.replace('_', " ")))
+                .collect();
+            let modalities = crate::reference::queries::modalities(conn)?
+                .into_iter()
+                .map(|m| (m.code, m.name))
+                .collect();
+            Ok((people, roles, modalities))
+        })
+        .await?;
+    let more = people.len() as i64 > page.limit;
+    let rows: Vec<Row> = people
+        .iter()
+        .take(page.limit as usize)
+        .map(|p| Row {
+            href: format!("/people/{}", p.id),
+            name: p.full_name.clone(),
+            email: p.email.clone(),
+            role: p
+                .practitioner_role
+                .as_deref()
+                .map(|r| r.replace('_', " "))
+                .unwrap_or_else(|| "staff".into()),
+            stage: p.stage.map(|s| s.as_str().to_string()).unwrap_or_default(),
+            wte: p.wte.map(|w| format!("{w:.1}")).unwrap_or_default(),
+            service: p.service_name.clone().unwrap_or_default(),
+            active: p.active,
+        })
+        .collect();
+    let next_href = if more {
+        people
+            .get(page.limit as usize - 1)
+            .map(|p| format!("/people?{kept}&cursor={}", encode_cursor(&p.id)))
+    } else {
+        None
+    };
+    render(
+        StatusCode::OK,
+        &List {
+            chrome: Chrome::signed_in(&signed.caller, &signed.csrf, "People", "/people"),
+            notice: q
+                .done
+                .is_some()
+                .then_some("The person is added, and their invitation is on its way by email."),
+            q: shown.0,
+            role: shown.1,
+            modality: shown.2,
+            state: which,
+            roles,
+            modalities,
+            rows,
+            next_href,
+        },
+    )
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    signed: Signed,
+    id: web::Path<String>,
+    q: web::Query<Query>,
+) -> Result<HttpResponse, PageError> {
+    leader(&signed)?;
+    let id = crate::http::parse_id(&id).map_err(|_| AppError::NotFound)?;
+    let caller = signed.caller.clone();
+    let at = state.clock.now();
+    let pid = id.clone();
+    let (person, compliance, credentials, logs) = state
+        .db(move |conn| {
+            let person = crate::people::get_person(conn, &caller, &pid)?;
+            let compliance = match person.practitioner_role {
+                Some(_) => crate::supervision::person_compliance(conn, &caller, &pid, at)?.items,
+                None => Vec::new(),
+            };
+            let credentials = crate::accreditation::credentials::list_accreditations(
+                conn,
+                &caller,
+                &pid,
+                &PageRequest::parse(Some(100), None)?,
+                at,
+            )?
+            .items;
+            let logs = crate::supervision::list_logs(
+                conn,
+                &caller,
+                &LogFilter {
+                    supervisee_id: Some(pid.clone()),
+                    supervisor_id: None,
+                    status: None,
+                    from: None,
+                    to: None,
+                },
+                &PageRequest::parse(Some(20), None)?,
+            )?;
+            Ok((person, compliance, credentials, logs))
+        })
+        .await?;
+    let facts = vec![
+        ("Email", person.email.clone()),
+        ("Service", person.service_name.clone().unwrap_or_default()),
+        (
+            "Role",
+            person
+                .practitioner_role
+                .as_deref()
+                .map(|r| r.replace('_', " "))
+                .unwrap_or_else(|| "staff (sees no patients)".into()),
+        ),
+        (
+            "Stage",
+            person
+                .stage
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+        ),
+        (
+            "Whole-time equivalent",
+            person.wte.map(|w| format!("{w:.1}")).unwrap_or_default(),
+        ),
+        (
+            "In post",
+            match (person.started_on, person.left_on) {
+                (Some(s), Some(l)) => format!("{} to {}", date(s), date(l)),
+                (Some(s), None) => format!("since {}", date(s)),
+                _ => String::new(),
+            },
+        ),
+        (
+            "Access",
+            person
+                .roles
+                .iter()
+                .map(|r| r.as_str().replace('_', " "))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+    ];
+    let page = One {
+        chrome: Chrome::signed_in(&signed.caller, &signed.csrf, &person.full_name, "/people"),
+        notice: q
+            .done
+            .is_some()
+            .then_some("They are deactivated: their sessions have ended and they are out of post."),
+        id,
+        facts,
+        active: person.active,
+        compliance: compliance
+            .iter()
+            .map(|c| ComplianceRow {
+                kind: c.supervision_type.words(),
+                tag: words::compliance(c.status),
+                achieved: words::minutes(c.achieved_minutes),
+                required: words::minutes(c.required_minutes),
+                next_due: date(c.next_due_on),
+            })
+            .collect(),
+        credentials: credentials
+            .iter()
+            .map(|c| CredentialRow {
+                what: format!("{} {}", c.body, c.kind.replace('_', " ")),
+                number: c.membership_number.clone(),
+                expires: date(c.expires_on),
+                tag: words::credential(c.status),
+                checked: match (c.verified_at, c.verification_method) {
+                    (Some(at), Some(m)) => {
+                        format!("{}, {}", date(at.date()), m.as_str().replace('_', " "))
+                    }
+                    _ => "Not yet".into(),
+                },
+            })
+            .collect(),
+        logs: logs
+            .iter()
+            .map(|l| LogRow {
+                held_on: date(l.log.held_on),
+                kind: l.log.supervision_type.words(),
+                minutes: words::minutes(l.log.duration_minutes),
+                supervisor: l.supervisor_name.clone().unwrap_or_default(),
+                tag: words::log(l.log.status),
+            })
+            .collect(),
+    };
+    render(StatusCode::OK, &page)
+}

@@ -1,0 +1,196 @@
+//! A training lead's people pages (`/people`, `/people/{id}`, `/people/new`, deactivation):
+//! over the API's use cases, so another service's person is 404 and every problem of an
+//! addition is shown with its field.
+
+use crate::both;
+use crate::dashboard::seed;
+use crate::support::*;
+
+both!(
+    a_lead_finds_and_opens_their_people_only,
+    a_lead_adds_a_person_with_every_problem_shown_first,
+    a_lead_deactivates_a_person,
+);
+
+async fn id_of(t: &TestApp, email: &str) -> String {
+    let q = email.split('@').next().unwrap_or_default();
+    t.get(&format!("/api/v1/practitioners?q={q}"), &t.admin)
+        .await
+        .expect(200)
+        .json()["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string()
+}
+
+async fn a_lead_finds_and_opens_their_people_only(t: TestApp) {
+    seed(&t).await;
+    let (ana, cai) = (
+        id_of(&t, "ana@registry.test").await,
+        id_of(&t, "cai@registry.test").await,
+    );
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let list = b.get("/people").await.expect(200).text();
+    assert!(list.contains(&format!("href=\"/people/{ana}\"")), "{list}");
+    assert!(
+        !list.contains(&cai),
+        "another service's person is not listed"
+    );
+    let found = b.get("/people?q=ben").await.expect(200).text();
+    assert!(found.contains("Person ben@registry.test"));
+    assert!(!found.contains("Person ana@registry.test"));
+    let one = b.get(&format!("/people/{ana}")).await.expect(200).text();
+    assert!(one.contains("<title>Person ana@registry.test"), "{one}");
+    assert!(
+        one.contains("WPW-1") && one.contains("Not verified yet"),
+        "{one}"
+    );
+    assert!(one.contains("Supervision against the policy"));
+    b.get(&format!("/people/{cai}")).await.expect(404);
+    b.get("/people/not-an-id").await.expect(404);
+    let p = t.sign_in("ana@registry.test", PASSWORD).await;
+    p.get("/people").await.expect(404);
+    p.get(&format!("/people/{ana}")).await.expect(404);
+}
+
+async fn a_lead_adds_a_person_with_every_problem_shown_first(t: TestApp) {
+    let (s, other, _) = seed(&t).await;
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let form = b.get("/people/new").await.expect(200).text();
+    assert!(form.contains("name=\"email\"") && form.contains("name=\"roles\""));
+    assert!(
+        !form.contains("value=\"admin\""),
+        "a lead cannot give the admin role"
+    );
+    assert!(
+        !form.contains(&other),
+        "a lead adds to their own service only"
+    );
+    let before = t.count("users");
+    let again = b
+        .post(
+            "/people",
+            &[
+                ("email", "not an email"),
+                ("full_name", ""),
+                ("service_id", &s),
+                ("practitioner_role", "pwp"),
+                ("wte", "3"),
+                ("roles", "practitioner"),
+            ],
+        )
+        .await
+        .expect(422)
+        .text();
+    assert!(again.contains("There is a problem"));
+    for field in ["email", "full_name", "wte"] {
+        assert!(
+            again.contains(&format!("href=\"#{field}\"")),
+            "{field}: {again}"
+        );
+    }
+    assert_eq!(t.count("users"), before, "nothing written");
+    let done = b
+        .post(
+            "/people",
+            &[
+                ("email", "dee@registry.test"),
+                ("full_name", "Dee New"),
+                ("service_id", &s),
+                ("practitioner_role", "pwp"),
+                ("stage", "trainee"),
+                ("wte", "0,8"),
+                ("roles", "practitioner"),
+                ("roles", "supervisor"),
+            ],
+        )
+        .await
+        .expect(303);
+    assert_eq!(
+        done.header("location").as_deref(),
+        Some("/people?done=added")
+    );
+    let dee = id_of(&t, "dee@registry.test").await;
+    let person = t
+        .get(&format!("/api/v1/practitioners/{dee}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(person["wte"], 0.8);
+    let mut roles: Vec<&str> = person["roles"]
+        .as_array()
+        .expect("roles")
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
+    roles.sort_unstable();
+    assert_eq!(roles, vec!["practitioner", "supervisor"]);
+    let mail = t.smtp.wait_for(1).await;
+    assert!(mail
+        .iter()
+        .any(|m| m.to.iter().any(|to| to == "dee@registry.test")));
+    // A taken email, and another service: refused with the field named.
+    b.post(
+        "/people",
+        &[
+            ("email", "dee@registry.test"),
+            ("full_name", "Dee Again"),
+            ("service_id", &s),
+            ("practitioner_role", "pwp"),
+            ("stage", "trainee"),
+            ("wte", "1"),
+            ("roles", "practitioner"),
+        ],
+    )
+    .await
+    .expect(409);
+    b.post(
+        "/people",
+        &[
+            ("email", "eve@registry.test"),
+            ("full_name", "Eve Elsewhere"),
+            ("service_id", &other),
+            ("practitioner_role", "pwp"),
+            ("stage", "trainee"),
+            ("wte", "1"),
+            ("roles", "practitioner"),
+        ],
+    )
+    .await
+    .expect(403);
+}
+
+async fn a_lead_deactivates_a_person(t: TestApp) {
+    seed(&t).await;
+    let (ana, cai) = (
+        id_of(&t, "ana@registry.test").await,
+        id_of(&t, "cai@registry.test").await,
+    );
+    let ana_token = t.login("ana@registry.test", PASSWORD).await;
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    b.post_raw(&format!("/people/{ana}/deactivate"), &[])
+        .await
+        .expect(403);
+    b.post(&format!("/people/{cai}/deactivate"), &[])
+        .await
+        .expect(404);
+    let done = b
+        .post(&format!("/people/{ana}/deactivate"), &[])
+        .await
+        .expect(303);
+    assert_eq!(
+        done.header("location"),
+        Some(format!("/people/{ana}?done=deactivated"))
+    );
+    let page = b
+        .get(&format!("/people/{ana}?done=deactivated"))
+        .await
+        .expect(200)
+        .text();
+    assert!(page.contains("They are deactivated"));
+    assert!(
+        !page.contains("/deactivate\""),
+        "no second deactivation form"
+    );
+    t.get("/api/v1/me", &ana_token).await.expect(401);
+}
