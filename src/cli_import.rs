@@ -118,6 +118,7 @@ pub fn run(settings: Settings, args: ImportArgs) -> Result<(), String> {
             )
         };
         println!("checking {}", args.file.display());
+        let started = std::time::Instant::now();
         let report = if dry_run {
             state.db(work).await
         } else {
@@ -142,13 +143,18 @@ pub fn run(settings: Settings, args: ImportArgs) -> Result<(), String> {
             return Ok(());
         }
         println!(
-            "imported: {} created, {} updated, {} unchanged",
-            report.created, report.updated, report.unchanged
+            "imported: {} created, {} updated, {} unchanged, in {:.1} s",
+            report.created,
+            report.updated,
+            report.unchanged,
+            started.elapsed().as_secs_f64()
         );
         if report.created > 0 {
+            let sending = std::time::Instant::now();
             match registry::outbox::deliver(&state).await {
                 Ok((sent, failed)) => println!(
-                    "invitations: {sent} sent, {failed} not sent yet (the outbox retries them)"
+                    "invitations: {sent} sent, {failed} not sent yet (the outbox retries them), in {:.1} s",
+                    sending.elapsed().as_secs_f64()
                 ),
                 Err(e) => println!(
                     "invitations queued but not sent yet ({e}); the server's outbox sends them"

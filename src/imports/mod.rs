@@ -186,7 +186,10 @@ pub fn import_practitioners(
     Ok(report)
 }
 
-/// Writes the plans, each audited: run only when every row passed.
+/// Writes the plans, each audited: run only when every row passed. New people were checked
+/// together (their emails looked up at once, duplicates in the file refused), so each is
+/// inserted without another look-up, their invitations from senders read once a service, and
+/// their creation audited in one call at the end.
 fn write(
     conn: &mut DbConn,
     importer: &Importer,
@@ -196,18 +199,40 @@ fn write(
     progress: &dyn Fn(usize, usize),
 ) -> Result<(), AppError> {
     let total = plans.len();
+    let modalities = crate::reports::queries::role_modalities(conn)?;
+    let services: Vec<String> = plans
+        .iter()
+        .filter_map(|p| match p {
+            Plan::Create(a) => a.service_id.clone(),
+            _ => None,
+        })
+        .collect();
+    let ids: Vec<&str> = services.iter().map(String::as_str).collect();
+    let senders = crate::outbox::senders::senders(conn, &ids)?;
+    let mut created = Vec::new();
     for (done, plan) in plans.into_iter().enumerate() {
         match plan {
             Plan::Create(account) => {
-                let created =
-                    crate::people::create_account(conn, importer.actor_id(), *account, None, at)?;
-                crate::people::queue_invitation(
+                let modality = account
+                    .practitioner_role
+                    .as_ref()
+                    .and_then(|r| modalities.get(r).cloned());
+                let person = crate::people::create_checked(conn, *account, modality, at)?;
+                let from = person
+                    .0
+                    .service_id
+                    .as_ref()
+                    .and_then(|s| senders.get(s).cloned())
+                    .unwrap_or_default();
+                crate::people::queue_invitation_from(
                     conn,
                     &inviting.keys,
-                    &created.0,
+                    &person.0,
                     inviting.ttl_days,
                     at,
+                    &from,
                 )?;
+                created.push(person);
             }
             Plan::Update { before, after } => {
                 crate::people::write_change(conn, importer.actor_id(), &before, *after, at)?;
@@ -218,5 +243,22 @@ fn write(
             progress(done + 1, total);
         }
     }
-    Ok(())
+    let snapshots = created
+        .iter()
+        .map(crate::people::audited)
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let changes = created
+        .iter()
+        .zip(snapshots)
+        .map(|(p, after)| crate::audit::Change {
+            actor_id: importer.actor_id(),
+            action: "create",
+            entity_type: "practitioner",
+            entity_id: &p.0.id,
+            service_id: p.0.service_id.as_deref(),
+            before: None,
+            after,
+        })
+        .collect();
+    crate::audit::record_all(conn, changes, at)
 }

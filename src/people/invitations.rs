@@ -20,14 +20,27 @@ pub(crate) fn queue_invitation(
     ttl_days: i64,
     now: NaiveDateTime,
 ) -> Result<(String, NaiveDateTime), AppError> {
-    let (invitation, expires_at) = session::invite(conn, keys, &person.id, ttl_days, now)?;
     let from = crate::outbox::senders::sender(conn, person.service_id.as_deref())?;
+    queue_invitation_from(conn, keys, person, ttl_days, now, &from)
+}
+
+/// As [`queue_invitation`], from a sender already looked up (an import invites many people of
+/// a few services).
+pub(crate) fn queue_invitation_from(
+    conn: &mut DbConn,
+    keys: &TokenKeys,
+    person: &PersonRow,
+    ttl_days: i64,
+    now: NaiveDateTime,
+    from: &crate::mail::Sender,
+) -> Result<(String, NaiveDateTime), AppError> {
+    let (invitation, expires_at) = session::invite(conn, keys, &person.id, ttl_days, now)?;
     let email = crate::mail::invitation(
         &person.email,
         &person.full_name,
         crate::outbox::INVITATION_LINK,
         &expires_at,
-        &from,
+        from,
     )?;
     let delivery = crate::outbox::queue_invitation(conn, &invitation, &person.id, &email, now)?;
     Ok((delivery, expires_at))

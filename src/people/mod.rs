@@ -19,7 +19,7 @@ use crate::auth::session;
 use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
 use crate::http::page::PageRequest;
-pub(crate) use invitations::queue_invitation;
+pub(crate) use invitations::{queue_invitation, queue_invitation_from};
 pub use invitations::{reinvite, Created, Inviting};
 pub use model::*;
 use queries::{PeopleFilter, PersonRow, PersonWithModality};
@@ -198,9 +198,39 @@ pub fn create_account(
             "a person with the email {email} already exists"
         )));
     }
-    let row = PersonRow {
+    let row = row_of(account, now);
+    queries::insert(conn, &row, password_hash)?;
+    let created = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
+    let entry = audit::Entry::new(actor_id, "practitioner", &row.id);
+    entry.in_service(row.service_id.as_deref()).action(
+        conn,
+        "create",
+        None,
+        audited(&created)?,
+        now,
+    )?;
+    Ok(created)
+}
+
+/// Inserts a person already checked to be new (an import's rows: their emails were looked up
+/// together), without reading them back: the caller audits them, all in one call. `modality`
+/// is their role's.
+pub(crate) fn create_checked(
+    conn: &mut DbConn,
+    account: NewAccount,
+    modality: Option<String>,
+    now: NaiveDateTime,
+) -> Result<PersonWithModality, AppError> {
+    let row = row_of(account, now);
+    queries::insert(conn, &row, None)?;
+    Ok((row, modality))
+}
+
+/// A new person's row: trimmed, roles sorted, in post and active from `now`.
+fn row_of(account: NewAccount, now: NaiveDateTime) -> PersonRow {
+    PersonRow {
         id: uuid::Uuid::now_v7().to_string(),
-        email,
+        email: account.email.trim().to_string(),
         full_name: account.full_name.trim().to_string(),
         roles: roles_to_text(&rules::sorted_roles(&account.roles)),
         service_id: account.service_id,
@@ -216,18 +246,7 @@ pub fn create_account(
         created_at: now,
         updated_at: now,
         esr_assignment_number: account.esr_assignment_number,
-    };
-    queries::insert(conn, &row, password_hash)?;
-    let created = queries::find(conn, &row.id)?.ok_or(AppError::NotFound)?;
-    let entry = audit::Entry::new(actor_id, "practitioner", &row.id);
-    entry.in_service(row.service_id.as_deref()).action(
-        conn,
-        "create",
-        None,
-        audited(&created)?,
-        now,
-    )?;
-    Ok(created)
+    }
 }
 
 /// Sets a password (the hash is never audited).

@@ -206,12 +206,17 @@ pub fn insert(
             users::esr_assignment_number.eq(&row.esr_assignment_number),
         ))
         .execute(conn)?;
-    sync_roles(conn, &row.id, &row.roles)
+    insert_roles(conn, &row.id, &row.roles)
 }
 
 /// Writes a person's roles as rows too, in the caller's transaction, for indexed lookups.
 fn sync_roles(conn: &mut DbConn, user_id: &str, roles: &str) -> Result<(), AppError> {
     diesel::delete(user_roles::table.filter(user_roles::user_id.eq(user_id))).execute(conn)?;
+    insert_roles(conn, user_id, roles)
+}
+
+/// A new person's roles as rows (one statement a role: the backends share no batch insert).
+fn insert_roles(conn: &mut DbConn, user_id: &str, roles: &str) -> Result<(), AppError> {
     for role in roles_from_text(roles) {
         diesel::insert_into(user_roles::table)
             .values((user_roles::user_id.eq(user_id), user_roles::role.eq(role)))

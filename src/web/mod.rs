@@ -19,6 +19,7 @@ pub mod page;
 pub mod people;
 pub mod person_form;
 pub mod records;
+pub mod reminders;
 pub mod reports;
 pub mod session;
 pub mod settings;
@@ -72,6 +73,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/dashboard", "GET").route(web::get().to(dashboard::show)))
         .service(resource("/reports", "GET").route(web::get().to(reports::index)))
         .service(resource("/audit", "GET").route(web::get().to(audit::show)))
+        .service(resource("/reminders", "GET").route(web::get().to(reminders::show)))
+        .service(resource("/reminders/run", "POST").route(web::post().to(reminders::run_now)))
         .service(
             resource("/people", "GET, POST")
                 .route(web::get().to(people::list))

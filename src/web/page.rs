@@ -46,6 +46,7 @@ impl Chrome {
                     links.push(("/people", "People"));
                     links.push(("/verification", "Check credentials"));
                     links.push(("/reports", "Reports"));
+                    links.push(("/reminders", "Reminders"));
                     links.push(("/audit", "Audit trail"));
                     links.push(("/imports/new", "Import staff"));
                 }

@@ -1,7 +1,8 @@
 //! The verification queue (`GET /api/v1/verification-queue`, the `/verification` page): the
 //! credentials nobody has checked, oldest first, in the caller's scope; a check recorded from
 //! the page as through `PATCH /accreditations/{id}`, nobody checking their own. And the audit
-//! trail's page (`/audit`), where that check shows, filtered, and the chain is verified.
+//! trail's page (`/audit`), where that check shows, filtered, and the chain is verified; and the
+//! reminders page (`/reminders`), where a run finds the credential expiring soon.
 
 use crate::both;
 use crate::dashboard::{credential, in_days, seed};
@@ -11,6 +12,7 @@ both!(
     the_queue_is_oldest_first_and_in_scope,
     a_lead_records_a_check_from_the_page,
     the_audit_trail_page_filters_and_verifies,
+    the_reminders_page_lists_the_outbox_and_runs_now,
 );
 
 async fn the_queue_is_oldest_first_and_in_scope(t: TestApp) {
@@ -213,4 +215,20 @@ async fn the_audit_trail_page_filters_and_verifies(t: TestApp) {
     assert!(broken.contains("The trail is broken: event"), "{broken}");
     let p = t.sign_in("ana@registry.test", PASSWORD).await;
     p.get("/audit").await.expect(404);
+}
+
+async fn the_reminders_page_lists_the_outbox_and_runs_now(t: TestApp) {
+    seed(&t).await;
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let page = b.get("/reminders").await.expect(200).text();
+    assert!(page.contains("Run now"));
+    let ran = b.post("/reminders/run", &[]).await.expect(200).text();
+    assert!(ran.contains("The run found"), "{ran}");
+    let listed = b.get("/reminders").await.expect(200).text();
+    assert!(listed.contains("Reminders, newest first"), "{listed}");
+    b.get("/reminders?status=lost").await.expect(422);
+    b.post_raw("/reminders/run", &[]).await.expect(403);
+    let p = t.sign_in("ana@registry.test", PASSWORD).await;
+    p.get("/reminders").await.expect(404);
+    p.post("/reminders/run", &[]).await.expect(404);
 }

@@ -131,6 +131,12 @@ pub async fn run(backend: Backend) {
     assert!(b.text().await.contains("There is a problem"));
     checks.page(&b, "add a person, with errors").await;
 
+    b.open(&url("/reminders")).await;
+    checks.page(&b, "reminders").await;
+    b.press("Run now").await;
+    assert!(b.text().await.contains("The run found"));
+    checks.page(&b, "reminders, after a run").await;
+
     b.open(&url("/audit")).await;
     checks.page(&b, "audit trail").await;
     b.press("Verify the trail").await;
@@ -138,7 +144,7 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(19);
+    checks.finish(21);
 }
 
 /// The id of the credential whose form is first on the page.
