@@ -25,6 +25,7 @@ pub mod session;
 pub mod settings;
 pub mod sign_off;
 pub mod supervision;
+pub mod training;
 pub mod verification;
 pub mod words;
 
@@ -74,6 +75,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/reports", "GET").route(web::get().to(reports::index)))
         .service(resource("/audit", "GET").route(web::get().to(audit::show)))
         .service(resource("/reminders", "GET").route(web::get().to(reminders::show)))
+        .service(resource("/courses", "GET").route(web::get().to(training::courses)))
+        .service(resource("/frameworks", "GET").route(web::get().to(training::frameworks)))
+        .service(resource("/supervisors", "GET").route(web::get().to(training::supervisors)))
         .service(resource("/reminders/run", "POST").route(web::post().to(reminders::run_now)))
         .service(
             resource("/people", "GET, POST")

@@ -45,6 +45,8 @@ impl Chrome {
                     links.push(("/dashboard", "Dashboard"));
                     links.push(("/people", "People"));
                     links.push(("/verification", "Check credentials"));
+                    links.push(("/courses", "Courses"));
+                    links.push(("/supervisors", "Supervisors"));
                     links.push(("/reports", "Reports"));
                     links.push(("/reminders", "Reminders"));
                     links.push(("/audit", "Audit trail"));

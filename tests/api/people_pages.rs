@@ -10,6 +10,7 @@ both!(
     a_lead_finds_and_opens_their_people_only,
     a_lead_adds_a_person_with_every_problem_shown_first,
     a_lead_deactivates_a_person,
+    the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases,
 );
 
 async fn id_of(t: &TestApp, email: &str) -> String {
@@ -193,4 +194,27 @@ async fn a_lead_deactivates_a_person(t: TestApp) {
         "no second deactivation form"
     );
     t.get("/api/v1/me", &ana_token).await.expect(401);
+}
+
+async fn the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases(t: TestApp) {
+    let (s, _, _) = seed(&t).await;
+    let (sup, _) = t.person(&s, "sup@registry.test", &["supervisor"]).await;
+    t.train_supervisor(&sup, "li_cbt", "BPS").await;
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let courses = b.get("/courses").await.expect(200).text();
+    assert!(courses.contains("Supervising li_cbt"), "{courses}");
+    let frameworks = b.get("/frameworks").await.expect(200).text();
+    assert!(
+        frameworks.contains("<th scope=\"col\">Competence</th>"),
+        "{frameworks}"
+    );
+    let supervisors = b.get("/supervisors").await.expect(200).text();
+    assert!(
+        supervisors.contains("Person sup@registry.test"),
+        "{supervisors}"
+    );
+    let p = t.sign_in("ana@registry.test", PASSWORD).await;
+    for page in ["/courses", "/frameworks", "/supervisors"] {
+        p.get(page).await.expect(404);
+    }
 }

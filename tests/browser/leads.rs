@@ -131,6 +131,14 @@ pub async fn run(backend: Backend) {
     assert!(b.text().await.contains("There is a problem"));
     checks.page(&b, "add a person, with errors").await;
 
+    for (path, name) in [
+        ("/courses", "courses"),
+        ("/frameworks", "frameworks"),
+        ("/supervisors", "supervisors"),
+    ] {
+        b.open(&url(path)).await;
+        checks.page(&b, name).await;
+    }
     b.open(&url("/reminders")).await;
     checks.page(&b, "reminders").await;
     b.press("Run now").await;
@@ -144,7 +152,7 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(21);
+    checks.finish(24);
 }
 
 /// The id of the credential whose form is first on the page.
