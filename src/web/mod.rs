@@ -18,6 +18,7 @@ pub mod login;
 pub mod page;
 pub mod people;
 pub mod person_form;
+pub mod policy;
 pub mod records;
 pub mod reminders;
 pub mod reports;
@@ -76,6 +77,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/audit", "GET").route(web::get().to(audit::show)))
         .service(resource("/reminders", "GET").route(web::get().to(reminders::show)))
         .service(resource("/courses", "GET").route(web::get().to(training::courses)))
+        .service(
+            resource("/policy", "GET, POST")
+                .route(web::get().to(policy::show))
+                .route(web::post().to(policy::save)),
+        )
         .service(resource("/frameworks", "GET").route(web::get().to(training::frameworks)))
         .service(resource("/supervisors", "GET").route(web::get().to(training::supervisors)))
         .service(resource("/reminders/run", "POST").route(web::post().to(reminders::run_now)))

@@ -47,6 +47,7 @@ impl Chrome {
                     links.push(("/verification", "Check credentials"));
                     links.push(("/courses", "Courses"));
                     links.push(("/supervisors", "Supervisors"));
+                    links.push(("/policy", "Policy"));
                     links.push(("/reports", "Reports"));
                     links.push(("/reminders", "Reminders"));
                     links.push(("/audit", "Audit trail"));

@@ -11,6 +11,7 @@ both!(
     a_lead_adds_a_person_with_every_problem_shown_first,
     a_lead_deactivates_a_person,
     the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases,
+    a_lead_edits_the_policy_table_with_every_problem_shown,
 );
 
 async fn id_of(t: &TestApp, email: &str) -> String {
@@ -217,4 +218,97 @@ async fn the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases(t: 
     for page in ["/courses", "/frameworks", "/supervisors"] {
         p.get(page).await.expect(404);
     }
+}
+
+/// The service's policy as the form posts it: every rule a row, as the page shows them.
+fn policy_form(rules: &serde_json::Value) -> Vec<(String, String)> {
+    let rules = rules.as_array().expect("rules");
+    let mut out = vec![("count".to_string(), rules.len().to_string())];
+    for (i, r) in rules.iter().enumerate() {
+        let f = |k: &str| format!("rules-{i}-{k}");
+        let text = |v: &serde_json::Value| match v {
+            serde_json::Value::Null => String::new(),
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        for k in [
+            "practitioner_role",
+            "stage",
+            "supervision_type",
+            "min_minutes",
+            "window_days",
+            "max_group_size",
+            "source",
+        ] {
+            out.push((f(k), text(&r[k])));
+        }
+        for fmt in r["formats"].as_array().expect("formats") {
+            out.push((f("formats"), text(fmt)));
+        }
+    }
+    out
+}
+
+async fn a_lead_edits_the_policy_table_with_every_problem_shown(t: TestApp) {
+    let (s, _, _) = seed(&t).await;
+    let lead = t.login("lead@registry.test", PASSWORD).await;
+    let current = t
+        .get(&format!("/api/v1/supervision-policy?service_id={s}"), &lead)
+        .await
+        .expect(200)
+        .json();
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let page = b.get("/policy").await.expect(200).text();
+    assert!(
+        page.contains("Save the policy") && page.contains("rules-0-min_minutes"),
+        "{page}"
+    );
+    let mut form = policy_form(&current["rules"]);
+    let set = |form: &mut Vec<(String, String)>, k: &str, v: &str| {
+        for (name, value) in form.iter_mut() {
+            if name == k {
+                *value = v.to_string();
+            }
+        }
+    };
+    // Two problems at once: a cell that is not a number, and one the policy refuses.
+    set(&mut form, "rules-0-min_minutes", "lots");
+    set(&mut form, "rules-1-window_days", "900");
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let again = b.post("/policy", &fields).await.expect(422).text();
+    assert!(again.contains("href=\"#rules-0-min_minutes\""), "{again}");
+    assert!(again.contains("href=\"#rules-1-window_days\""), "{again}");
+    assert!(again.contains("value=\"lots\""), "what was typed is kept");
+    let unchanged = t
+        .get(&format!("/api/v1/supervision-policy?service_id={s}"), &lead)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(unchanged, current, "nothing saved");
+    // Corrected: row 1 asks for more minutes; it becomes the service's own rule.
+    let mut form = policy_form(&current["rules"]);
+    let more = (current["rules"][0]["min_minutes"]
+        .as_i64()
+        .expect("minutes")
+        + 30)
+        .to_string();
+    set(&mut form, "rules-0-min_minutes", &more);
+    let fields: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let done = b.post("/policy", &fields).await.expect(303);
+    assert_eq!(done.header("location").as_deref(), Some("/policy?done=1"));
+    let after = t
+        .get(&format!("/api/v1/supervision-policy?service_id={s}"), &lead)
+        .await
+        .expect(200)
+        .json();
+    let own: Vec<&serde_json::Value> = after["rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter(|r| r["scope"] == "service")
+        .collect();
+    assert_eq!(own.len(), 1, "{after}");
+    assert_eq!(own[0]["min_minutes"].to_string(), more);
+    let p = t.sign_in("ana@registry.test", PASSWORD).await;
+    p.get("/policy").await.expect(404);
 }

@@ -139,6 +139,12 @@ pub async fn run(backend: Backend) {
         b.open(&url(path)).await;
         checks.page(&b, name).await;
     }
+    b.open(&url("/policy")).await;
+    checks.page(&b, "supervision policy").await;
+    b.fill("rules-0-min_minutes", "lots").await;
+    b.press("Save the policy").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks.page(&b, "supervision policy, with an error").await;
     b.open(&url("/reminders")).await;
     checks.page(&b, "reminders").await;
     b.press("Run now").await;
@@ -152,7 +158,7 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(24);
+    checks.finish(26);
 }
 
 /// The id of the credential whose form is first on the page.
