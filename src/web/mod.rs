@@ -91,7 +91,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(person_form::add)),
         )
         .service(resource("/people/new", "GET").route(web::get().to(person_form::new_person)))
-        .service(resource("/people/{id}", "GET").route(web::get().to(people::show)))
+        .service(
+            resource("/people/{id}", "GET, POST")
+                .route(web::get().to(people::show))
+                .route(web::post().to(person_form::change)),
+        )
+        .service(
+            resource("/people/{id}/edit", "GET").route(web::get().to(person_form::edit_person)),
+        )
         .service(
             resource("/people/{id}/deactivate", "POST")
                 .route(web::post().to(person_form::deactivate)),

@@ -298,10 +298,13 @@ pub async fn show(
     ];
     let page = One {
         chrome: Chrome::signed_in(&signed.caller, &signed.csrf, &person.full_name, "/people"),
-        notice: q
-            .done
-            .is_some()
-            .then_some("They are deactivated: their sessions have ended and they are out of post."),
+        notice: match q.done.as_deref() {
+            Some("changed") => Some("The changes are saved."),
+            Some(_) => {
+                Some("They are deactivated: their sessions have ended and they are out of post.")
+            }
+            None => None,
+        },
         id,
         facts,
         active: person.active,

@@ -32,6 +32,9 @@ const LABELS: &[(&str, &str)] = &[
 #[template(path = "web/person_new.html")]
 struct NewPage {
     chrome: Chrome,
+    /// Where the form posts, and whether it changes someone already there.
+    action: String,
+    editing: bool,
     f: FormView,
     services: Vec<(String, String)>,
     roles: Vec<(String, String)>,
@@ -48,12 +51,29 @@ fn leader(signed: &Signed) -> Result<(), PageError> {
     }
 }
 
+/// The add form (`editing`: the change form of that person, with their name as its title).
+struct Editing {
+    id: String,
+    name: String,
+}
+
 async fn form_page(
     state: &AppState,
     signed: &Signed,
     f: FormView,
     ticked: Vec<String>,
     status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    form_of(state, signed, f, ticked, status, None).await
+}
+
+async fn form_of(
+    state: &AppState,
+    signed: &Signed,
+    f: FormView,
+    ticked: Vec<String>,
+    status: StatusCode,
+    editing: Option<Editing>,
 ) -> Result<HttpResponse, PageError> {
     leader(signed)?;
     let scope = crate::auth::policy::people_scope(&signed.caller);
@@ -105,7 +125,20 @@ async fn form_page(
     render(
         status,
         &NewPage {
-            chrome: Chrome::signed_in(&signed.caller, &signed.csrf, "Add a person", "/people"),
+            chrome: Chrome::signed_in(
+                &signed.caller,
+                &signed.csrf,
+                &editing
+                    .as_ref()
+                    .map(|e| format!("Change {}", e.name))
+                    .unwrap_or_else(|| "Add a person".into()),
+                "/people",
+            ),
+            action: editing
+                .as_ref()
+                .map(|e| format!("/people/{}", e.id))
+                .unwrap_or_else(|| "/people".into()),
+            editing: editing.is_some(),
             f,
             services,
             roles,
@@ -233,4 +266,138 @@ pub async fn deactivate(
         .await?;
     state.callers.forget(&id);
     Ok(see_other(&format!("/people/{id}?done=deactivated")))
+}
+
+/// The fields of a person the change form shows, as they are now.
+fn current(p: &crate::people::Person) -> Vec<(String, String)> {
+    let mut out = vec![
+        ("email".to_string(), p.email.clone()),
+        ("full_name".to_string(), p.full_name.clone()),
+        (
+            "practitioner_role".to_string(),
+            p.practitioner_role.clone().unwrap_or_default(),
+        ),
+        (
+            "stage".to_string(),
+            p.stage.map(|s| s.as_str().to_string()).unwrap_or_default(),
+        ),
+        (
+            "wte".to_string(),
+            p.wte.map(|w| w.to_string()).unwrap_or_default(),
+        ),
+        (
+            "started_on".to_string(),
+            p.started_on.map(|d| d.to_string()).unwrap_or_default(),
+        ),
+    ];
+    out.extend(
+        p.roles
+            .iter()
+            .map(|r| ("roles".to_string(), r.as_str().to_string())),
+    );
+    out
+}
+
+pub async fn edit_person(
+    state: web::Data<AppState>,
+    signed: Signed,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    leader(&signed)?;
+    let id = crate::http::parse_id(&id).map_err(|_| AppError::NotFound)?;
+    let caller = signed.caller.clone();
+    let pid = id.clone();
+    let person = state
+        .db(move |conn| crate::people::get_person(conn, &caller, &pid))
+        .await?;
+    let values = current(&person);
+    let ticked = person
+        .roles
+        .iter()
+        .map(|r| r.as_str().to_string())
+        .collect();
+    let f = FormView::again(super::session::Form::from_pairs(values), &[], LABELS);
+    let editing = Editing {
+        id,
+        name: person.full_name,
+    };
+    form_of(&state, &signed, f, ticked, StatusCode::OK, Some(editing)).await
+}
+
+pub async fn change(
+    state: web::Data<AppState>,
+    posted: Posted,
+    id: web::Path<String>,
+) -> Result<HttpResponse, PageError> {
+    let Posted { signed, form } = posted;
+    leader(&signed)?;
+    let id = crate::http::parse_id(&id).map_err(|_| AppError::NotFound)?;
+    let mut errors = Vec::new();
+    let wte = match form.get("wte") {
+        None => None,
+        Some(v) => match v.replace(',', ".").parse::<f64>() {
+            Ok(w) => Some(w),
+            Err(_) => {
+                errors.push(FieldError::new("wte", "must be a number from 0.1 to 1.0"));
+                None
+            }
+        },
+    };
+    let started_on = match form.get("started_on") {
+        None => None,
+        Some(v) => day(v).or_else(|| {
+            errors.push(FieldError::new(
+                "started_on",
+                "must be a real date, like 28 11 2026",
+            ));
+            None
+        }),
+    };
+    let ticked = form.all("roles");
+    let roles: Vec<Role> = ticked.iter().filter_map(|r| Role::parse(r)).collect();
+    let patch = crate::people::PractitionerPatch {
+        email: form.get("email").map(str::to_string),
+        full_name: form.get("full_name").map(str::to_string),
+        practitioner_role: form.get("practitioner_role").map(str::to_string),
+        stage: form.get("stage").and_then(Stage::parse),
+        wte,
+        roles: Some(roles),
+        started_on,
+        ..Default::default()
+    };
+    let caller = signed.caller.clone();
+    let at = state.clock.now();
+    let pid = id.clone();
+    let outcome = if errors.is_empty() {
+        state
+            .write(move |conn| crate::people::update_person(conn, &caller, &pid, patch, at))
+            .await
+            .map(|p| p.full_name)
+    } else {
+        Err(AppError::Validation(Vec::new()))
+    };
+    let (mut more, status) = match outcome {
+        Ok(_) => {
+            state.callers.forget(&id);
+            return Ok(see_other(&format!("/people/{id}?done=changed")));
+        }
+        Err(AppError::Validation(e)) => (e, StatusCode::UNPROCESSABLE_ENTITY),
+        Err(AppError::Conflict(why)) => (vec![FieldError::new("email", why)], StatusCode::CONFLICT),
+        Err(AppError::Forbidden(why)) => {
+            (vec![FieldError::new("roles", why)], StatusCode::FORBIDDEN)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    errors.append(&mut more);
+    let name = form.get("full_name").unwrap_or("this person").to_string();
+    let f = FormView::again(form, &errors, LABELS);
+    form_of(
+        &state,
+        &signed,
+        f,
+        ticked,
+        status,
+        Some(Editing { id, name }),
+    )
+    .await
 }

@@ -141,6 +141,11 @@ impl Form {
     }
 
     /// The field's value, trimmed; `None` when absent or blank.
+    /// A form filled in from stored values (a change form shows what is there).
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Form {
+        Form(pairs)
+    }
+
     pub fn get(&self, name: &str) -> Option<&str> {
         self.0
             .iter()

@@ -12,6 +12,7 @@ both!(
     a_lead_deactivates_a_person,
     the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases,
     a_lead_edits_the_policy_table_with_every_problem_shown,
+    a_lead_changes_a_persons_details,
 );
 
 async fn id_of(t: &TestApp, email: &str) -> String {
@@ -311,4 +312,59 @@ async fn a_lead_edits_the_policy_table_with_every_problem_shown(t: TestApp) {
     assert_eq!(own[0]["min_minutes"].to_string(), more);
     let p = t.sign_in("ana@registry.test", PASSWORD).await;
     p.get("/policy").await.expect(404);
+}
+
+async fn a_lead_changes_a_persons_details(t: TestApp) {
+    seed(&t).await;
+    let (ana, cai) = (
+        id_of(&t, "ana@registry.test").await,
+        id_of(&t, "cai@registry.test").await,
+    );
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let form = b
+        .get(&format!("/people/{ana}/edit"))
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        form.contains("value=\"Person ana@registry.test\""),
+        "{form}"
+    );
+    assert!(form.contains("Save the changes"));
+    b.get(&format!("/people/{cai}/edit")).await.expect(404);
+    let fields = |wte: &'static str| {
+        vec![
+            ("email", "ana@registry.test"),
+            ("full_name", "Ana Silva"),
+            ("practitioner_role", "pwp"),
+            ("stage", "trainee"),
+            ("wte", wte),
+            ("roles", "practitioner"),
+        ]
+    };
+    let again = b
+        .post(&format!("/people/{ana}"), &fields("lots"))
+        .await
+        .expect(422)
+        .text();
+    assert!(again.contains("href=\"#wte\""), "{again}");
+    let done = b
+        .post(&format!("/people/{ana}"), &fields("0.6"))
+        .await
+        .expect(303);
+    assert_eq!(
+        done.header("location"),
+        Some(format!("/people/{ana}?done=changed"))
+    );
+    let person = t
+        .get(&format!("/api/v1/practitioners/{ana}"), &t.admin)
+        .await
+        .expect(200)
+        .json();
+    assert_eq!(person["full_name"], "Ana Silva");
+    assert_eq!(person["stage"], "trainee");
+    assert_eq!(person["wte"], 0.6);
+    b.post(&format!("/people/{cai}"), &fields("0.6"))
+        .await
+        .expect(404);
 }

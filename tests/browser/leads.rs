@@ -124,6 +124,8 @@ pub async fn run(backend: Backend) {
     b.follow(&format!("a[href='/people/{ana}']")).await;
     assert!(b.text().await.contains("WPW-9"));
     checks.page(&b, "a person").await;
+    b.follow("a[href$='/edit']").await;
+    checks.page(&b, "change a person").await;
     b.open(&url("/people/new")).await;
     checks.page(&b, "add a person").await;
     b.fill("email", "not an email").await;
@@ -158,7 +160,7 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(26);
+    checks.finish(27);
 }
 
 /// The id of the credential whose form is first on the page.
