@@ -22,6 +22,7 @@ pub mod policy;
 pub mod records;
 pub mod reminders;
 pub mod reports;
+pub mod services;
 pub mod session;
 pub mod settings;
 pub mod sign_off;
@@ -77,6 +78,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(resource("/audit", "GET").route(web::get().to(audit::show)))
         .service(resource("/reminders", "GET").route(web::get().to(reminders::show)))
         .service(resource("/courses", "GET").route(web::get().to(training::courses)))
+        .service(
+            resource("/services", "GET, POST")
+                .route(web::get().to(services::show))
+                .route(web::post().to(services::add)),
+        )
         .service(
             resource("/policy", "GET, POST")
                 .route(web::get().to(policy::show))

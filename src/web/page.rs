@@ -53,6 +53,7 @@ impl Chrome {
                     links.push(("/audit", "Audit trail"));
                     links.push(("/imports/new", "Import staff"));
                 }
+                Area::Running => links.push(("/services", "Services")),
             }
         }
         links.push(("/settings", "Settings"));

@@ -13,6 +13,7 @@ both!(
     the_courses_frameworks_and_supervisors_pages_read_the_api_use_cases,
     a_lead_edits_the_policy_table_with_every_problem_shown,
     a_lead_changes_a_persons_details,
+    an_admin_adds_a_service,
 );
 
 async fn id_of(t: &TestApp, email: &str) -> String {
@@ -365,6 +366,57 @@ async fn a_lead_changes_a_persons_details(t: TestApp) {
     assert_eq!(person["stage"], "trainee");
     assert_eq!(person["wte"], 0.6);
     b.post(&format!("/people/{cai}"), &fields("0.6"))
+        .await
+        .expect(404);
+}
+
+async fn an_admin_adds_a_service(t: TestApp) {
+    seed(&t).await;
+    let b = t.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let home = b.get("/").await.expect(200).text();
+    assert!(
+        home.contains("href=\"/services\""),
+        "admins see the services link"
+    );
+    let page = b.get("/services").await.expect(200).text();
+    assert!(page.contains("Northfield") && page.contains("Southgate"));
+    let again = b
+        .post(
+            "/services",
+            &[("name", ""), ("provider", ""), ("contact_email", "nope")],
+        )
+        .await
+        .expect(422)
+        .text();
+    for field in ["name", "provider", "contact_email"] {
+        assert!(
+            again.contains(&format!("href=\"#{field}\"")),
+            "{field}: {again}"
+        );
+    }
+    let done = b
+        .post(
+            "/services",
+            &[("name", "Eastmoor"), ("provider", "Eastmoor NHS Trust")],
+        )
+        .await
+        .expect(303);
+    assert_eq!(done.header("location").as_deref(), Some("/services?done=1"));
+    assert!(b
+        .get("/services?done=1")
+        .await
+        .expect(200)
+        .text()
+        .contains("Eastmoor"));
+    let lead = t.sign_in("lead@registry.test", PASSWORD).await;
+    assert!(!lead
+        .get("/")
+        .await
+        .expect(200)
+        .text()
+        .contains("href=\"/services\""));
+    lead.get("/services").await.expect(404);
+    lead.post("/services", &[("name", "Mine"), ("provider", "P")])
         .await
         .expect(404);
 }

@@ -3,7 +3,7 @@
 
 use crate::driver::Browser;
 use crate::journeys::{serve, Checks};
-use crate::support::{Backend, PASSWORD};
+use crate::support::{Backend, ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD};
 
 const WITH_MISTAKES: &str = "Email,Full name,Practitioner role,Stage,WTE\r\n\
     ana@registry.test,Ana Silva,pwp,trainee,1.0\r\n\
@@ -160,7 +160,20 @@ pub async fn run(backend: Backend) {
     checks.page(&b, "audit trail, verified").await;
     b.press("Sign out").await;
 
-    checks.finish(27);
+    // An admin: every service's dashboard, and the services.
+    b.fill("email", ADMIN_EMAIL).await;
+    b.fill("password", ADMIN_PASSWORD).await;
+    b.press("Sign in").await;
+    b.open(&url("/dashboard")).await;
+    assert!(b.text().await.contains("Dashboard: every service"));
+    checks.page(&b, "dashboard, every service").await;
+    b.follow("a[href='/services']").await;
+    checks.page(&b, "services").await;
+    b.press("Add the service").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks.page(&b, "services, with errors").await;
+
+    checks.finish(30);
 }
 
 /// The id of the credential whose form is first on the page.

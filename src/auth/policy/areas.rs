@@ -14,14 +14,21 @@ pub enum Area {
     /// Running a service's registry: importing its staff (training leads with a service, and
     /// admins).
     Leading,
+    /// Running the registry itself: its services (admins).
+    Running,
 }
 
 /// The areas a caller may open, in the order the navigation shows them.
 pub fn areas(caller: &Caller) -> Vec<Area> {
-    [Area::Practice, Area::Supervising, Area::Leading]
-        .into_iter()
-        .filter(|a| may_open(caller, *a))
-        .collect()
+    [
+        Area::Practice,
+        Area::Supervising,
+        Area::Leading,
+        Area::Running,
+    ]
+    .into_iter()
+    .filter(|a| may_open(caller, *a))
+    .collect()
 }
 
 pub fn may_open(caller: &Caller, area: Area) -> bool {
@@ -31,6 +38,7 @@ pub fn may_open(caller: &Caller, area: Area) -> bool {
         Area::Leading => {
             caller.is_admin() || (caller.has(Role::TrainingLead) && caller.service_id.is_some())
         }
+        Area::Running => caller.is_admin(),
     }
 }
 
@@ -66,7 +74,14 @@ mod tests {
             areas(&unplaced).is_empty(),
             "a lead of no service leads nothing"
         );
-        assert_eq!(areas(&caller(&[Role::Admin])), vec![Area::Leading]);
+        assert!(
+            !may_open(&lead, Area::Running),
+            "a lead does not run the registry"
+        );
+        assert_eq!(
+            areas(&caller(&[Role::Admin])),
+            vec![Area::Leading, Area::Running]
+        );
     }
 
     #[test]
