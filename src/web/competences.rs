@@ -49,7 +49,7 @@ struct CompetencesPage {
     methods: Vec<(String, String)>,
 }
 
-fn state_tag(s: CompetenceState) -> Tag {
+pub(super) fn state_tag(s: CompetenceState) -> Tag {
     match s {
         CompetenceState::NotAssessed => Tag {
             words: "Not assessed",

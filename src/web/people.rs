@@ -85,9 +85,20 @@ pub struct LogRow {
     pub tag: Tag,
 }
 
+/// A line of a simple list on a person's page: what, when or how much, and its state.
+pub struct Line {
+    pub what: String,
+    pub detail: String,
+    pub tag: Tag,
+}
+
 #[derive(Template)]
 #[template(path = "web/person.html")]
 struct One {
+    training: Vec<Line>,
+    missing: Vec<String>,
+    cpd: Vec<Line>,
+    competences: Vec<Line>,
     chrome: Chrome,
     notice: Option<&'static str>,
     id: String,
@@ -226,7 +237,7 @@ pub async fn show(
     let caller = signed.caller.clone();
     let at = state.clock.now();
     let pid = id.clone();
-    let (person, compliance, credentials, logs) = state
+    let (person, compliance, credentials, logs, more) = state
         .db(move |conn| {
             let person = crate::people::get_person(conn, &caller, &pid)?;
             let compliance = match person.practitioner_role {
@@ -253,9 +264,34 @@ pub async fn show(
                 },
                 &PageRequest::parse(Some(20), None)?,
             )?;
-            Ok((person, compliance, credentials, logs))
+            let page = PageRequest::parse(Some(100), None)?;
+            let trained =
+                crate::accreditation::training::list_training(conn, &caller, &pid, None, &page)?;
+            let cpd = crate::accreditation::cpd::list_cpd(
+                conn,
+                &caller,
+                &pid,
+                &crate::accreditation::cpd::CpdQuery {
+                    from: None,
+                    to: None,
+                    limit: None,
+                    cursor: None,
+                },
+                &page,
+            )?;
+            let competences =
+                crate::competences::person_competences(conn, &caller, &pid, at)?.items;
+            let courses = super::records::all_courses(conn, at)?;
+            Ok((
+                person,
+                compliance,
+                credentials,
+                logs,
+                (trained, cpd, competences, courses),
+            ))
         })
         .await?;
+    let (trained, cpd, competences, courses) = more;
     let facts = vec![
         ("Email", person.email.clone()),
         ("Service", person.service_name.clone().unwrap_or_default()),
@@ -296,7 +332,65 @@ pub async fn show(
                 .join(", "),
         ),
     ];
+    let course_name = |id: &str| {
+        courses
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.title.clone())
+            .unwrap_or_else(|| "A course".into())
+    };
+    let neutral = |words: &'static str| Tag {
+        words,
+        class: "tag-neutral",
+    };
     let page = One {
+        training: trained
+            .items
+            .iter()
+            .map(|t| Line {
+                what: course_name(&t.course_id),
+                detail: match (t.started_on, t.completed_on) {
+                    (_, Some(done)) => format!("Completed {}", date(done)),
+                    (Some(s), None) => format!("Started {}", date(s)),
+                    (None, None) => String::new(),
+                },
+                tag: neutral(super::records::training_words(t.status)),
+            })
+            .collect(),
+        missing: trained
+            .required_missing
+            .iter()
+            .map(|m| m.title.clone())
+            .collect(),
+        cpd: cpd
+            .iter()
+            .take(100)
+            .map(|a| Line {
+                what: a.title.clone(),
+                detail: format!("{}, {} hours", date(a.held_on), a.hours),
+                tag: if a
+                    .reflective_statement
+                    .as_deref()
+                    .is_some_and(|r| !r.trim().is_empty())
+                {
+                    neutral("Reflection written")
+                } else {
+                    neutral("No reflection yet")
+                },
+            })
+            .collect(),
+        competences: competences
+            .iter()
+            .filter(|c| c.assessed_on.is_some())
+            .map(|c| Line {
+                what: format!("{} {}", c.code, c.title),
+                detail: c
+                    .assessed_on
+                    .map(|d| format!("Assessed {}", date(d)))
+                    .unwrap_or_default(),
+                tag: super::competences::state_tag(c.state),
+            })
+            .collect(),
         chrome: Chrome::signed_in(&signed.caller, &signed.csrf, &person.full_name, "/people"),
         notice: match q.done.as_deref() {
             Some("changed") => Some("The changes are saved."),

@@ -69,7 +69,7 @@ pub struct RecordsQuery {
     done: Option<String>,
 }
 
-fn training_words(s: TrainingStatus) -> &'static str {
+pub(super) fn training_words(s: TrainingStatus) -> &'static str {
     match s {
         TrainingStatus::Enrolled => "Enrolled",
         TrainingStatus::InProgress => "In progress",
@@ -79,7 +79,7 @@ fn training_words(s: TrainingStatus) -> &'static str {
 }
 
 /// Every course, by id, for names and for the training form's choice (one page of 500).
-fn all_courses(
+pub(super) fn all_courses(
     conn: &mut crate::db::DbConn,
     at: chrono::NaiveDateTime,
 ) -> Result<Vec<courses::Course>, AppError> {

@@ -50,6 +50,17 @@ async fn a_lead_finds_and_opens_their_people_only(t: TestApp) {
         "{one}"
     );
     assert!(one.contains("Supervision against the policy"));
+    for section in [
+        "Training",
+        "Competences signed off",
+        "CPD",
+        "Recent supervision sessions",
+    ] {
+        assert!(
+            one.contains(&format!(">{section}</h2>")),
+            "{section}: {one}"
+        );
+    }
     b.get(&format!("/people/{cai}")).await.expect(404);
     b.get("/people/not-an-id").await.expect(404);
     let p = t.sign_in("ana@registry.test", PASSWORD).await;
