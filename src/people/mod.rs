@@ -321,9 +321,48 @@ pub fn list_people(
     caller: &Caller,
     q: PeopleQuery,
     page: &PageRequest,
+    today: chrono::NaiveDate,
 ) -> Result<Vec<Person>, AppError> {
     let scope =
         people_scope(caller).ok_or_else(|| AppError::needs(crate::auth::policy::PEOPLE_READERS))?;
+    let mut errors = Vec::new();
+    let stage = q.stage.as_deref().and_then(|s| {
+        Stage::parse(s).or_else(|| {
+            errors.push(FieldError::new("stage", "must be trainee or qualified"));
+            None
+        })
+    });
+    let credential_status = q.credential_status.as_deref().and_then(|s| {
+        crate::accreditation::rules::CredentialStatus::parse(s).or_else(|| {
+            errors.push(FieldError::new(
+                "credential_status",
+                "must be pending_verification, active, expiring or expired",
+            ));
+            None
+        })
+    });
+    let compliance_status = q.compliance_status.as_deref().and_then(|s| {
+        crate::supervision::rules::ComplianceStatus::parse(s).or_else(|| {
+            errors.push(FieldError::new(
+                "compliance_status",
+                "must be compliant, due_soon or overdue",
+            ));
+            None
+        })
+    });
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let among = match compliance_status {
+        None => None,
+        Some(wanted) => Some(crate::supervision::compliance::people_with_status(
+            conn,
+            &scope,
+            q.service_id.as_deref(),
+            wanted,
+            today,
+        )?),
+    };
     let filter = PeopleFilter {
         service_id: q.service_id,
         practitioner_role: q.practitioner_role,
@@ -331,6 +370,9 @@ pub fn list_people(
         active: q.active,
         modality: q.modality,
         specialist_interest: q.specialist_interest,
+        stage,
+        credential_status: credential_status.map(|c| (c, today)),
+        among,
     };
     let rows = queries::list(conn, &scope, &filter, page)?;
     let mut people: Vec<Person> = rows

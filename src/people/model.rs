@@ -243,6 +243,13 @@ pub struct PeopleQuery {
     pub modality: Option<String>,
     /// A specialist interest the person has recorded, any case (for planning).
     pub specialist_interest: Option<String>,
+    /// `trainee` or `qualified`.
+    pub stage: Option<String>,
+    /// Some required supervision type `compliant`, `due_soon` or `overdue` today (as
+    /// `GET /practitioners/{id}/supervision-compliance` answers).
+    pub compliance_status: Option<String>,
+    /// Holding a credential `pending_verification`, `active`, `expiring` or `expired` today.
+    pub credential_status: Option<String>,
     /// 1 to 500, default 50.
     pub limit: Option<i64>,
     pub cursor: Option<String>,

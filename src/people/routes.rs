@@ -89,8 +89,9 @@ pub async fn list_practitioners(
     let page = PageRequest::parse(q.limit, q.cursor.as_deref())?;
     let q = q.into_inner();
     let p = page.clone();
+    let today = state.clock.today();
     let rows = state
-        .db(move |conn| super::list_people(conn, &caller, q, &p))
+        .db(move |conn| super::list_people(conn, &caller, q, &p, today))
         .await?;
     Ok(HttpResponse::Ok().json(Page::from_rows(rows, &page, |r| &r.id)))
 }

@@ -284,3 +284,26 @@ pub fn with_warnings(
         })
         .collect())
 }
+
+/// The active practitioners in the scope (and service, if named) with some required type in
+/// `wanted` on `today`: what the people list filters by compliance with, in three queries.
+pub fn people_with_status(
+    conn: &mut DbConn,
+    scope: &crate::auth::policy::PeopleScope,
+    service: Option<&str>,
+    wanted: rules::ComplianceStatus,
+    today: NaiveDate,
+) -> Result<Vec<String>, AppError> {
+    let subjects = queries::report_subjects(
+        conn,
+        scope,
+        service,
+        None,
+        &crate::http::page::PageRequest::everything(),
+    )?;
+    Ok(statuses(conn, &subjects, today)?
+        .into_iter()
+        .filter(|(_, items)| items.iter().any(|i| i.status == wanted))
+        .map(|(id, _)| id)
+        .collect())
+}

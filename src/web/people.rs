@@ -31,6 +31,9 @@ pub struct Query {
     pub modality: Option<String>,
     /// `active` (default), `left` or `all`.
     pub state: Option<String>,
+    pub stage: Option<String>,
+    pub compliance_status: Option<String>,
+    pub credential_status: Option<String>,
     pub cursor: Option<String>,
     pub done: Option<String>,
 }
@@ -55,6 +58,9 @@ struct List {
     role: String,
     modality: String,
     state: String,
+    stage: String,
+    compliance: String,
+    credential: String,
     roles: Vec<(String, String)>,
     modalities: Vec<(String, String)>,
     rows: Vec<Row>,
@@ -143,6 +149,9 @@ pub async fn list(
         },
         modality: clean(&q.modality),
         specialist_interest: None,
+        stage: clean(&q.stage),
+        compliance_status: clean(&q.compliance_status),
+        credential_status: clean(&q.credential_status),
         limit: None,
         cursor: None,
     };
@@ -151,6 +160,9 @@ pub async fn list(
             ("q", &query.q),
             ("practitioner_role", &query.practitioner_role),
             ("modality", &query.modality),
+            ("stage", &query.stage),
+            ("compliance_status", &query.compliance_status),
+            ("credential_status", &query.credential_status),
             ("state", &Some(which.clone())),
         ]
         .into_iter()
@@ -166,9 +178,15 @@ pub async fn list(
         query.practitioner_role.clone().unwrap_or_default(),
         query.modality.clone().unwrap_or_default(),
     );
+    let chosen = (
+        query.stage.clone().unwrap_or_default(),
+        query.compliance_status.clone().unwrap_or_default(),
+        query.credential_status.clone().unwrap_or_default(),
+    );
+    let today = state.clock.today();
     let (people, roles, modalities) = state
         .db(move |conn| {
-            let people = crate::people::list_people(conn, &caller, query, &p)?;
+            let people = crate::people::list_people(conn, &caller, query, &p, today)?;
             let roles = crate::supervision::queries::practitioner_roles(conn)?
                 .into_iter()
                 .map(|r| (r.clone(), r.replace('_', " ")))
@@ -218,6 +236,9 @@ pub async fn list(
             role: shown.1,
             modality: shown.2,
             state: which,
+            stage: chosen.0,
+            compliance: chosen.1,
+            credential: chosen.2,
             roles,
             modalities,
             rows,

@@ -14,6 +14,7 @@ both!(
     a_lead_edits_the_policy_table_with_every_problem_shown,
     a_lead_changes_a_persons_details,
     an_admin_adds_a_service,
+    people_are_filtered_by_stage_compliance_and_credentials,
 );
 
 async fn id_of(t: &TestApp, email: &str) -> String {
@@ -430,4 +431,67 @@ async fn an_admin_adds_a_service(t: TestApp) {
     lead.post("/services", &[("name", "Mine"), ("provider", "P")])
         .await
         .expect(404);
+}
+
+async fn people_are_filtered_by_stage_compliance_and_credentials(t: TestApp) {
+    seed(&t).await;
+    let lead = t.login("lead@registry.test", PASSWORD).await;
+    let names = |v: serde_json::Value| -> Vec<String> {
+        let mut n: Vec<String> = v["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|p| p["email"].as_str().expect("email").to_string())
+            .collect();
+        n.sort();
+        n
+    };
+    let list = |q: &'static str| {
+        let lead = lead.clone();
+        let t = &t;
+        async move {
+            names(
+                t.get(&format!("/api/v1/practitioners?{q}"), &lead)
+                    .await
+                    .expect(200)
+                    .json(),
+            )
+        }
+    };
+    assert_eq!(
+        list("credential_status=pending_verification").await,
+        vec!["ana@registry.test"]
+    );
+    assert_eq!(
+        list("credential_status=expiring").await,
+        vec!["ben@registry.test"]
+    );
+    assert!(list("credential_status=active").await.is_empty());
+    assert!(list("stage=trainee").await.is_empty());
+    assert_eq!(list("stage=qualified").await.len(), 3);
+    // Everyone here started today: each required type is due soon, none overdue.
+    assert_eq!(list("compliance_status=due_soon").await.len(), 3);
+    assert!(list("compliance_status=overdue").await.is_empty());
+    let bad = t
+        .get(
+            "/api/v1/practitioners?stage=senior&compliance_status=late&credential_status=lost",
+            &lead,
+        )
+        .await
+        .problem(422);
+    assert_eq!(
+        error_fields(&bad),
+        vec!["stage", "credential_status", "compliance_status"]
+    );
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let page = b
+        .get("/people?credential_status=expiring")
+        .await
+        .expect(200)
+        .text();
+    assert!(
+        page.contains("Person ben@registry.test") && !page.contains("Person ana@registry.test"),
+        "{page}"
+    );
+    assert!(page.contains("<option value=\"expiring\" selected>"));
 }
