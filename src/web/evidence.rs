@@ -78,7 +78,33 @@ pub async fn pack_file(
     if !may_open(&signed.caller, Area::Practice) {
         return Err(AppError::NotFound.into());
     }
-    let q = q.into_inner();
+    let me = signed.caller.id.clone();
+    answer(&state, &signed, me, &how, q.into_inner()).await
+}
+
+/// A person's pack for their training lead (`/people/{id}/evidence/{view|download}`): the same
+/// use case decides who may see it, and answers 404 to anyone else.
+pub async fn person_pack(
+    state: web::Data<AppState>,
+    signed: Signed,
+    path: web::Path<(String, String)>,
+    q: web::Query<EvidenceQuery>,
+) -> Result<HttpResponse, PageError> {
+    if !may_open(&signed.caller, Area::Leading) {
+        return Err(AppError::NotFound.into());
+    }
+    let (id, how) = path.into_inner();
+    let id = crate::http::parse_id(&id).map_err(|_| AppError::NotFound)?;
+    answer(&state, &signed, id, &how, q.into_inner()).await
+}
+
+async fn answer(
+    state: &AppState,
+    signed: &Signed,
+    person: String,
+    how: &str,
+    q: EvidenceQuery,
+) -> Result<HttpResponse, PageError> {
     let input = PackQuery {
         body: q.body,
         months: q.months,
@@ -86,9 +112,9 @@ pub async fn pack_file(
     let at = state.clock.now();
     let who = signed.caller.clone();
     let p = state
-        .db(move |conn| crate::evidence::evidence_pack(conn, &who, &who.id, &input, at))
+        .db(move |conn| crate::evidence::evidence_pack(conn, &who, &person, &input, at))
         .await?;
-    match how.as_str() {
+    match how {
         "view" => Ok(HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"))
             .insert_header((header::CACHE_CONTROL, "no-store"))

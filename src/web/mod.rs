@@ -106,6 +106,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/people/{id}/edit", "GET").route(web::get().to(person_form::edit_person)),
         )
         .service(
+            resource("/people/{id}/evidence/{how}", "GET")
+                .route(web::get().to(evidence::person_pack)),
+        )
+        .service(
             resource("/people/{id}/deactivate", "POST")
                 .route(web::post().to(person_form::deactivate)),
         )

@@ -64,9 +64,30 @@ async fn a_lead_finds_and_opens_their_people_only(t: TestApp) {
     }
     b.get(&format!("/people/{cai}")).await.expect(404);
     b.get("/people/not-an-id").await.expect(404);
+    // Their evidence pack, to view and to download; another service's is not found.
+    assert!(one.contains(&format!("href=\"/people/{ana}/evidence/view?months=12\"")));
+    let view = b
+        .get(&format!("/people/{ana}/evidence/view?months=12"))
+        .await
+        .expect(200)
+        .text();
+    assert!(view.contains("Person ana@registry.test"), "{view}");
+    let csv = b
+        .get(&format!("/people/{ana}/evidence/download?months=12"))
+        .await
+        .expect(200);
+    assert!(csv
+        .header("content-type")
+        .is_some_and(|c| c.starts_with("text/csv")));
+    b.get(&format!("/people/{cai}/evidence/view"))
+        .await
+        .expect(404);
     let p = t.sign_in("ana@registry.test", PASSWORD).await;
     p.get("/people").await.expect(404);
     p.get(&format!("/people/{ana}")).await.expect(404);
+    p.get(&format!("/people/{ana}/evidence/view"))
+        .await
+        .expect(404);
 }
 
 async fn a_lead_adds_a_person_with_every_problem_shown_first(t: TestApp) {
