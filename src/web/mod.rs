@@ -21,6 +21,7 @@ pub mod person_form;
 pub mod policy;
 pub mod records;
 pub mod reminders;
+pub mod report_filters;
 pub mod reports;
 pub mod services;
 pub mod session;

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::error::PageError;
 use super::page::{date, render, Chrome};
+use super::report_filters::{choices, choose, filter, Filter, CREDENTIALS, STATES, STATUSES};
 use super::session::Signed;
 use crate::app::AppState;
 use crate::auth::policy::{may_open, report_scope, Area, PeopleScope};
@@ -27,6 +28,13 @@ pub struct Query {
     pub service_id: Option<String>,
     pub status: Option<String>,
     pub state: Option<String>,
+    pub practitioner_role: Option<String>,
+    pub body: Option<String>,
+    pub kind: Option<String>,
+    pub framework_id: Option<String>,
+    /// The workforce report's period (YYYY-MM-DD).
+    pub from: Option<String>,
+    pub to: Option<String>,
     pub cursor: Option<String>,
     /// `csv`: download every row.
     pub format: Option<String>,
@@ -79,14 +87,6 @@ struct Index {
     reports: &'static [Listed],
 }
 
-/// A filter's choices: (value, words).
-pub struct Filter {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub chosen: String,
-    pub choices: &'static [(&'static str, &'static str)],
-}
-
 #[derive(Template)]
 #[template(path = "web/report.html")]
 struct Table {
@@ -95,6 +95,7 @@ struct Table {
     /// Plain words on what the figures hide or mean, where a report needs them.
     explain: &'static str,
     filters: Vec<Filter>,
+    period: Option<(String, String)>,
     services: Vec<(String, String)>,
     chosen_service: String,
     header: Vec<String>,
@@ -103,23 +104,6 @@ struct Table {
     csv_href: String,
     next_href: Option<String>,
 }
-
-const STATUSES: &[(&str, &str)] = &[
-    ("compliant", "Compliant"),
-    ("due_soon", "Due soon"),
-    ("overdue", "Overdue"),
-];
-const CREDENTIALS: &[(&str, &str)] = &[
-    ("pending_verification", "Waiting for a check"),
-    ("active", "Active"),
-    ("expiring", "Expiring within 90 days"),
-    ("expired", "Expired"),
-];
-const STATES: &[(&str, &str)] = &[
-    ("met", "Met"),
-    ("not_yet_met", "Not yet met"),
-    ("review_overdue", "Review overdue"),
-];
 
 const REPRESENTATION: &str = "These counts describe groups, never a person. Any count under 5 is hidden, and so is any other count that, with a total shown here, would let someone work a hidden one out. Hidden counts show as \"hidden\", and the same counts are hidden whoever looks. Ethnicity and languages are never shown for one person.";
 
@@ -160,6 +144,8 @@ struct Frame {
     explain: &'static str,
     csv: bool,
     query: String,
+    /// The workforce report's period as typed: (from, to).
+    period: Option<(String, String)>,
 }
 
 async fn services_of(
@@ -199,6 +185,7 @@ async fn show_rows(
             about: f.listed.about,
             explain: f.explain,
             filters: f.filters,
+            period: f.period,
             services,
             chosen_service: f.service.unwrap_or_default(),
             header: header.iter().map(|h| words(h)).collect(),
@@ -257,26 +244,18 @@ async fn whole<R: CsvRecord>(
     show_rows(state, signed, f, R::HEADER, records, None).await
 }
 
-fn filter(
-    name: &'static str,
-    label: &'static str,
-    chosen: &Option<String>,
-    choices: &'static [(&'static str, &'static str)],
-) -> Filter {
-    Filter {
-        name,
-        label,
-        chosen: chosen.clone().unwrap_or_default(),
-        choices,
-    }
-}
-
 /// The query string that keeps the filters (for the CSV link and the next page).
 fn kept(q: &Query, service: &Option<String>) -> String {
     let pairs: Vec<(&str, &str)> = [
         ("service_id", service),
         ("status", &q.status),
         ("state", &q.state),
+        ("practitioner_role", &q.practitioner_role),
+        ("body", &q.body),
+        ("kind", &q.kind),
+        ("framework_id", &q.framework_id),
+        ("from", &q.from),
+        ("to", &q.to),
     ]
     .into_iter()
     .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
@@ -301,6 +280,12 @@ pub async fn show(
         &mut q.status,
         &mut q.state,
         &mut q.cursor,
+        &mut q.practitioner_role,
+        &mut q.body,
+        &mut q.kind,
+        &mut q.framework_id,
+        &mut q.from,
+        &mut q.to,
     ] {
         if v.as_deref().is_some_and(str::is_empty) {
             *v = None;
@@ -318,15 +303,23 @@ pub async fn show(
         explain: "",
         csv: q.format.as_deref() == Some("csv"),
         query: kept(&q, &service),
+        period: None,
     };
     let cursor = q.cursor.clone();
     match listed.name {
         "supervision-compliance" => {
+            let [roles, ..] = choices(&state).await?;
             f.filters
                 .push(filter("status", "Status", &q.status, STATUSES));
+            f.filters.push(choose(
+                "practitioner_role",
+                "Role",
+                &q.practitioner_role,
+                roles,
+            ));
             let rq = crate::supervision::report::ReportQuery {
                 service_id: service,
-                practitioner_role: None,
+                practitioner_role: q.practitioner_role,
                 status: q.status,
                 limit: None,
                 cursor: None,
@@ -338,12 +331,15 @@ pub async fn show(
             .await
         }
         "accreditation" => {
+            let [_, bodies, kinds, _] = choices(&state).await?;
             f.filters
                 .push(filter("status", "Status", &q.status, CREDENTIALS));
+            f.filters.push(choose("body", "Body", &q.body, bodies));
+            f.filters.push(choose("kind", "Credential", &q.kind, kinds));
             let rq = crate::accreditation::credentials::ReportQuery {
                 service_id: service,
-                body: None,
-                kind: None,
+                body: q.body,
+                kind: q.kind,
                 status: q.status,
                 limit: None,
                 cursor: None,
@@ -361,10 +357,17 @@ pub async fn show(
             .await
         }
         "competencies" => {
+            let [.., frameworks] = choices(&state).await?;
             f.filters.push(filter("state", "State", &q.state, STATES));
+            f.filters.push(choose(
+                "framework_id",
+                "Framework",
+                &q.framework_id,
+                frameworks,
+            ));
             let rq = crate::competences::CompetenceReportQuery {
                 service_id: service,
-                framework_id: None,
+                framework_id: q.framework_id,
                 state: q.state,
                 limit: None,
                 cursor: None,
@@ -376,11 +379,24 @@ pub async fn show(
             .await
         }
         "workforce" => {
+            let day = |field: &'static str, v: &Option<String>| -> Result<_, AppError> {
+                v.as_deref()
+                    .map(|d| {
+                        d.parse::<chrono::NaiveDate>().map_err(|_| {
+                            AppError::invalid(field, "must be a date, like 2026-04-01")
+                        })
+                    })
+                    .transpose()
+            };
             let wq = crate::reports::workforce::WorkforceQuery {
                 service_id: service,
-                from: None,
-                to: None,
+                from: day("from", &q.from)?,
+                to: day("to", &q.to)?,
             };
+            f.period = Some((
+                q.from.clone().unwrap_or_default(),
+                q.to.clone().unwrap_or_default(),
+            ));
             let r = state
                 .db(move |conn| crate::reports::workforce::workforce_report(conn, scope, wq, at))
                 .await?;

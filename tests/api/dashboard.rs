@@ -262,6 +262,33 @@ async fn each_report_has_a_page_with_its_filters_and_a_csv(t: TestApp) {
         .expect(200)
         .text();
     assert_eq!(csv.lines().count(), 2, "a header and Ana's row: {csv}");
+    // Each report's own filters, kept in its CSV link.
+    let bps = b
+        .get("/reports/accreditation?body=BPS&kind=wpw_register")
+        .await
+        .expect(200)
+        .text();
+    assert!(bps.contains("Person ana@registry.test"), "{bps}");
+    assert!(
+        bps.contains("format=csv") && bps.contains("body=BPS"),
+        "{bps}"
+    );
+    let none = b
+        .get("/reports/accreditation?body=BACP")
+        .await
+        .expect(200)
+        .text();
+    assert!(!none.contains("Person ana@registry.test"));
+    b.get("/reports/supervision-compliance?practitioner_role=pwp")
+        .await
+        .expect(200);
+    let period = b
+        .get("/reports/workforce?from=2026-01-01&to=2026-06-30")
+        .await
+        .expect(200)
+        .text();
+    assert!(period.contains("value=\"2026-01-01\""), "{period}");
+    b.get("/reports/workforce?from=soon").await.expect(422);
     let representation = b.get("/reports/representation").await.expect(200).text();
     assert!(representation.contains("Why some counts are hidden"));
     b.get("/reports/accreditation?status=lost")
