@@ -158,7 +158,7 @@ pub fn name_assessor(
     let user = crate::http::parse_id(&input.user_id)
         .map_err(|_| AppError::invalid("user_id", "no such person"))?;
     queries::framework(conn, framework)?.ok_or(AppError::NotFound)?;
-    if crate::people::queries::find(conn, &user)?.is_none() {
+    if queries::person_service(conn, &user)?.is_none() {
         return Err(AppError::invalid("user_id", "no such person"));
     }
     queries::insert_assessor(
@@ -186,9 +186,9 @@ fn competence_viewer(
     caller: &Caller,
     person: &str,
 ) -> Result<Option<String>, AppError> {
-    let (row, _) = crate::people::queries::find(conn, person)?.ok_or(AppError::NotFound)?;
-    if can_view_competences(caller, &row.id, row.service_id.as_deref()) {
-        Ok(row.service_id)
+    let service = queries::person_service(conn, person)?.ok_or(AppError::NotFound)?;
+    if can_view_competences(caller, person, service.as_deref()) {
+        Ok(service)
     } else {
         Err(AppError::NotFound)
     }

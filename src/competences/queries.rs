@@ -183,3 +183,12 @@ pub fn active_people(
     }
     Ok(s.order(users::id.asc()).limit(page.fetch()).load(conn)?)
 }
+
+/// A person's service, if there is such a person (`None`: there is not).
+pub fn person_service(conn: &mut DbConn, id: &str) -> Result<Option<Option<String>>, AppError> {
+    Ok(crate::db::schema::users::table
+        .find(id)
+        .select(crate::db::schema::users::service_id)
+        .first(conn)
+        .optional()?)
+}

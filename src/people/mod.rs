@@ -1,6 +1,7 @@
 //! People: practitioners and the other staff of a service, each with a login.
 
 mod invitations;
+pub mod list;
 pub mod model;
 pub mod queries;
 pub mod routes;
@@ -11,18 +12,18 @@ use chrono::{NaiveDate, NaiveDateTime};
 use crate::app::now;
 use crate::audit;
 use crate::auth::policy::{
-    can_grant, can_manage_people_of, can_view_person, people_scope, roles_from_text, roles_to_text,
-    Caller, Role,
+    can_grant, can_manage_people_of, can_view_person, roles_from_text, roles_to_text, Caller, Role,
 };
 use crate::auth::policy::{may_deactivate, may_patch, sees_special_category, DeactivationRefused};
 use crate::auth::session;
 use crate::db::DbConn;
 use crate::error::{validate, AppError, FieldError};
-use crate::http::page::PageRequest;
 pub(crate) use invitations::{queue_invitation, queue_invitation_from};
 pub use invitations::{reinvite, Created, Inviting};
+pub(crate) use list::with_service_names;
+pub use list::{list_people, list_people_among};
 pub use model::*;
-use queries::{PeopleFilter, PersonRow, PersonWithModality};
+use queries::{PersonRow, PersonWithModality};
 pub use routes::routes;
 
 /// How a person is written to the audit trail: every field, the special-category ones
@@ -311,92 +312,6 @@ pub fn may_add(caller: &Caller, input: &NewPractitioner) -> Result<(), AppError>
         return Err(AppError::Forbidden(
             "only an admin gives someone the admin role".into(),
         ));
-    }
-    Ok(())
-}
-
-/// One page of the people the caller may list.
-pub fn list_people(
-    conn: &mut DbConn,
-    caller: &Caller,
-    q: PeopleQuery,
-    page: &PageRequest,
-    today: chrono::NaiveDate,
-) -> Result<Vec<Person>, AppError> {
-    let scope =
-        people_scope(caller).ok_or_else(|| AppError::needs(crate::auth::policy::PEOPLE_READERS))?;
-    let mut errors = Vec::new();
-    let stage = q.stage.as_deref().and_then(|s| {
-        Stage::parse(s).or_else(|| {
-            errors.push(FieldError::new("stage", "must be trainee or qualified"));
-            None
-        })
-    });
-    let credential_status = q.credential_status.as_deref().and_then(|s| {
-        crate::accreditation::rules::CredentialStatus::parse(s).or_else(|| {
-            errors.push(FieldError::new(
-                "credential_status",
-                "must be pending_verification, active, expiring or expired",
-            ));
-            None
-        })
-    });
-    let compliance_status = q.compliance_status.as_deref().and_then(|s| {
-        crate::supervision::rules::ComplianceStatus::parse(s).or_else(|| {
-            errors.push(FieldError::new(
-                "compliance_status",
-                "must be compliant, due_soon or overdue",
-            ));
-            None
-        })
-    });
-    if !errors.is_empty() {
-        return Err(AppError::Validation(errors));
-    }
-    let among = match compliance_status {
-        None => None,
-        Some(wanted) => Some(crate::supervision::compliance::people_with_status(
-            conn,
-            &scope,
-            q.service_id.as_deref(),
-            wanted,
-            today,
-        )?),
-    };
-    let filter = PeopleFilter {
-        service_id: q.service_id,
-        practitioner_role: q.practitioner_role,
-        q: q.q,
-        active: q.active,
-        modality: q.modality,
-        specialist_interest: q.specialist_interest,
-        stage,
-        credential_status: credential_status.map(|c| (c, today)),
-        among,
-    };
-    let rows = queries::list(conn, &scope, &filter, page)?;
-    let mut people: Vec<Person> = rows
-        .into_iter()
-        .map(|r| {
-            let is_me = sees_special_category(caller, &r.0.id);
-            Person::view(r, is_me)
-        })
-        .collect();
-    with_service_names(conn, &mut people)?;
-    Ok(people)
-}
-
-/// Fills in the names of people's services: one query.
-fn with_service_names(conn: &mut DbConn, people: &mut [Person]) -> Result<(), AppError> {
-    let mut ids: Vec<&str> = people
-        .iter()
-        .filter_map(|p| p.service_id.as_deref())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    let names = crate::db::names::services(conn, &ids)?;
-    for p in people.iter_mut() {
-        p.service_name = p.service_id.as_ref().and_then(|s| names.get(s).cloned());
     }
     Ok(())
 }

@@ -245,9 +245,6 @@ pub struct PeopleQuery {
     pub specialist_interest: Option<String>,
     /// `trainee` or `qualified`.
     pub stage: Option<String>,
-    /// Some required supervision type `compliant`, `due_soon` or `overdue` today (as
-    /// `GET /practitioners/{id}/supervision-compliance` answers).
-    pub compliance_status: Option<String>,
     /// Holding a credential `pending_verification`, `active`, `expiring` or `expired` today.
     pub credential_status: Option<String>,
     /// 1 to 500, default 50.

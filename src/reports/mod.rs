@@ -6,6 +6,7 @@
 pub mod dashboard;
 pub mod queries;
 pub mod representation;
+pub mod roster;
 pub mod routes;
 pub mod suppression;
 pub mod workforce;

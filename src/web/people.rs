@@ -150,7 +150,6 @@ pub async fn list(
         modality: clean(&q.modality),
         specialist_interest: None,
         stage: clean(&q.stage),
-        compliance_status: clean(&q.compliance_status),
         credential_status: clean(&q.credential_status),
         limit: None,
         cursor: None,
@@ -161,7 +160,7 @@ pub async fn list(
             ("practitioner_role", &query.practitioner_role),
             ("modality", &query.modality),
             ("stage", &query.stage),
-            ("compliance_status", &query.compliance_status),
+            ("compliance_status", &clean(&q.compliance_status)),
             ("credential_status", &query.credential_status),
             ("state", &Some(which.clone())),
         ]
@@ -180,13 +179,21 @@ pub async fn list(
     );
     let chosen = (
         query.stage.clone().unwrap_or_default(),
-        query.compliance_status.clone().unwrap_or_default(),
+        clean(&q.compliance_status).unwrap_or_default(),
         query.credential_status.clone().unwrap_or_default(),
     );
     let today = state.clock.today();
+    let compliance = clean(&q.compliance_status);
     let (people, roles, modalities) = state
         .db(move |conn| {
-            let people = crate::people::list_people(conn, &caller, query, &p, today)?;
+            let people = crate::reports::roster::people_by_compliance(
+                conn,
+                &caller,
+                query,
+                compliance.as_deref(),
+                &p,
+                today,
+            )?;
             let roles = crate::supervision::queries::practitioner_roles(conn)?
                 .into_iter()
                 .map(|r| (r.clone(), r.replace('_', " ")))
