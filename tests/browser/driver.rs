@@ -190,6 +190,19 @@ impl Browser {
             .unwrap_or_default()
     }
 
+    /// The browser's cookies for this site, as a `Cookie` header: what it sends with a
+    /// download link it follows.
+    pub async fn cookie_header(&self) -> String {
+        self.c
+            .get_all_cookies()
+            .await
+            .expect("cookies")
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     /// Chooses a file for a file field (the browser reads it from this machine's disk).
     pub async fn attach(&self, id: &str, path: &std::path::Path) {
         self.c

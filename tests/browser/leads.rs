@@ -106,6 +106,26 @@ pub async fn run(backend: Backend) {
     b.follow("a[href^='/reports/supervision-compliance?status=overdue']")
         .await;
     checks.page(&b, "supervision compliance report").await;
+    // The report's "Download CSV": its link, followed with the browser's own session cookie.
+    let csv = b.attribute("a[href*='format=csv']", "href").await;
+    let file = t
+        .send(
+            actix_web::test::TestRequest::get()
+                .uri(&csv)
+                .insert_header(("cookie", b.cookie_header().await)),
+        )
+        .await
+        .expect(200);
+    assert!(
+        file.header("content-disposition")
+            .is_some_and(|d| d.contains("attachment")),
+        "{csv}"
+    );
+    let file = file.text();
+    assert!(
+        file.starts_with("practitioner_id,full_name"),
+        "{csv}: {file}"
+    );
     b.open(&url("/reports")).await;
     checks.page(&b, "reports").await;
     for name in [
