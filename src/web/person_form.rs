@@ -165,30 +165,35 @@ pub async fn new_person(
     .await
 }
 
-pub async fn add(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, PageError> {
-    let Posted { signed, form } = posted;
-    leader(&signed)?;
-    let mut errors = Vec::new();
-    let wte = match form.get("wte") {
-        None => None,
-        Some(v) => match v.replace(',', ".").parse::<f64>() {
-            Ok(w) => Some(w),
-            Err(_) => {
-                errors.push(FieldError::new("wte", "must be a number from 0.1 to 1.0"));
-                None
-            }
-        },
-    };
-    let started_on = match form.get("started_on") {
-        None => None,
-        Some(v) => day(v).or_else(|| {
+/// The fields a form types that are not text: the WTE (`0,8` is read as 0.8) and the start in
+/// post; each one unreadable is a problem named by its field.
+fn post_fields(
+    form: &super::session::Form,
+    errors: &mut Vec<FieldError>,
+) -> (Option<f64>, Option<chrono::NaiveDate>) {
+    let wte = form.get("wte").and_then(|v| {
+        v.replace(',', ".").parse::<f64>().ok().or_else(|| {
+            errors.push(FieldError::new("wte", "must be a number from 0.1 to 1.0"));
+            None
+        })
+    });
+    let started_on = form.get("started_on").and_then(|v| {
+        day(v).or_else(|| {
             errors.push(FieldError::new(
                 "started_on",
                 "must be a real date, like 28 11 2026",
             ));
             None
-        }),
-    };
+        })
+    });
+    (wte, started_on)
+}
+
+pub async fn add(state: web::Data<AppState>, posted: Posted) -> Result<HttpResponse, PageError> {
+    let Posted { signed, form } = posted;
+    leader(&signed)?;
+    let mut errors = Vec::new();
+    let (wte, started_on) = post_fields(&form, &mut errors);
     let ticked = form.all("roles");
     let mut roles = Vec::new();
     for r in &ticked {
@@ -333,26 +338,7 @@ pub async fn change(
     leader(&signed)?;
     let id = crate::http::parse_id(&id).map_err(|_| AppError::NotFound)?;
     let mut errors = Vec::new();
-    let wte = match form.get("wte") {
-        None => None,
-        Some(v) => match v.replace(',', ".").parse::<f64>() {
-            Ok(w) => Some(w),
-            Err(_) => {
-                errors.push(FieldError::new("wte", "must be a number from 0.1 to 1.0"));
-                None
-            }
-        },
-    };
-    let started_on = match form.get("started_on") {
-        None => None,
-        Some(v) => day(v).or_else(|| {
-            errors.push(FieldError::new(
-                "started_on",
-                "must be a real date, like 28 11 2026",
-            ));
-            None
-        }),
-    };
+    let (wte, started_on) = post_fields(&form, &mut errors);
     let ticked = form.all("roles");
     let roles: Vec<Role> = ticked.iter().filter_map(|r| Role::parse(r)).collect();
     let patch = crate::people::PractitionerPatch {
