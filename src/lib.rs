@@ -140,7 +140,7 @@ pub struct Version {
 }
 
 /// The newest migration both migration trees hold.
-pub const SCHEMA_VERSION: &str = "2026-12-04-000021_verification_queue";
+pub const SCHEMA_VERSION: &str = "2026-12-04-000022_body_obligations";
 
 #[utoipa::path(
     get, path = "/version", tag = "operations",

@@ -245,6 +245,7 @@ mod tests {
             window_days: 7,
             formats: vec![Format::Individual],
             max_group_size: None,
+            group_counting: crate::supervision::rules::GroupCounting::UpToSize,
         }
     }
 

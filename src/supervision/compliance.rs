@@ -178,7 +178,9 @@ pub fn compliance_from(
             items.push(ComplianceItem {
                 supervision_type: rule.supervision_type,
                 required_minutes: c.required_minutes,
+                held_minutes: c.held_minutes,
                 achieved_minutes: c.achieved_minutes,
+                group_counting: rule.group_counting,
                 unsigned_minutes: c.unsigned_minutes,
                 window_days: rule.window_days,
                 last_held_on: c.last_held_on.max(before_window),

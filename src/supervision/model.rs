@@ -67,6 +67,7 @@ pub struct PolicyRow {
     pub updated_at: NaiveDateTime,
     /// `None`: the registry-wide rule; else that service's own.
     pub service_id: Option<String>,
+    pub group_counting: super::rules::GroupCounting,
 }
 
 impl PolicyRow {
@@ -82,6 +83,7 @@ impl PolicyRow {
             window_days: self.window_days,
             formats: self.formats(),
             max_group_size: self.max_group_size,
+            group_counting: self.group_counting,
         }
     }
 }
@@ -126,7 +128,11 @@ pub const SUBJECT_COLUMNS: SubjectColumns = (
 pub struct ComplianceItem {
     pub supervision_type: SupervisionType,
     pub required_minutes: i32,
+    /// Minutes of this type held in the window (not rejected), before the rule counts them.
+    pub held_minutes: i32,
+    /// Minutes that count towards the rule: group time as the rule's `group_counting` says.
     pub achieved_minutes: i32,
+    pub group_counting: super::rules::GroupCounting,
     /// Minutes in the window still waiting for the supervisor's sign-off.
     pub unsigned_minutes: i32,
     pub window_days: i32,

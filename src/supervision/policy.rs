@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::model::PolicyRow;
 use super::queries::{self, load_policy};
-use super::rules::{Format, SupervisionType};
+use super::rules::{Format, GroupCounting, SupervisionType};
 use crate::audit;
 use crate::auth::policy::{can_read_service_policy, policy_target, Caller, PolicyTarget};
 use crate::db::DbConn;
@@ -41,6 +41,11 @@ pub struct PolicyRule {
     #[validate(range(min = 2, max = 100, message = "must be 2 to 100"))]
     #[schema(minimum = 2, maximum = 100)]
     pub max_group_size: Option<i32>,
+    /// How group time counts: `full`; `up_to_size` (in full up to `max_group_size`, the
+    /// default); `individual_equivalent` (minutes / supervisees x 2, BABCP training);
+    /// `bacp_accreditation` (half in groups of 4 or fewer, minutes / size in groups of 5 or more).
+    #[serde(default)]
+    pub group_counting: GroupCounting,
     /// Where the figure comes from.
     #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
     #[schema(min_length = 1, max_length = 1000)]
@@ -75,6 +80,7 @@ impl PolicyRule {
             && self.window_days == other.window_days
             && formats(self) == formats(other)
             && self.max_group_size == other.max_group_size
+            && self.group_counting == other.group_counting
             && self.source.trim() == other.source.trim()
     }
 }
@@ -110,6 +116,7 @@ fn view(row: &PolicyRow) -> PolicyRule {
         window_days: row.window_days,
         formats: row.formats(),
         max_group_size: row.max_group_size,
+        group_counting: row.group_counting,
         source: row.source.clone(),
         scope: None,
     }

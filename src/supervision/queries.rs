@@ -326,6 +326,7 @@ pub fn insert_rules(
                 supervision_policy_rules::window_days.eq(r.window_days),
                 supervision_policy_rules::formats.eq(super::rules::Formats(r.formats.clone())),
                 supervision_policy_rules::max_group_size.eq(r.max_group_size),
+                supervision_policy_rules::group_counting.eq(r.group_counting),
                 supervision_policy_rules::source.eq(r.source.trim()),
                 supervision_policy_rules::position.eq(i as i32 + 1),
                 supervision_policy_rules::created_at.eq(now),

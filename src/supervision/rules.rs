@@ -3,7 +3,15 @@
 //!
 //! Definitions (shared with the hand-computed vectors in `tests/vectors/`):
 //! - a log counts for a rule when its type matches, it is not rejected, and its format is one the
-//!   rule allows (a group only up to the rule's largest group);
+//!   rule allows; a group session then counts as the rule's `group_counting` says
+//!   (`counted_minutes`): `full` (all its minutes, any size); `up_to_size` (all its minutes up
+//!   to the rule's largest group, none above); `individual_equivalent` (BABCP training:
+//!   minutes / supervisees x 2, at most the minutes held, none above the largest group);
+//!   `bacp_accreditation` (half the minutes in groups of 4 or fewer, minutes / group size in
+//!   groups of 5 or more). Fractions of a minute are dropped per session. A group with no size
+//!   counts only under `full` (or `up_to_size` with no largest group);
+//! - `held_minutes` are the minutes of the type's sessions in the window that are not rejected,
+//!   whatever their format; `achieved_minutes` are the minutes that count;
 //! - the window ending on day `d` holds the logs with `d - window_days < held_on <= d`;
 //! - required minutes = full-time minutes x max(WTE, 0.5), rounded to the nearest minute;
 //! - `next_due_on` is the first day on which, with no new sessions, the window would hold too
@@ -91,6 +99,23 @@ crate::db_enum! {
     }
 }
 
+crate::db_enum! {
+    /// How a rule counts the time of a group session.
+    pub enum GroupCounting("group counting rule") {
+        Full => "full",
+        UpToSize => "up_to_size",
+        IndividualEquivalent => "individual_equivalent",
+        BacpAccreditation => "bacp_accreditation",
+    }
+}
+
+impl Default for GroupCounting {
+    /// The rule before group counting was data: in full, up to the largest group.
+    fn default() -> Self {
+        GroupCounting::UpToSize
+    }
+}
+
 /// The policy role naming supervisors' own supervision, whatever their practitioner role.
 pub const SUPERVISORS_OWN: &str = Role::Supervisor.as_str();
 
@@ -103,6 +128,7 @@ pub struct Rule {
     pub formats: Vec<Format>,
     /// The largest group whose time counts; `None`: any size.
     pub max_group_size: Option<i32>,
+    pub group_counting: GroupCounting,
 }
 
 /// What a rule needs to know of one log.
@@ -120,6 +146,8 @@ pub struct LogFact {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Compliance {
     pub required_minutes: i32,
+    /// Minutes of this type held in the window (not rejected), before the rule counts them.
+    pub held_minutes: i32,
     pub achieved_minutes: i32,
     pub unsigned_minutes: i32,
     pub last_held_on: Option<NaiveDate>,
@@ -134,14 +162,65 @@ pub fn required_minutes(full_time_minutes: i32, wte: f64) -> i32 {
     (f64::from(full_time_minutes) * wte.clamp(0.5, 1.0)).round() as i32
 }
 
-pub fn counts(rule: &Rule, log: &LogFact) -> bool {
+/// Whether a log is of the rule's kind at all: its type, not rejected, a format the rule allows.
+fn of_kind(rule: &Rule, log: &LogFact) -> bool {
     log.supervision_type == rule.supervision_type
         && log.status != LogStatus::Rejected
         && rule.formats.contains(&log.format)
-        && match (log.format, rule.max_group_size) {
-            (Format::Group, Some(max)) => log.group_size.is_some_and(|n| n <= max),
-            _ => true,
+}
+
+/// The minutes of a log that count for the rule (0 when it does not count): see the module's
+/// definitions.
+pub fn counted_minutes(rule: &Rule, log: &LogFact) -> i32 {
+    if !of_kind(rule, log) {
+        return 0;
+    }
+    if log.format != Format::Group {
+        return log.minutes;
+    }
+    let within = |n: i32| rule.max_group_size.is_none_or(|max| n <= max);
+    match (rule.group_counting, log.group_size) {
+        (GroupCounting::Full, _) => log.minutes,
+        (GroupCounting::UpToSize, None) if rule.max_group_size.is_none() => log.minutes,
+        (_, None) => 0,
+        (GroupCounting::UpToSize, Some(n)) => {
+            if within(n) {
+                log.minutes
+            } else {
+                0
+            }
         }
+        (GroupCounting::IndividualEquivalent, Some(n)) => {
+            if within(n) && n > 0 {
+                (log.minutes * 2 / n).min(log.minutes)
+            } else {
+                0
+            }
+        }
+        (GroupCounting::BacpAccreditation, Some(n)) => {
+            if !within(n) || n <= 0 {
+                0
+            } else if n <= 4 {
+                log.minutes / 2
+            } else {
+                log.minutes / n
+            }
+        }
+    }
+}
+
+/// Whether a log counts for the rule at all.
+pub fn counts(rule: &Rule, log: &LogFact) -> bool {
+    counted_minutes(rule, log) > 0
+}
+
+/// Whether the rule waits for a group's size before counting it.
+fn needs_size(rule: &Rule) -> bool {
+    match rule.group_counting {
+        GroupCounting::Full => false,
+        GroupCounting::UpToSize => rule.max_group_size.is_some(),
+        GroupCounting::IndividualEquivalent | GroupCounting::BacpAccreditation => true,
+    }
 }
 
 /// Evaluates one rule for a person of `wte` in post since `started_on`, on `today`.
@@ -165,10 +244,20 @@ pub fn evaluate(
         .copied()
         .filter(|l| l.held_on > today - window)
         .collect();
-    let achieved: i32 = in_window.iter().map(|l| l.minutes).sum();
+    let achieved: i32 = in_window.iter().map(|l| counted_minutes(rule, l)).sum();
     let unsigned: i32 = in_window
         .iter()
         .filter(|l| l.status == LogStatus::Submitted)
+        .map(|l| counted_minutes(rule, l))
+        .sum();
+    let held: i32 = logs
+        .iter()
+        .filter(|l| {
+            l.supervision_type == rule.supervision_type
+                && l.status != LogStatus::Rejected
+                && l.held_on <= today
+                && l.held_on > today - window
+        })
         .map(|l| l.minutes)
         .sum();
     let new_starter = started_on.is_some_and(|s| today - s < window);
@@ -179,7 +268,7 @@ pub fn evaluate(
                 && l.status != LogStatus::Rejected
                 && l.format == Format::Group
                 && l.group_size.is_none()
-                && rule.max_group_size.is_some()
+                && needs_size(rule)
                 && rule.formats.contains(&Format::Group)
                 && l.held_on <= today
                 && l.held_on > today - window
@@ -193,7 +282,7 @@ pub fn evaluate(
         let mut total = 0;
         let mut completing = today;
         for l in &in_window {
-            total += l.minutes;
+            total += counted_minutes(rule, l);
             if total >= required {
                 completing = l.held_on;
                 break;
@@ -218,6 +307,7 @@ pub fn evaluate(
     };
     Compliance {
         required_minutes: required,
+        held_minutes: held,
         achieved_minutes: achieved,
         unsigned_minutes: unsigned,
         last_held_on,
@@ -262,23 +352,28 @@ pub fn log_warnings(
     if format != Format::Group {
         return Vec::new();
     }
-    let caps: Vec<i32> = with_format
-        .iter()
-        .filter_map(|r| r.max_group_size)
-        .collect();
-    let Some(&cap) = caps.iter().max() else {
+    let sized: Vec<&&&Rule> = with_format.iter().filter(|r| needs_size(r)).collect();
+    if sized.is_empty() {
         return Vec::new();
-    };
-    match group_size {
-        None => vec![(
+    }
+    let cap = sized
+        .iter()
+        .map(|r| r.max_group_size)
+        .try_fold(0, |acc, m| m.map(|m| acc.max(m)));
+    match (group_size, cap) {
+        (None, Some(cap)) => vec![(
             "group_size",
             format!("give the group's size: groups of up to {cap} count, and this session counts only once its size is known"),
         )],
-        Some(n) if n > cap => vec![(
+        (None, None) => vec![(
+            "group_size",
+            "give the group's size: how much of a group session counts depends on it, and this session counts only once its size is known".to_string(),
+        )],
+        (Some(n), Some(cap)) if n > cap => vec![(
             "group_size",
             format!("groups of more than {cap} do not count for {kind} supervision, so this group of {n} will not count"),
         )],
-        Some(_) => Vec::new(),
+        _ => Vec::new(),
     }
 }
 
@@ -323,6 +418,7 @@ mod tests {
             window_days: window,
             formats,
             max_group_size: max,
+            group_counting: GroupCounting::UpToSize,
         }
     }
 
@@ -384,6 +480,111 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn group_time_counts_as_each_rule_says_on_the_hand_computed_cases() {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/vectors/group-counting.json"
+        ))
+        .unwrap();
+        let doc: Value = serde_json::from_str(&text).unwrap();
+        let rule_of = |counting: &str, max: &Value| Rule {
+            supervision_type: SupervisionType::Clinical,
+            min_minutes: 90,
+            window_days: 30,
+            formats: vec![Format::Individual, Format::Group],
+            max_group_size: max.as_i64().map(|n| n as i32),
+            group_counting: GroupCounting::parse(counting).unwrap(),
+        };
+        let log_of = |l: &Value, held_on: NaiveDate| LogFact {
+            held_on,
+            minutes: l["minutes"].as_i64().unwrap() as i32,
+            supervision_type: SupervisionType::Clinical,
+            format: Format::parse(l["format"].as_str().unwrap()).unwrap(),
+            group_size: l["group_size"].as_i64().map(|n| n as i32),
+            status: LogStatus::SignedOff,
+        };
+        let day: NaiveDate = "2026-03-01".parse().unwrap();
+        for (i, case) in doc["cases"].as_array().unwrap().iter().enumerate() {
+            let rule = rule_of(case["rule"].as_str().unwrap(), &case["max_group_size"]);
+            assert_eq!(
+                i64::from(counted_minutes(&rule, &log_of(case, day))),
+                case["counted"].as_i64().unwrap(),
+                "case {i}: {case}"
+            );
+        }
+        let w = &doc["windows"];
+        let today = date(&w["today"]);
+        let logs: Vec<LogFact> = w["logs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| log_of(l, date(&l["held_on"])))
+            .collect();
+        for (counting, want) in w["expect"].as_object().unwrap() {
+            let rule = rule_of(counting, &want["max_group_size"]);
+            let c = evaluate(
+                &rule,
+                1.0,
+                Some("2020-01-01".parse().unwrap()),
+                &logs,
+                today,
+            );
+            assert_eq!(
+                i64::from(c.held_minutes),
+                want["held_minutes"].as_i64().unwrap(),
+                "{counting}"
+            );
+            assert_eq!(
+                i64::from(c.achieved_minutes),
+                want["achieved_minutes"].as_i64().unwrap(),
+                "{counting}"
+            );
+            assert_eq!(
+                c.status.as_str(),
+                want["status"].as_str().unwrap(),
+                "{counting}"
+            );
+        }
+    }
+
+    #[test]
+    fn group_sizes_on_each_side_of_each_threshold() {
+        let rule = |counting, max| Rule {
+            supervision_type: SupervisionType::Clinical,
+            min_minutes: 90,
+            window_days: 30,
+            formats: vec![Format::Group],
+            max_group_size: max,
+            group_counting: counting,
+        };
+        let group = |n| LogFact {
+            held_on: "2026-03-01".parse().unwrap(),
+            minutes: 120,
+            supervision_type: SupervisionType::Clinical,
+            format: Format::Group,
+            group_size: Some(n),
+            status: LogStatus::Submitted,
+        };
+        let bacp = rule(GroupCounting::BacpAccreditation, None);
+        assert_eq!(counted_minutes(&bacp, &group(4)), 60);
+        assert_eq!(counted_minutes(&bacp, &group(5)), 24);
+        let babcp = rule(GroupCounting::IndividualEquivalent, Some(4));
+        assert_eq!(counted_minutes(&babcp, &group(4)), 60);
+        assert_eq!(counted_minutes(&babcp, &group(5)), 0);
+        let capped = rule(GroupCounting::UpToSize, Some(6));
+        assert_eq!(counted_minutes(&capped, &group(6)), 120);
+        assert_eq!(counted_minutes(&capped, &group(7)), 0);
+        let rejected = LogFact {
+            status: LogStatus::Rejected,
+            ..group(2)
+        };
+        assert_eq!(
+            counted_minutes(&rule(GroupCounting::Full, None), &rejected),
+            0
+        );
     }
 
     #[test]

@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::policy::{may_open, Area};
 use crate::error::{AppError, FieldError};
 use crate::supervision::policy::{Policy, PolicyRule, RuleScope};
-use crate::supervision::rules::{Format, SupervisionType};
+use crate::supervision::rules::{Format, GroupCounting, SupervisionType};
 
 /// Empty rows offered for new rules.
 const BLANK_ROWS: usize = 2;
@@ -48,6 +48,7 @@ pub struct RowView {
     pub individual: bool,
     pub group: bool,
     pub max_group: String,
+    pub counting: String,
     pub source: String,
     pub scope: &'static str,
     pub errors: HashMap<String, String>,
@@ -73,6 +74,7 @@ impl RowView {
             individual: true,
             group: false,
             max_group: String::new(),
+            counting: GroupCounting::default().as_str().to_string(),
             source: String::new(),
             scope: "New",
             errors: HashMap::new(),
@@ -91,6 +93,29 @@ struct Page {
     rows: Vec<RowView>,
     roles: Vec<(String, String)>,
     kinds: Vec<(&'static str, &'static str)>,
+    countings: Vec<(&'static str, &'static str)>,
+}
+
+/// How group time may count, in words, for the select on each row.
+fn countings() -> Vec<(&'static str, &'static str)> {
+    GroupCounting::ALL
+        .iter()
+        .map(|c| {
+            (
+                c.as_str(),
+                match c {
+                    GroupCounting::Full => "In full, any size",
+                    GroupCounting::UpToSize => "In full up to the largest group",
+                    GroupCounting::IndividualEquivalent => {
+                        "Individual-equivalent (minutes / supervisees x 2)"
+                    }
+                    GroupCounting::BacpAccreditation => {
+                        "BACP: half in groups up to 4, divided by size from 5"
+                    }
+                },
+            )
+        })
+        .collect()
 }
 
 fn view(i: usize, r: &PolicyRule) -> RowView {
@@ -104,6 +129,7 @@ fn view(i: usize, r: &PolicyRule) -> RowView {
         individual: r.formats.contains(&Format::Individual),
         group: r.formats.contains(&Format::Group),
         max_group: r.max_group_size.map(|g| g.to_string()).unwrap_or_default(),
+        counting: r.group_counting.as_str().to_string(),
         source: r.source.clone(),
         scope: match r.scope {
             Some(RuleScope::Service) => "This service's own",
@@ -213,6 +239,7 @@ async fn page(
                 .iter()
                 .map(|t| (t.as_str(), t.words()))
                 .collect(),
+            countings: countings(),
         },
     )
 }
@@ -261,6 +288,7 @@ fn read_rows(form: &Form) -> (Vec<RowView>, Vec<PolicyRule>, Vec<usize>, Vec<Fie
             individual: formats.iter().any(|x| x == "individual"),
             group: formats.iter().any(|x| x == "group"),
             max_group: f("max_group_size"),
+            counting: f("group_counting"),
             source: f("source"),
             scope: "",
             errors: HashMap::new(),
@@ -300,6 +328,17 @@ fn read_rows(form: &Form) -> (Vec<RowView>, Vec<PolicyRule>, Vec<usize>, Vec<Fie
         let min = number("min_minutes", &row.min, true);
         let window = number("window_days", &row.window, true);
         let max_group = number("max_group_size", &row.max_group, false);
+        let counting = if row.counting.is_empty() {
+            Some(GroupCounting::default())
+        } else {
+            GroupCounting::parse(&row.counting)
+        };
+        if counting.is_none() {
+            errors.push(FieldError::new(
+                format!("rules[{i}].group_counting"),
+                "must be chosen",
+            ));
+        }
         let kind = SupervisionType::parse(&row.kind);
         if kind.is_none() {
             errors.push(FieldError::new(
@@ -307,7 +346,8 @@ fn read_rows(form: &Form) -> (Vec<RowView>, Vec<PolicyRule>, Vec<usize>, Vec<Fie
                 "must be chosen",
             ));
         }
-        if let (Some(min), Some(window), Some(kind)) = (min, window, kind) {
+        if let (Some(min), Some(window), Some(kind), Some(counting)) = (min, window, kind, counting)
+        {
             let mut formats = Vec::new();
             if row.individual {
                 formats.push(Format::Individual);
@@ -323,6 +363,7 @@ fn read_rows(form: &Form) -> (Vec<RowView>, Vec<PolicyRule>, Vec<usize>, Vec<Fie
                 window_days: window,
                 formats,
                 max_group_size: max_group,
+                group_counting: counting,
                 source: row.source.clone(),
                 scope: None,
             });
