@@ -6,6 +6,7 @@ pub mod accreditation;
 pub mod app;
 pub mod audit;
 pub mod auth;
+pub mod body_audits;
 pub mod calendar;
 pub mod competences;
 pub mod config;
@@ -18,6 +19,7 @@ pub mod external;
 pub mod files;
 pub mod http;
 pub mod imports;
+pub mod live_assessments;
 pub mod mail;
 pub mod metrics;
 pub mod openapi;
@@ -28,6 +30,7 @@ pub mod reminders;
 pub mod reports;
 pub mod services;
 pub mod supervision;
+pub mod thresholds;
 pub mod web;
 
 use std::sync::Arc;
@@ -251,6 +254,9 @@ pub fn build_app(
                 .configure(reference::routes)
                 .configure(audit::routes)
                 .configure(supervision::routes)
+                .configure(live_assessments::routes)
+                .configure(thresholds::routes)
+                .configure(body_audits::routes)
                 .configure(external::routes)
                 .configure(accreditation::routes)
                 .configure(competences::routes)

@@ -4,8 +4,10 @@
 pub mod courses;
 pub mod cpd;
 pub mod credentials;
+pub mod declarations;
 pub mod kinds;
 pub mod queries;
+pub mod renewal;
 pub mod required;
 pub mod routes;
 pub mod rules;

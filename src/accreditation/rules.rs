@@ -33,6 +33,8 @@ crate::db_enum! {
         Active => "active",
         Expiring => "expiring",
         Expired => "expired",
+        /// Renewed by annual declaration, and no declaration by the end of the grace period.
+        Lapsed => "lapsed",
     }
 }
 
@@ -48,6 +50,26 @@ pub fn credential_status(
     } else if expires_on < today {
         CredentialStatus::Expired
     } else if expires_on <= today + Duration::days(EXPIRING_DAYS) {
+        CredentialStatus::Expiring
+    } else {
+        CredentialStatus::Active
+    }
+}
+
+/// The status of a verified credential renewed by annual declaration: `lapsed` after the grace
+/// period, `expiring` from 90 days before the declaration date (and through the grace period),
+/// else `active`.
+pub fn declared_status(
+    verified: bool,
+    next_declaration_on: NaiveDate,
+    lapsed: bool,
+    today: NaiveDate,
+) -> CredentialStatus {
+    if !verified {
+        CredentialStatus::PendingVerification
+    } else if lapsed {
+        CredentialStatus::Lapsed
+    } else if next_declaration_on <= today + Duration::days(EXPIRING_DAYS) {
         CredentialStatus::Expiring
     } else {
         CredentialStatus::Active

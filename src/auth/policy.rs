@@ -3,8 +3,10 @@
 
 mod areas;
 mod imports;
+mod obligations;
 pub use areas::{areas, may_open, Area};
 pub use imports::{may_import, may_import_into, may_import_roles, Importer};
+pub use obligations::*;
 
 pub use super::roles::{
     roles_from_text, roles_to_text, Caller, MetricsAccess, MetricsDecision, Role,

@@ -127,21 +127,68 @@ fn events(conn: &mut DbConn, user_id: &str, today: NaiveDate) -> Result<Vec<Even
                 ),
             });
         }
+        // Live assessments of practice, where a body's rule covers the person's role.
+        if let Some((c, _, _)) =
+            crate::supervision::live::of_subjects(conn, std::slice::from_ref(&subject), today)?
+                .remove(user_id)
+        {
+            out.push(Event {
+                uid: format!("live-assessment-{user_id}@registry"),
+                on: c.next_due_on,
+                summary: "Live assessments of practice due".into(),
+                description: format!(
+                    "{} of {} live assessments meeting the standard, on {} of {} different interventions, in the last {} days.",
+                    c.achieved, c.required, c.distinct_interventions, c.required_interventions, c.window_days
+                ),
+            });
+        }
     }
-    // Credentials: the latest period of each body and kind.
+    // Credentials: the latest period of each body and kind; one renewed by declaration is due
+    // on its next declaration date.
     let creds = queries::credentials(conn, user_id)?;
     let mut latest: HashMap<(String, String), (String, String, NaiveDate)> = HashMap::new();
     for (id, body, kind, number, expires) in creds {
         latest.insert((body, kind), (id, number, expires));
     }
+    let rows = crate::accreditation::credentials::queries::all_of(conn, user_id)?;
+    let declared = crate::accreditation::declarations::renewals(conn, &rows, today)?;
     let mut latest: Vec<_> = latest.into_iter().collect();
     latest.sort();
     for ((body, kind), (id, number, expires)) in latest {
+        let what = kind.replace('_', " ");
+        out.push(match declared.get(&id) {
+            Some((d, _)) => Event {
+                uid: format!("credential-{id}@registry"),
+                on: d.next_declaration_on,
+                summary: format!("{body} {what} annual declaration due"),
+                description: format!(
+                    "Membership {number}: declare by {}; the credential lapses after {}.",
+                    d.next_declaration_on, d.grace_ends_on
+                ),
+            },
+            None => Event {
+                uid: format!("credential-{id}@registry"),
+                on: expires,
+                summary: format!("{body} {what} renewal due"),
+                description: format!(
+                    "Membership {number} expires on {expires}. Renew before then."
+                ),
+            },
+        });
+    }
+    // Bodies' audits still open.
+    for a in crate::body_audits::queries::of_person(conn, user_id)?
+        .into_iter()
+        .filter(|a| a.status == crate::body_audits::AuditStatus::Open)
+    {
         out.push(Event {
-            uid: format!("credential-{id}@registry"),
-            on: expires,
-            summary: format!("{body} {} renewal due", kind.replace('_', " ")),
-            description: format!("Membership {number} expires on {expires}. Renew before then."),
+            uid: format!("body-audit-{}@registry", a.id),
+            on: a.due_on,
+            summary: format!("{} audit due", a.body_code),
+            description: format!(
+                "{} asked on {} for your audit evidence; send it by {}.",
+                a.body_code, a.requested_on, a.due_on
+            ),
         });
     }
     // Competence reviews: the current (latest) sign-off of each competence.

@@ -134,7 +134,10 @@ pub fn evidence_pack(
         None => None,
     };
 
+    let live = crate::live_assessments::queries::between(conn, id, from, to)?;
+
     let mut ids: HashSet<String> = signed.iter().map(|s| s.7.clone()).collect();
+    ids.extend(live.iter().map(|a| a.assessor_id.clone()));
     ids.extend(sign_offs.iter().map(|s| s.7.clone()));
     ids.extend(credentials.iter().filter_map(|c| c.verified_by.clone()));
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
@@ -247,6 +250,13 @@ pub fn evidence_pack(
             .map(|a| Credential {
                 verified_by_name: a.verified_by.as_deref().map(name_of),
                 accreditation: a,
+            })
+            .collect(),
+        live_assessments: live
+            .into_iter()
+            .map(|a| PackLiveAssessment {
+                assessor_name: name_of(&a.assessor_id),
+                assessment: a,
             })
             .collect(),
     })

@@ -155,6 +155,17 @@ pub struct EvidencePack {
     pub competences: Vec<SignOff>,
     /// Every period of the person's credentials with the body.
     pub credentials: Vec<Credential>,
+    /// Live assessments of practice in the period, oldest first (live sampling, as BABCP asks
+    /// the logs to show it).
+    pub live_assessments: Vec<PackLiveAssessment>,
+}
+
+/// A live assessment of practice in the pack.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct PackLiveAssessment {
+    #[serde(flatten)]
+    pub assessment: crate::live_assessments::LiveAssessment,
+    pub assessor_name: String,
 }
 
 /// id, name, email, service id and name, role, stage, modality, the modality's body.

@@ -145,6 +145,30 @@ pub fn csv(p: &EvidencePack) -> String {
             ],
         );
     }
+    for l in &p.live_assessments {
+        let a = &l.assessment;
+        push_row(
+            &mut out,
+            &[
+                s("live_assessment"),
+                a.assessed_on.to_string(),
+                a.intervention.clone().unwrap_or_default(),
+                a.tool.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                l.assessor_name.clone(),
+                a.outcome
+                    .map(|o| o.as_str().to_string())
+                    .unwrap_or_else(|| "not_possible".into()),
+                a.id.clone(),
+                a.not_possible_reason
+                    .clone()
+                    .or_else(|| a.notes.clone())
+                    .unwrap_or_default(),
+            ],
+        );
+    }
     for c in &p.credentials {
         let a = &c.accreditation;
         push_row(
@@ -390,6 +414,38 @@ pub fn html(p: &EvidencePack) -> String {
             })
             .collect(),
         "No competence sign-offs in the period.",
+    );
+    o.push_str("<h2>Live assessments of practice</h2>");
+    table(
+        &mut o,
+        &[
+            "Assessed",
+            "Intervention",
+            "Outcome",
+            "Tool",
+            "Assessor",
+            "Notes",
+        ],
+        p.live_assessments
+            .iter()
+            .map(|l| {
+                let a = &l.assessment;
+                vec![
+                    a.assessed_on.to_string(),
+                    a.intervention.clone().unwrap_or_default().replace('_', " "),
+                    a.outcome
+                        .map(|o| o.as_str().replace('_', " "))
+                        .unwrap_or_else(|| "not possible".into()),
+                    a.tool.clone(),
+                    l.assessor_name.clone(),
+                    a.not_possible_reason
+                        .clone()
+                        .or_else(|| a.notes.clone())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+        "No live assessments in the period.",
     );
     let _ = write!(o, "<h2>{} credentials</h2>", e(&p.body.code));
     table(

@@ -42,7 +42,7 @@ pub fn list_people_among(
         crate::accreditation::rules::CredentialStatus::parse(s).or_else(|| {
             errors.push(FieldError::new(
                 "credential_status",
-                "must be pending_verification, active, expiring or expired",
+                "must be pending_verification, active, expiring, expired or lapsed",
             ));
             None
         })
@@ -50,6 +50,27 @@ pub fn list_people_among(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    // A credential's status depends on its declarations and leaves, worked out in
+    // accreditation: the people it lets through narrow the list.
+    let among = match credential_status {
+        Some(status) => {
+            let holders = crate::accreditation::credentials::people_with_status(
+                conn,
+                &scope,
+                q.service_id.as_deref(),
+                status,
+                today,
+            )?;
+            Some(match among {
+                Some(ids) => ids
+                    .into_iter()
+                    .filter(|i| holders.binary_search(i).is_ok())
+                    .collect(),
+                None => holders,
+            })
+        }
+        None => among,
+    };
     let filter = PeopleFilter {
         service_id: q.service_id,
         practitioner_role: q.practitioner_role,
@@ -58,7 +79,6 @@ pub fn list_people_among(
         modality: q.modality,
         specialist_interest: q.specialist_interest,
         stage,
-        credential_status: credential_status.map(|c| (c, today)),
         among,
     };
     let rows = queries::list(conn, &scope, &filter, page)?;

@@ -53,7 +53,6 @@ pub struct PeopleFilter {
     pub specialist_interest: Option<String>,
     pub stage: Option<super::Stage>,
     /// Holding a credential in this state on `today`.
-    pub credential_status: Option<(crate::accreditation::rules::CredentialStatus, NaiveDate)>,
     /// Only these people (those a computed filter, such as compliance, let through).
     pub among: Option<Vec<String>>,
 }
@@ -122,36 +121,6 @@ pub fn list(
     }
     if let Some(st) = f.stage {
         q = q.filter(users::stage.eq(st));
-    }
-    if let Some((status, today)) = f.credential_status {
-        use crate::accreditation::rules::{CredentialStatus, EXPIRING_DAYS};
-        use crate::db::schema::accreditations as a;
-        let soon = today + chrono::Duration::days(EXPIRING_DAYS);
-        let checked = a::table
-            .filter(a::verified_at.is_not_null())
-            .select(a::practitioner_id);
-        q = match status {
-            CredentialStatus::PendingVerification => q.filter(
-                users::id.eq_any(
-                    a::table
-                        .filter(a::verified_at.is_null())
-                        .select(a::practitioner_id),
-                ),
-            ),
-            CredentialStatus::Expired => {
-                q.filter(users::id.eq_any(checked.filter(a::expires_on.lt(today))))
-            }
-            CredentialStatus::Expiring => q.filter(
-                users::id.eq_any(
-                    checked
-                        .filter(a::expires_on.ge(today))
-                        .filter(a::expires_on.le(soon)),
-                ),
-            ),
-            CredentialStatus::Active => {
-                q.filter(users::id.eq_any(checked.filter(a::expires_on.gt(soon))))
-            }
-        };
     }
     if let Some(ids) = &f.among {
         q = q.filter(users::id.eq_any(ids.clone()));

@@ -47,3 +47,13 @@ pub fn course_report() -> String {
 pub fn preferences() -> String {
     "/settings#reminders".into()
 }
+
+/// A person's live assessments of practice.
+pub fn live_assessments(person: &str) -> String {
+    format!("/api/v1/practitioners/{person}/live-assessments")
+}
+
+/// A person's audits by their bodies.
+pub fn body_audits(person: &str) -> String {
+    format!("/api/v1/practitioners/{person}/body-audits")
+}

@@ -8,14 +8,7 @@ use utoipa::ToSchema;
 
 use crate::supervision::rules::{counts, required_minutes, LogFact, Rule};
 
-/// Days an overdue spell lasts before the supervisors and training lead are told too.
-pub const ESCALATE_AFTER_DAYS: i64 = 7;
-/// Days a log waits for sign-off before its supervisor is reminded.
-pub const SIGN_OFF_WAIT_DAYS: i64 = 7;
-/// Days before a course's accreditation ends from which training leads are told.
-pub const COURSE_NOTICE_DAYS: i64 = 90;
-/// Days before a renewal from which unmet CPD is reminded.
-pub const CPD_NOTICE_DAYS: i64 = 60;
+// The days after or before which reminders go out are data: `crate::thresholds`.
 
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, PartialOrd, Ord,
@@ -33,10 +26,14 @@ pub enum Kind {
     CourseExpiring,
     RequiredCourse,
     RequiredCourseSummary,
+    LiveAssessmentDueSoon,
+    LiveAssessmentOverdue,
+    LiveAssessmentEscalated,
+    BodyAuditDue,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 15] = [
         Kind::SupervisionOverdue,
         Kind::SupervisionEscalated,
         Kind::CredentialExpired,
@@ -48,6 +45,10 @@ impl Kind {
         Kind::CourseExpiring,
         Kind::RequiredCourse,
         Kind::RequiredCourseSummary,
+        Kind::LiveAssessmentDueSoon,
+        Kind::LiveAssessmentOverdue,
+        Kind::LiveAssessmentEscalated,
+        Kind::BodyAuditDue,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -63,6 +64,10 @@ impl Kind {
             Kind::CourseExpiring => "course_expiring",
             Kind::RequiredCourse => "required_course",
             Kind::RequiredCourseSummary => "required_course_summary",
+            Kind::LiveAssessmentDueSoon => "live_assessment_due_soon",
+            Kind::LiveAssessmentOverdue => "live_assessment_overdue",
+            Kind::LiveAssessmentEscalated => "live_assessment_escalated",
+            Kind::BodyAuditDue => "body_audit_due",
         }
     }
 
@@ -90,6 +95,17 @@ impl Kind {
             (Kind::CompetenceReview, false) => "See their competences",
             (Kind::CourseExpiring | Kind::RequiredCourse, _) => "See the course",
             (Kind::RequiredCourseSummary, _) => "See who still needs each course",
+            (Kind::LiveAssessmentDueSoon | Kind::LiveAssessmentOverdue, true) => {
+                "See your live assessments"
+            }
+            (
+                Kind::LiveAssessmentDueSoon
+                | Kind::LiveAssessmentOverdue
+                | Kind::LiveAssessmentEscalated,
+                _,
+            ) => "See their live assessments",
+            (Kind::BodyAuditDue, true) => "See your audit",
+            (Kind::BodyAuditDue, false) => "See their audit",
         }
     }
 
@@ -101,6 +117,9 @@ impl Kind {
                 | Kind::SupervisionEscalated
                 | Kind::CredentialExpired
                 | Kind::CredentialExpiring
+                | Kind::LiveAssessmentOverdue
+                | Kind::LiveAssessmentEscalated
+                | Kind::BodyAuditDue
         )
     }
 }

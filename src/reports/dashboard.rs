@@ -33,6 +33,8 @@ pub struct SupervisionTally {
     pub compliant: i64,
     pub due_soon: i64,
     pub overdue: i64,
+    /// Would be overdue but on a leave of absence today.
+    pub on_leave: i64,
 }
 
 /// Credentials checked and expiring in one calendar month.
@@ -101,11 +103,13 @@ pub fn supervision_tally<'a>(
             compliant: 0,
             due_soon: 0,
             overdue: 0,
+            on_leave: 0,
         });
         match item.status {
             ComplianceStatus::Compliant => t.compliant += 1,
             ComplianceStatus::DueSoon => t.due_soon += 1,
             ComplianceStatus::Overdue => t.overdue += 1,
+            ComplianceStatus::OnLeave => t.on_leave += 1,
         }
     }
     by_type.into_values().collect()
@@ -132,7 +136,7 @@ pub fn credential_tally(facts: &[(NaiveDate, bool)], today: NaiveDate) -> Creden
     for (expires, checked) in facts {
         match credential_status(*checked, *expires, today) {
             CredentialStatus::PendingVerification => out.pending_verification += 1,
-            CredentialStatus::Expired => out.expired += 1,
+            CredentialStatus::Expired | CredentialStatus::Lapsed => out.expired += 1,
             CredentialStatus::Active | CredentialStatus::Expiring => {
                 if end.is_some_and(|e| *expires >= e) {
                     out.later += 1;

@@ -111,6 +111,7 @@ fn evaluate_with(
     } else {
         Vec::new()
     };
+    let on_leave = crate::accreditation::declarations::people_on_leave(conn, &ids, today)?;
     let mut window: HashMap<&str, Vec<LogFact>> = HashMap::new();
     for (who, held_on, minutes, t, f, size, status, _) in &window_rows {
         window.entry(who.as_str()).or_default().push(LogFact {
@@ -127,19 +128,21 @@ fn evaluate_with(
         subjects,
         &window,
         Some(&latest_rows),
+        &on_leave,
         today,
     ))
 }
 
 /// Compliance of each subject on `today` from their logs of the policy's widest window (more
 /// are ignored) and, where the caller wants `last_held_on` before the window, the latest
-/// session per kind. The reminder scan, which reads logs further back anyway, calls it
-/// directly.
+/// session per kind. Where a person is on leave today (`on_leave`), what would be overdue is
+/// `on_leave`. The reminder scan, which reads logs further back anyway, calls it directly.
 pub fn compliance_from(
     policy: &[PolicyRow],
     subjects: &[Subject],
     window: &HashMap<&str, Vec<LogFact>>,
     latest_rows: Option<&[LatestRow]>,
+    on_leave: &std::collections::HashSet<String>,
     today: NaiveDate,
 ) -> HashMap<String, Vec<ComplianceItem>> {
     let mut out: HashMap<String, Vec<ComplianceItem>> = HashMap::new();
@@ -185,7 +188,12 @@ pub fn compliance_from(
                 window_days: rule.window_days,
                 last_held_on: c.last_held_on.max(before_window),
                 next_due_on: c.next_due_on,
-                status: c.status,
+                status: match c.status {
+                    rules::ComplianceStatus::Overdue if on_leave.contains(&s.id) => {
+                        rules::ComplianceStatus::OnLeave
+                    }
+                    other => other,
+                },
                 warnings: sizeless_warning(c.sizeless_minutes),
             });
         }

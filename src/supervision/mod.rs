@@ -7,6 +7,7 @@ pub mod checks;
 pub mod compliance;
 pub mod desk;
 pub mod links;
+pub mod live;
 pub mod model;
 pub mod pages;
 pub mod policy;
@@ -380,8 +381,16 @@ pub fn person_compliance(
     if !may_view_compliance(conn, caller, id, subject.service_id.as_deref(), today)? {
         return Err(AppError::NotFound);
     }
+    let items = compliance_of(conn, &subject, today)?;
+    let live_assessment = live::of_subjects(conn, std::slice::from_ref(&subject), today)?
+        .remove(id)
+        .map(|(c, _, _)| c);
+    let on_leave =
+        !crate::accreditation::declarations::people_on_leave(conn, &[id], today)?.is_empty();
     Ok(ComplianceReport {
-        items: compliance_of(conn, &subject, today)?,
+        items,
+        live_assessment,
+        on_leave,
         practitioner_id: id.to_string(),
         as_of: today,
     })

@@ -247,4 +247,10 @@ pub struct ComplianceReport {
     #[schema(value_type = String, format = Date)]
     pub as_of: NaiveDate,
     pub items: Vec<ComplianceItem>,
+    /// PWP live assessments of practice against the body's rule for the person's role; null
+    /// where no rule covers the role.
+    pub live_assessment: Option<super::live::LiveAssessmentCompliance>,
+    /// Whether the person is on a leave of absence today: what would be overdue shows
+    /// `on_leave`.
+    pub on_leave: bool,
 }

@@ -37,13 +37,17 @@ pub struct ReportRow {
     pub wte: Option<f64>,
     #[serde(flatten)]
     pub item: ComplianceItem,
+    /// The person's live assessments against their body's rule (the same on each of their
+    /// rows); null where no rule covers their role.
+    pub live_assessment: Option<super::live::LiveAssessmentCompliance>,
 }
 
 /// The report's `status` filter.
 pub fn report_status(raw: Option<&str>) -> Result<Option<ComplianceStatus>, AppError> {
     raw.map(|s| {
-        ComplianceStatus::parse(s)
-            .ok_or_else(|| AppError::invalid("status", "must be compliant, due_soon or overdue"))
+        ComplianceStatus::parse(s).ok_or_else(|| {
+            AppError::invalid("status", "must be compliant, due_soon, overdue or on_leave")
+        })
     })
     .transpose()
 }
@@ -66,6 +70,7 @@ pub fn report_page(
         |p| &p.id,
     );
     let mut by_person = super::compliance(conn, &people, today)?;
+    let live = super::live::of_subjects(conn, &people, today)?;
     let wanted = report_status(q.status.as_deref())?;
     let services: Vec<&str> = people
         .iter()
@@ -90,6 +95,7 @@ pub fn report_page(
                 stage: p.stage.clone(),
                 wte: p.wte,
                 item,
+                live_assessment: live.get(&p.id).map(|(c, _, _)| c.clone()),
             });
         }
     }
@@ -114,6 +120,13 @@ impl CsvRecord for ReportRow {
         "last_held_on",
         "next_due_on",
         "status",
+        "held_minutes",
+        "group_counting",
+        "live_assessments_required",
+        "live_assessments_achieved",
+        "live_assessment_interventions",
+        "live_assessment_next_due_on",
+        "live_assessment_status",
     ];
 
     fn cells(&self) -> Vec<String> {
@@ -137,6 +150,20 @@ impl CsvRecord for ReportRow {
                 .unwrap_or_default(),
             self.item.next_due_on.to_string(),
             self.item.status.as_str().to_string(),
+            self.item.held_minutes.to_string(),
+            self.item.group_counting.as_str().to_string(),
         ]
+        .into_iter()
+        .chain(match &self.live_assessment {
+            Some(l) => vec![
+                l.required.to_string(),
+                l.achieved.to_string(),
+                l.distinct_interventions.to_string(),
+                l.next_due_on.to_string(),
+                l.status.as_str().to_string(),
+            ],
+            None => vec![String::new(); 5],
+        })
+        .collect()
     }
 }

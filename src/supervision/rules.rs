@@ -96,6 +96,8 @@ crate::db_enum! {
         Compliant => "compliant",
         DueSoon => "due_soon",
         Overdue => "overdue",
+        /// Would be overdue, but today is inside a leave of absence.
+        OnLeave => "on_leave",
     }
 }
 

@@ -120,7 +120,7 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
                 href: "/supervision/new",
                 link: "Record a session",
             }),
-            ComplianceStatus::Compliant => {}
+            ComplianceStatus::Compliant | ComplianceStatus::OnLeave => {}
         }
     }
     let credentials = credentials.unwrap_or_default();

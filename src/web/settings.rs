@@ -33,6 +33,12 @@ fn kind_words(k: Kind) -> &'static str {
         Kind::CourseExpiring => "A course's accreditation ends soon",
         Kind::RequiredCourse => "A required course is not done yet",
         Kind::RequiredCourseSummary => "Who in your service still lacks a required course",
+        Kind::LiveAssessmentDueSoon => "A live assessment of your practice is due soon",
+        Kind::LiveAssessmentOverdue => "A live assessment of your practice is overdue",
+        Kind::LiveAssessmentEscalated => {
+            "A supervisee's live assessments have been overdue for a while"
+        }
+        Kind::BodyAuditDue => "A body's audit is due",
     }
 }
 

@@ -24,6 +24,10 @@ pub fn compliance(s: ComplianceStatus) -> Tag {
             words: "Overdue",
             class: "tag-bad",
         },
+        ComplianceStatus::OnLeave => Tag {
+            words: "On leave",
+            class: "tag-neutral",
+        },
     }
 }
 
@@ -60,6 +64,10 @@ pub fn credential(s: CredentialStatus) -> Tag {
         },
         CredentialStatus::Expired => Tag {
             words: "Expired",
+            class: "tag-bad",
+        },
+        CredentialStatus::Lapsed => Tag {
+            words: "Lapsed: no declaration",
             class: "tag-bad",
         },
     }

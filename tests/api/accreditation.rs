@@ -447,7 +447,8 @@ async fn credentials_have_a_status_and_a_recorded_verification(t: TestApp) {
         "BABCP",
         "accredited_practitioner",
         "A-1001",
-        "2026-01-01",
+        // Renewed by annual declaration: the next is on the anniversary, 335 days away.
+        &in_days(-30),
         &in_days(200),
     )
     .await
@@ -953,7 +954,7 @@ async fn the_accreditation_report_answers_json_and_safe_csv(t: TestApp) {
         "BABCP",
         "accredited_practitioner",
         "=1+1",
-        "2026-01-01",
+        &in_days(-30),
         &in_days(300),
     )
     .await

@@ -15,6 +15,7 @@ mod external;
 mod house;
 mod import_pages;
 mod imports;
+mod obligations;
 mod openapi;
 mod operations;
 mod pages;

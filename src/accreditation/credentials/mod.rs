@@ -44,9 +44,11 @@ pub fn with_cpd(
             by_person.entry(who).or_default().push(f);
         }
     }
+    let mut renewals = super::declarations::renewals(conn, &rows, today)?;
     Ok(rows
         .into_iter()
         .map(|r| {
+            let renewal = renewals.remove(&r.id);
             let cpd = rule_for(&rules, &r.body_code, &r.kind).map(|rule| {
                 cpd_check(
                     rule,
@@ -57,7 +59,7 @@ pub fn with_cpd(
                     r.expires_on,
                 )
             });
-            Accreditation::view(r, cpd, today)
+            Accreditation::view(r, cpd, renewal, today)
         })
         .collect())
 }
@@ -197,13 +199,43 @@ pub fn verify(
     Ok(after)
 }
 
+/// The people in the scope (and service, when named) holding a credential of this status on
+/// `today`: what the people list filters by. Two queries and the renewals' five.
+pub fn people_with_status(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    service: Option<&str>,
+    status: CredentialStatus,
+    today: NaiveDate,
+) -> Result<Vec<String>, AppError> {
+    let rows = queries::of_scope(conn, scope, service)?;
+    let mut renewals = super::declarations::renewals(conn, &rows, today)?;
+    let mut out: Vec<String> = rows
+        .into_iter()
+        .filter(|r| {
+            let verified = r.verified_at.is_some();
+            let s = match renewals.remove(&r.id) {
+                Some((due, lapsed)) => {
+                    super::rules::declared_status(verified, due.next_declaration_on, lapsed, today)
+                }
+                None => super::rules::credential_status(verified, r.expires_on, today),
+            };
+            s == status
+        })
+        .map(|r| r.practitioner_id)
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    Ok(out)
+}
+
 /// The report's `status` filter.
 pub fn report_status(raw: Option<&str>) -> Result<Option<CredentialStatus>, AppError> {
     raw.map(|s| {
         CredentialStatus::parse(s).ok_or_else(|| {
             AppError::invalid(
                 "status",
-                "must be pending_verification, active, expiring or expired",
+                "must be pending_verification, active, expiring, expired or lapsed",
             )
         })
     })
@@ -219,17 +251,29 @@ pub fn report_page(
     at: NaiveDateTime,
 ) -> Result<Batch<ReportRow>, AppError> {
     let today = at.date();
+    let status = report_status(q.status.as_deref())?;
+    let declared = match status {
+        Some(s) if s != CredentialStatus::PendingVerification => queries::declaration_codes(conn)?,
+        _ => Vec::new(),
+    };
     let filter = queries::ReportFilter {
         service_id: q.service_id.as_deref(),
         body: q.body.as_deref(),
         kind: q.kind.as_deref(),
-        status: report_status(q.status.as_deref())?,
+        status,
+        declared: &declared,
     };
     let rows = queries::report_rows(conn, scope, &filter, page, today)?;
     let (rows, next) = page.split(rows, |r| &r.0.id);
     let people: Vec<(String, Option<String>)> =
         rows.iter().map(|r| (r.1.clone(), r.2.clone())).collect();
     let views = with_cpd(conn, rows.into_iter().map(|r| r.0).collect(), today)?;
+    // Rows renewed by declaration passed the query whatever their status: keep those asked for.
+    let (views, people): (Vec<Accreditation>, Vec<(String, Option<String>)>) = views
+        .into_iter()
+        .zip(people)
+        .filter(|(a, _)| status.is_none_or(|s| a.status == s))
+        .unzip();
     let services: Vec<&str> = people.iter().filter_map(|p| p.1.as_deref()).collect();
     let service_names = crate::db::names::services(conn, &services)?;
     let checkers: Vec<&str> = views

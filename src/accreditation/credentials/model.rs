@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::accreditation::rules::{credential_status, CpdCheck, CredentialStatus};
+use crate::accreditation::rules::{credential_status, declared_status, CpdCheck, CredentialStatus};
 use crate::db::schema::accreditations;
 use crate::http::report::CsvRecord;
 
@@ -60,6 +60,10 @@ pub struct Accreditation {
     pub verification_reference: Option<String>,
     /// CPD for the next renewal, where the body has a CPD rule.
     pub cpd: Option<CpdCheck>,
+    /// For a kind renewed by annual declaration: the next declaration date, its grace period
+    /// and what moved it; the status follows it (`lapsed` after the grace period) rather than
+    /// `expires_on`. Null for a fixed expiry.
+    pub renewal: Option<crate::accreditation::declarations::DeclarationDue>,
     #[serde(serialize_with = "crate::app::instant::serialize")]
     #[schema(value_type = String, format = DateTime)]
     pub created_at: NaiveDateTime,
@@ -69,9 +73,22 @@ pub struct Accreditation {
 }
 
 impl Accreditation {
-    pub fn view(r: AccreditationRow, cpd: Option<CpdCheck>, today: NaiveDate) -> Accreditation {
+    pub fn view(
+        r: AccreditationRow,
+        cpd: Option<CpdCheck>,
+        renewal: Option<(crate::accreditation::declarations::DeclarationDue, bool)>,
+        today: NaiveDate,
+    ) -> Accreditation {
+        let verified = r.verified_at.is_some();
+        let status = match &renewal {
+            Some((due, lapsed)) => {
+                declared_status(verified, due.next_declaration_on, *lapsed, today)
+            }
+            None => credential_status(verified, r.expires_on, today),
+        };
         Accreditation {
-            status: credential_status(r.verified_at.is_some(), r.expires_on, today),
+            status,
+            renewal: renewal.map(|(due, _)| due),
             id: r.id,
             practitioner_id: r.practitioner_id,
             body: r.body_code,

@@ -19,6 +19,15 @@ pub fn find(conn: &mut DbConn, id: &str) -> Result<Option<AccreditationRow>, App
         .optional()?)
 }
 
+/// Every credential period of a person (a person holds a handful).
+pub fn all_of(conn: &mut DbConn, person: &str) -> Result<Vec<AccreditationRow>, AppError> {
+    Ok(accreditations::table
+        .filter(accreditations::practitioner_id.eq(person))
+        .order(accreditations::id.asc())
+        .select(AccreditationRow::as_select())
+        .load(conn)?)
+}
+
 /// One page (`page.fetch()` rows) of a person's accreditations, in id order.
 pub fn of_person(
     conn: &mut DbConn,
@@ -75,6 +84,8 @@ pub struct ReportFilter<'a> {
     pub body: Option<&'a str>,
     pub kind: Option<&'a str>,
     pub status: Option<CredentialStatus>,
+    /// The codes of kinds renewed by declaration: their status is worked out after loading.
+    pub declared: &'a [String],
 }
 
 /// One page (`page.fetch()` rows) of accreditations in the scope with their people's names and
@@ -107,20 +118,31 @@ pub fn report_rows(
         s = s.filter(accreditations::kind.eq(v.to_string()));
     }
     let soon = today + Duration::days(EXPIRING_DAYS);
+    // A credential renewed by declaration has its status worked out from its declarations
+    // after loading (`report_page` keeps those with the status asked for), so any such row
+    // passes here.
+    let declared = a_kind_in(f.declared);
     s = match f.status {
         Some(CredentialStatus::PendingVerification) => {
             s.filter(accreditations::verified_at.is_null())
         }
         Some(CredentialStatus::Expired) => s
             .filter(accreditations::verified_at.is_not_null())
-            .filter(accreditations::expires_on.lt(today)),
-        Some(CredentialStatus::Expiring) => s
-            .filter(accreditations::verified_at.is_not_null())
-            .filter(accreditations::expires_on.ge(today))
-            .filter(accreditations::expires_on.le(soon)),
+            .filter(accreditations::expires_on.lt(today).or(declared)),
+        Some(CredentialStatus::Expiring) => {
+            s.filter(accreditations::verified_at.is_not_null()).filter(
+                accreditations::expires_on
+                    .ge(today)
+                    .and(accreditations::expires_on.le(soon))
+                    .or(declared),
+            )
+        }
         Some(CredentialStatus::Active) => s
             .filter(accreditations::verified_at.is_not_null())
-            .filter(accreditations::expires_on.gt(soon)),
+            .filter(accreditations::expires_on.gt(soon).or(declared)),
+        Some(CredentialStatus::Lapsed) => s
+            .filter(accreditations::verified_at.is_not_null())
+            .filter(declared),
         None => s,
     };
     if let Some(after) = &page.after {
@@ -129,6 +151,41 @@ pub fn report_rows(
     Ok(s.order(accreditations::id.asc())
         .limit(page.fetch())
         .load(conn)?)
+}
+
+fn a_kind_in(codes: &[String]) -> diesel::dsl::EqAny<accreditations::kind, Vec<String>> {
+    accreditations::kind.eq_any(codes.to_vec())
+}
+
+/// The codes of the credential kinds renewed by annual declaration.
+pub fn declaration_codes(conn: &mut DbConn) -> Result<Vec<String>, AppError> {
+    use crate::db::schema::credential_kinds;
+    Ok(credential_kinds::table
+        .filter(
+            credential_kinds::renewal.eq(crate::accreditation::renewal::Renewal::AnnualDeclaration),
+        )
+        .select(credential_kinds::code)
+        .distinct()
+        .load(conn)?)
+}
+
+/// Every credential of the active people in the scope, to work out their statuses.
+pub fn of_scope(
+    conn: &mut DbConn,
+    scope: &PeopleScope,
+    service: Option<&str>,
+) -> Result<Vec<AccreditationRow>, AppError> {
+    let mut q = accreditations::table
+        .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
+        .select(AccreditationRow::as_select())
+        .into_boxed();
+    if let PeopleScope::Service(id) = scope {
+        q = q.filter(users::service_id.eq(id.clone()));
+    }
+    if let Some(s) = service {
+        q = q.filter(users::service_id.eq(s.to_string()));
+    }
+    Ok(q.load(conn)?)
 }
 
 /// The expiry of every credential of the active people of one service (`None`: of everyone),

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
+use super::renewal::Renewal;
 use crate::audit;
 use crate::auth::policy::Caller;
 use crate::db::schema::credential_kinds;
@@ -35,6 +36,23 @@ pub struct CredentialKind {
     #[serde(serialize_with = "crate::app::instant::serialize")]
     #[schema(value_type = String, format = DateTime)]
     pub updated_at: NaiveDateTime,
+    /// `fixed_expiry`, or `annual_declaration` on the anniversary of `valid_from`.
+    pub renewal: Renewal,
+    /// For an annual declaration: days after the declaration date before the credential lapses.
+    pub declaration_grace_days: Option<i32>,
+    /// The same body's kind whose declaration date this one shares (BABCP gives a supervisor's
+    /// accreditation the practitioner accreditation's date).
+    pub aligned_with: Option<String>,
+    /// Where the renewal rule comes from.
+    pub renewal_source: Option<String>,
+}
+
+fn valid_grace(d: i32) -> Result<(), validator::ValidationError> {
+    if (0..=366).contains(&d) {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("grace").with_message("must be 0 to 366 days".into()))
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -53,6 +71,16 @@ pub struct NewCredentialKind {
     #[validate(length(max = 10, message = "at most 10 offsets"))]
     #[schema(max_items = 10)]
     pub reminder_offsets: Vec<u16>,
+    /// Default `fixed_expiry`.
+    #[serde(default)]
+    pub renewal: Option<Renewal>,
+    /// Required for `annual_declaration`.
+    #[validate(custom(function = "valid_grace"))]
+    pub declaration_grace_days: Option<i32>,
+    pub aligned_with: Option<String>,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub renewal_source: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -67,6 +95,51 @@ pub struct CredentialKindPatch {
     #[validate(length(max = 10, message = "at most 10 offsets"))]
     #[schema(max_items = 10)]
     pub reminder_offsets: Option<Vec<u16>>,
+    pub renewal: Option<Renewal>,
+    #[validate(custom(function = "valid_grace"))]
+    pub declaration_grace_days: Option<i32>,
+    pub aligned_with: Option<String>,
+    #[validate(length(min = 1, max = 1000, message = "must be 1 to 1000 characters"))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub renewal_source: Option<String>,
+}
+
+/// The problems of a kind's renewal rule: a declaration needs its grace period, and an
+/// alignment names another kind of the same body that renews by declaration too.
+fn renewal_errors(
+    conn: &mut DbConn,
+    kind: &CredentialKind,
+) -> Result<Vec<crate::error::FieldError>, AppError> {
+    use crate::error::FieldError;
+    let mut errors = Vec::new();
+    if kind.renewal == Renewal::AnnualDeclaration && kind.declaration_grace_days.is_none() {
+        errors.push(FieldError::new(
+            "declaration_grace_days",
+            "must be given for a credential renewed by annual declaration",
+        ));
+    }
+    if let Some(other) = &kind.aligned_with {
+        match find_kind(conn, &kind.body_code, other)? {
+            Some(o) if o.code == kind.code => {
+                errors.push(FieldError::new("aligned_with", "cannot be the kind itself"))
+            }
+            Some(o)
+                if o.renewal != Renewal::AnnualDeclaration
+                    || kind.renewal != Renewal::AnnualDeclaration =>
+            {
+                errors.push(FieldError::new(
+                    "aligned_with",
+                    "both kinds must renew by annual declaration",
+                ))
+            }
+            Some(_) => {}
+            None => errors.push(FieldError::new(
+                "aligned_with",
+                format!("{} grants no credential called {other}", kind.body_code),
+            )),
+        }
+    }
+    Ok(errors)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -119,7 +192,15 @@ pub fn create_kind(
         reminder_offsets: offsets_text(&input.reminder_offsets),
         created_at: at,
         updated_at: at,
+        renewal: input.renewal.unwrap_or(Renewal::FixedExpiry),
+        declaration_grace_days: input.declaration_grace_days,
+        aligned_with: input.aligned_with.filter(|a| !a.trim().is_empty()),
+        renewal_source: input.renewal_source.map(|s| s.trim().to_string()),
     };
+    let errors = renewal_errors(conn, &kind)?;
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
     queries::insert(conn, &kind)?;
     audit::of(&caller.id, "credential_kind", &kind.id).created(conn, &kind, at)?;
     Ok(kind)
@@ -144,6 +225,22 @@ pub fn update_kind(
     }
     if let Some(v) = patch.reminder_offsets {
         after.reminder_offsets = offsets_text(&v);
+    }
+    if let Some(v) = patch.renewal {
+        after.renewal = v;
+    }
+    if patch.declaration_grace_days.is_some() {
+        after.declaration_grace_days = patch.declaration_grace_days;
+    }
+    if let Some(v) = patch.aligned_with {
+        after.aligned_with = Some(v).filter(|a| !a.trim().is_empty());
+    }
+    if let Some(v) = patch.renewal_source {
+        after.renewal_source = Some(v.trim().to_string());
+    }
+    let errors = renewal_errors(conn, &after)?;
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
     }
     after.updated_at = at;
     queries::update(conn, &after)?;

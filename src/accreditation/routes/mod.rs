@@ -4,6 +4,7 @@
 pub mod courses;
 pub mod cpd;
 pub mod credentials;
+pub mod declarations;
 pub mod required;
 pub mod training;
 
@@ -121,5 +122,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(training::routes)
     .configure(credentials::routes)
     .configure(cpd::routes)
+    .configure(declarations::routes)
     .configure(required::routes);
 }

@@ -3,7 +3,10 @@
 //! past due, courses whose accreditation ends soon, CPD unmet before renewal, and required
 //! courses not completed. A fixed number of queries per batch of people.
 
+mod credentials;
+mod obligations;
 mod supervision;
+use credentials::credentials;
 use supervision::supervision;
 
 use std::collections::{HashMap, HashSet};
@@ -12,10 +15,7 @@ use chrono::{Duration, NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::links;
-use super::rules::{
-    credential_stage, overdue_since, Kind, Lapse, COURSE_NOTICE_DAYS, CPD_NOTICE_DAYS,
-    ESCALATE_AFTER_DAYS, SIGN_OFF_WAIT_DAYS,
-};
+use super::rules::{credential_stage, overdue_since, Kind, Lapse};
 use crate::accreditation::cpd::{facts, load_rules, rule_for};
 use crate::accreditation::rules::cpd_check;
 use crate::auth::policy::{roles_from_text, Role};
@@ -29,6 +29,7 @@ use crate::error::AppError;
 use crate::supervision::queries::load_policy;
 use crate::supervision::rules::{ComplianceStatus, LogFact, LogStatus, SupervisionType};
 use crate::supervision::{Subject, SUBJECT_COLUMNS};
+use crate::thresholds::{Threshold, Thresholds};
 
 const BATCH: i64 = 500;
 
@@ -56,166 +57,17 @@ fn leads(conn: &mut DbConn) -> Result<HashMap<String, Vec<String>>, AppError> {
     Ok(out)
 }
 
-type CredentialRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    NaiveDate,
-    Option<String>,
-    String,
-);
-
-fn credentials(
+fn sign_offs(
     conn: &mut DbConn,
-    today: NaiveDate,
-    leads: &HashMap<String, Vec<String>>,
+    now: NaiveDateTime,
+    wait_days: i64,
     out: &mut Vec<Lapse>,
 ) -> Result<(), AppError> {
-    // The latest period of each person's credential of each kind.
-    let rows: Vec<CredentialRow> = accreditations::table
-        .inner_join(users::table.on(accreditations::practitioner_id.eq(users::id)))
-        .filter(users::active.eq(true))
-        .select((
-            accreditations::id,
-            accreditations::practitioner_id,
-            accreditations::body_code,
-            accreditations::kind,
-            accreditations::membership_number,
-            accreditations::expires_on,
-            users::service_id,
-            users::full_name,
-        ))
-        .order(accreditations::expires_on.asc())
-        .load(conn)?;
-    let mut latest: HashMap<(String, String, String), CredentialRow> = HashMap::new();
-    for r in rows {
-        latest.insert((r.1.clone(), r.2.clone(), r.3.clone()), r);
-    }
-    // Each kind's reminder offsets and its name as people read it.
-    let kinds: HashMap<(String, String), (Vec<i64>, String)> = credential_kinds::table
-        .select((
-            credential_kinds::body_code,
-            credential_kinds::code,
-            credential_kinds::reminder_offsets,
-            credential_kinds::name,
-        ))
-        .load::<(String, String, String, String)>(conn)?
-        .into_iter()
-        .map(|(b, k, o, name)| {
-            let offsets = o.split(',').filter_map(|x| x.trim().parse().ok()).collect();
-            ((b, k), (offsets, name))
-        })
-        .collect();
-    let cpd_rules = load_rules(conn)?;
-    let mut people: Vec<&str> = latest.values().map(|r| r.1.as_str()).collect();
-    people.sort_unstable();
-    people.dedup();
-    let mut cpd: HashMap<String, Vec<crate::accreditation::rules::CpdFact>> = HashMap::new();
-    // In chunks: SQLite allows at most 32,766 bound values in one statement.
-    for chunk in people.chunks(BATCH as usize) {
-        for (who, f) in facts(conn, chunk, today - Duration::days(800))? {
-            cpd.entry(who).or_default().push(f);
-        }
-    }
-    for (id, person, body, kind, number, expires, service, name) in latest.into_values() {
-        let (stages, kind_name) = kinds
-            .get(&(body.clone(), kind.clone()))
-            .cloned()
-            .unwrap_or_else(|| (vec![60, 30, 7], kind.clone()));
-        let what = format!("{body} {kind_name}");
-        let on = uk_date(expires);
-        let link = links::accreditations(&person);
-        match credential_stage(expires, &stages, today) {
-            Some(None) => {
-                out.push(Lapse {
-                    recipient_id: person.clone(),
-                    key: format!("credential:{id}:expired"),
-                    kind: Kind::CredentialExpired,
-                    subject_id: Some(person.clone()),
-                    summary: format!(
-                        "Your {what} credential (membership number {number}) expired on {on}"
-                    ),
-                    due_on: Some(expires),
-                    link: links::own_credentials(),
-                });
-                for lead in service
-                    .as_ref()
-                    .and_then(|s| leads.get(s))
-                    .into_iter()
-                    .flatten()
-                {
-                    if *lead != person {
-                        out.push(Lapse {
-                            recipient_id: lead.clone(),
-                            key: format!("credential:{id}:expired"),
-                            kind: Kind::CredentialExpired,
-                            subject_id: Some(person.clone()),
-                            summary: format!("{name}'s {what} credential expired on {on}"),
-                            due_on: Some(expires),
-                            link: link.clone(),
-                        });
-                    }
-                }
-            }
-            Some(Some(stage)) => out.push(Lapse {
-                recipient_id: person.clone(),
-                key: format!("credential:{id}:{stage}"),
-                kind: Kind::CredentialExpiring,
-                subject_id: Some(person.clone()),
-                summary: format!(
-                    "Your {what} credential (membership number {number}) expires on {on}"
-                ),
-                due_on: Some(expires),
-                link: links::own_credentials(),
-            }),
-            None => {}
-        }
-        let days_left = (expires - today).num_days();
-        if (0..=CPD_NOTICE_DAYS).contains(&days_left) {
-            if let Some(rule) = rule_for(&cpd_rules, &body, &kind) {
-                let check = cpd_check(
-                    rule,
-                    cpd.get(&person).map(Vec::as_slice).unwrap_or(&[]),
-                    expires,
-                );
-                if !check.met {
-                    // A body-wide rule is one requirement however many of the body's
-                    // credentials renew that day: told in the same words, it is told once.
-                    let own_rule = cpd_rules
-                        .iter()
-                        .any(|(b, k, _)| *b == body && k.as_deref() == Some(kind.as_str()));
-                    let renewal = if own_rule {
-                        format!("the renewal of your {what} credential")
-                    } else {
-                        format!("your {body} renewal")
-                    };
-                    out.push(Lapse {
-                        recipient_id: person.clone(),
-                        key: format!("cpd_unmet:{id}:{expires}"),
-                        kind: Kind::CpdUnmet,
-                        subject_id: Some(person.clone()),
-                        summary: format!(
-                            "CPD for {renewal} on {on} is not met yet: {}",
-                            check.missing.join("; ")
-                        ),
-                        due_on: Some(expires),
-                        link: links::own_credentials(),
-                    });
-                }
-            }
-        }
-    }
-    Ok(())
-}
-
-fn sign_offs(conn: &mut DbConn, now: NaiveDateTime, out: &mut Vec<Lapse>) -> Result<(), AppError> {
     // The waiting logs first (by their status index), then their supervisees' names: joined in
     // one query, SQLite would walk every person's logs instead.
     let waiting: Vec<(String, String, String, NaiveDate)> = supervision_logs::table
         .filter(supervision_logs::status.eq(LogStatus::Submitted))
-        .filter(supervision_logs::created_at.lt(now - Duration::days(SIGN_OFF_WAIT_DAYS)))
+        .filter(supervision_logs::created_at.lt(now - Duration::days(wait_days)))
         .select((
             supervision_logs::id,
             supervision_logs::supervisor_id,
@@ -326,11 +178,12 @@ fn courses_ending(
     conn: &mut DbConn,
     today: NaiveDate,
     leads: &HashMap<String, Vec<String>>,
+    notice_days: i64,
     out: &mut Vec<Lapse>,
 ) -> Result<(), AppError> {
     let rows: Vec<(String, String, NaiveDate)> = courses::table
         .filter(courses::accredited_until.ge(today))
-        .filter(courses::accredited_until.le(today + Duration::days(COURSE_NOTICE_DAYS)))
+        .filter(courses::accredited_until.le(today + Duration::days(notice_days)))
         .select((courses::id, courses::title, courses::accredited_until))
         .load(conn)?;
     let everyone: HashSet<&String> = leads.values().flatten().collect();
@@ -441,16 +294,42 @@ pub fn detect(
     now: NaiveDateTime,
 ) -> Result<Vec<Lapse>, AppError> {
     let leads = leads(conn)?;
+    let limits: Thresholds = crate::thresholds::all(conn)?;
     let mut out = Vec::new();
     let t = std::time::Instant::now();
-    supervision(conn, today, &leads, &mut out)?;
+    supervision(
+        conn,
+        today,
+        &leads,
+        limits.days(Threshold::EscalateAfterDays)?,
+        &mut out,
+    )?;
     let supervision_ms = t.elapsed().as_millis() as u64;
-    credentials(conn, today, &leads, &mut out)?;
+    credentials(
+        conn,
+        today,
+        &leads,
+        limits.days(Threshold::CpdNoticeDays)?,
+        &mut out,
+    )?;
     let credentials_ms = t.elapsed().as_millis() as u64 - supervision_ms;
-    sign_offs(conn, now, &mut out)?;
+    sign_offs(
+        conn,
+        now,
+        limits.days(Threshold::SignOffWaitDays)?,
+        &mut out,
+    )?;
     reviews(conn, today, &mut out)?;
-    courses_ending(conn, today, &leads, &mut out)?;
+    courses_ending(
+        conn,
+        today,
+        &leads,
+        limits.days(Threshold::CourseNoticeDays)?,
+        &mut out,
+    )?;
     required(conn, today, &leads, &mut out)?;
+    obligations::live_assessments(conn, today, &leads, &limits, &mut out)?;
+    obligations::body_audits(conn, today, &leads, &mut out)?;
     tracing::debug!(
         supervision_ms,
         credentials_ms,

@@ -10,6 +10,7 @@ pub(super) fn supervision(
     conn: &mut DbConn,
     today: NaiveDate,
     leads: &HashMap<String, Vec<String>>,
+    escalate_after_days: i64,
     out: &mut Vec<Lapse>,
 ) -> Result<(), AppError> {
     let policy = load_policy(conn)?;
@@ -79,11 +80,18 @@ pub(super) fn supervision(
                 ..fact
             });
         }
-        let mut items = crate::supervision::compliance_from(&policy, &people, &window, None, today);
+        // Reminders pause while a person is on leave.
+        let ids: Vec<&str> = people.iter().map(|p| p.id.as_str()).collect();
+        let on_leave = crate::accreditation::declarations::people_on_leave(conn, &ids, today)?;
+        let mut items =
+            crate::supervision::compliance_from(&policy, &people, &window, None, &on_leave, today);
         // Overdue spells a week old, told to the person's supervisors and lead too.
         let mut escalated: Vec<(&Subject, &str, &str, NaiveDate)> = Vec::new();
         for p in &people {
             let is_supervisor = roles_from_text(&p.roles).contains(&Role::Supervisor);
+            if on_leave.contains(&p.id) {
+                continue;
+            }
             for item in items.remove(&p.id).unwrap_or_default() {
                 let label = kind_label(item.supervision_type);
                 let t = item.supervision_type.as_str();
@@ -128,11 +136,11 @@ pub(super) fn supervision(
                             due_on: Some(since),
                             link: links::own_compliance(),
                         });
-                        if today - since >= Duration::days(ESCALATE_AFTER_DAYS) {
+                        if today - since >= Duration::days(escalate_after_days) {
                             escalated.push((p, label, t, since));
                         }
                     }
-                    ComplianceStatus::Compliant => {}
+                    ComplianceStatus::Compliant | ComplianceStatus::OnLeave => {}
                 }
             }
         }
