@@ -3,9 +3,11 @@
 
 mod areas;
 mod imports;
+mod metrics;
 mod obligations;
 pub use areas::{areas, may_open, Area};
 pub use imports::{may_import, may_import_into, may_import_roles, Importer};
+pub use metrics::metrics_access;
 pub use obligations::*;
 
 pub use super::roles::{
@@ -478,23 +480,5 @@ pub fn report_service(scope: PeopleScope, asked: Option<String>) -> Option<Optio
         (PeopleScope::Service(mine), Some(asked)) if asked != mine => None,
         (PeopleScope::Service(mine), _) => Some(Some(mine)),
         (PeopleScope::All, asked) => Some(asked),
-    }
-}
-
-/// `/metrics` is off for everyone, open to anyone, or for whoever presents the configured
-/// token (compared as SHA-256 digests, so the time taken tells nothing of the token).
-pub fn metrics_access(
-    access: MetricsAccess,
-    want: Option<&str>,
-    given: Option<&str>,
-) -> MetricsDecision {
-    use sha2::{Digest, Sha256};
-    let (want, given) = (want.unwrap_or_default(), given.unwrap_or_default());
-    let same = || !want.is_empty() && Sha256::digest(want) == Sha256::digest(given);
-    match access {
-        MetricsAccess::Off => MetricsDecision::Off,
-        MetricsAccess::Open => MetricsDecision::Allowed,
-        MetricsAccess::Token if same() => MetricsDecision::Allowed,
-        MetricsAccess::Token => MetricsDecision::NeedsToken,
     }
 }
