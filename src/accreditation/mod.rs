@@ -5,6 +5,7 @@ pub mod courses;
 pub mod cpd;
 pub mod credentials;
 pub mod declarations;
+pub mod duties;
 pub mod kinds;
 pub mod queries;
 pub mod renewal;

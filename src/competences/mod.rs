@@ -326,9 +326,11 @@ pub fn eligibility_matrix(
     )?;
     let ids: Vec<&str> = people.iter().map(|r| r.0.as_str()).collect();
     let mut standing = eligibility::standing(conn, &ids, &mods, at.date())?;
+    let mut duties = crate::accreditation::duties::of_people(conn, &ids, at.date())?;
     Ok(people
         .iter()
         .map(|(id, name, service)| SupervisorRow {
+            requirements: duties.remove(id).unwrap_or_default(),
             supervisor_id: id.clone(),
             full_name: name.clone(),
             service_id: service.clone(),

@@ -209,6 +209,9 @@ pub struct SupervisorRow {
     pub full_name: String,
     pub service_id: Option<String>,
     pub modalities: Vec<ModalityEligibility>,
+    /// An accredited supervisor's own requirements (supervision given, supervision of
+    /// supervision received); empty for a supervisor without such a credential.
+    pub requirements: Vec<crate::accreditation::duties::SupervisorDuties>,
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -1,5 +1,10 @@
 //! Written by hand so one schema serves both backends: UUIDs and JSON are kept in Text.
 
+/// The tables of what the bodies ask all year (issue 16).
+#[path = "schema_obligations.rs"]
+mod obligations;
+pub use obligations::*;
+
 diesel::table! {
     accreditation_bodies (code) {
         code -> Text,
@@ -414,6 +419,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     body_audit_rules,
     body_audits,
     reminder_thresholds,
+    supervisor_requirements,
     external_supervisors,
     sign_off_link_logs,
     person_interests,
@@ -485,111 +491,6 @@ diesel::table! {
         reviewed_at -> Nullable<Timestamp>,
         created_by -> Text,
         created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    live_assessment_interventions (code) {
-        code -> Text,
-        name -> Text,
-        position -> Integer,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    live_assessment_rules (id) {
-        id -> Text,
-        body_code -> Text,
-        practitioner_role -> Text,
-        min_assessments -> Integer,
-        min_interventions -> Integer,
-        window_days -> Integer,
-        source -> Text,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    live_assessments (id) {
-        id -> Text,
-        practitioner_id -> Text,
-        assessor_id -> Text,
-        assessed_on -> Date,
-        intervention -> Nullable<Text>,
-        outcome -> Nullable<Text>,
-        tool -> Text,
-        notes -> Nullable<Text>,
-        not_possible_reason -> Nullable<Text>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    accreditation_declarations (id) {
-        id -> Text,
-        accreditation_id -> Text,
-        declared_on -> Date,
-        recorded_by -> Text,
-        verified_by -> Nullable<Text>,
-        verified_at -> Nullable<Timestamp>,
-        verification_method -> Nullable<Text>,
-        verification_reference -> Nullable<Text>,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    leaves_of_absence (id) {
-        id -> Text,
-        accreditation_id -> Text,
-        practitioner_id -> Text,
-        starts_on -> Date,
-        ends_on -> Date,
-        reason -> Text,
-        recorded_by -> Text,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    body_audit_rules (body_code) {
-        body_code -> Text,
-        response_days -> Integer,
-        period_months -> Integer,
-        reminder_offsets -> Text,
-        source -> Text,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    body_audits (id) {
-        id -> Text,
-        practitioner_id -> Text,
-        body_code -> Text,
-        requested_on -> Date,
-        due_on -> Date,
-        status -> Text,
-        submitted_on -> Nullable<Date>,
-        recorded_by -> Text,
-        created_at -> Timestamp,
-        updated_at -> Timestamp,
-    }
-}
-
-diesel::table! {
-    reminder_thresholds (key) {
-        key -> Text,
-        days -> Integer,
-        source -> Text,
         updated_at -> Timestamp,
     }
 }

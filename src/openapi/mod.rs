@@ -95,6 +95,8 @@ use utoipa::{Modify, OpenApi};
         crate::accreditation::routes::credentials::accreditation_report,
         crate::accreditation::routes::cpd::list_cpd,
         crate::accreditation::routes::declarations::list_declarations,
+        crate::accreditation::routes::duties::list_duty_rules,
+        crate::accreditation::routes::duties::patch_duty_rule,
         crate::accreditation::routes::declarations::create_declaration,
         crate::accreditation::routes::declarations::list_leaves,
         crate::accreditation::routes::declarations::create_leave,

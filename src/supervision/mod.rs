@@ -387,10 +387,14 @@ pub fn person_compliance(
         .map(|(c, _, _)| c);
     let on_leave =
         !crate::accreditation::declarations::people_on_leave(conn, &[id], today)?.is_empty();
+    let supervisor_requirements = crate::accreditation::duties::of_people(conn, &[id], today)?
+        .remove(id)
+        .unwrap_or_default();
     Ok(ComplianceReport {
         items,
         live_assessment,
         on_leave,
+        supervisor_requirements,
         practitioner_id: id.to_string(),
         as_of: today,
     })

@@ -253,4 +253,7 @@ pub struct ComplianceReport {
     /// Whether the person is on a leave of absence today: what would be overdue shows
     /// `on_leave`.
     pub on_leave: bool,
+    /// For an accredited supervisor: supervision given and supervision of supervision
+    /// received against their body's rule; empty for anyone else.
+    pub supervisor_requirements: Vec<crate::accreditation::duties::SupervisorDuties>,
 }

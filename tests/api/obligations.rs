@@ -15,6 +15,7 @@ both!(
     a_body_audit_gets_its_deadline_and_reaches_the_leads_list,
     group_time_counts_as_the_policy_row_says,
     reminder_thresholds_are_data_an_admin_sets,
+    an_accredited_supervisors_own_requirements_come_from_the_logs,
 );
 
 fn today() -> NaiveDate {
@@ -1014,4 +1015,142 @@ async fn reminder_thresholds_are_data_an_admin_sets(t: TestApp) {
     t.post("/api/v1/admin/reminders/run", &t.admin, json!({}))
         .await
         .expect(200);
+}
+
+async fn an_accredited_supervisors_own_requirements_come_from_the_logs(t: TestApp) {
+    let west = t.service("West").await;
+    let (_, lead) = someone(
+        &t,
+        &west,
+        "lead@registry.test",
+        "cbt_therapist",
+        "2019-01-01",
+        &["training_lead"],
+    )
+    .await;
+    let (sup, sup_token) = someone(
+        &t,
+        &west,
+        "sup@registry.test",
+        "cbt_therapist",
+        "2019-01-01",
+        &["practitioner", "supervisor"],
+    )
+    .await;
+    t.train_supervisor(&sup, "cbt", "BABCP").await;
+    let (senior, _) = someone(
+        &t,
+        &west,
+        "senior@registry.test",
+        "cbt_therapist",
+        "2015-01-01",
+        &["supervisor"],
+    )
+    .await;
+    t.train_supervisor(&senior, "cbt", "BABCP").await;
+    let (_, cbt_token) = someone(
+        &t,
+        &west,
+        "cbt@registry.test",
+        "cbt_therapist",
+        "2019-01-01",
+        &["practitioner"],
+    )
+    .await;
+    declared(
+        &t,
+        &sup,
+        &sup_token,
+        &lead,
+        "accredited_supervisor",
+        &days_ago(100),
+        "S-1",
+    )
+    .await;
+    for (n, on) in [(400, 30), (400, 60), (400, 90)] {
+        t.post("/api/v1/supervision-logs", &cbt_token,
+               json!({"supervisor_id": sup, "held_on": days_ago(on), "duration_minutes": n,
+                      "supervision_type": "clinical", "format": "individual", "cases_discussed": 3}))
+            .await
+            .expect(201);
+    }
+    let r = own(&t, &sup, &sup_token).await;
+    assert_eq!(
+        (
+            r["given_minutes"].clone(),
+            r["given_met"].clone(),
+            r["sos_required_minutes"].clone(),
+            r["sos_met"].clone(),
+            r["met"].clone()
+        ),
+        (
+            json!(1200),
+            json!(true),
+            json!(60),
+            json!(false),
+            json!(false)
+        ),
+        "{r}"
+    );
+    t.post("/api/v1/supervision-logs", &sup_token,
+           json!({"supervisor_id": senior, "held_on": days_ago(5), "duration_minutes": 60,
+                  "supervision_type": "supervision_of_supervision", "format": "individual", "cases_discussed": 1}))
+        .await
+        .expect(201);
+    let r = own(&t, &sup, &sup_token).await;
+    assert_eq!(
+        (r["sos_minutes"].clone(), r["met"].clone()),
+        (json!(60), json!(true)),
+        "{r}"
+    );
+    // The eligibility matrix shows it too; a supervisor without the credential owes nothing.
+    let m = t
+        .get(&format!("/api/v1/supervisors?service_id={west}"), &lead)
+        .await
+        .expect(200)
+        .json();
+    let rows = m["items"].as_array().unwrap();
+    let mine = rows
+        .iter()
+        .find(|r| r["supervisor_id"] == json!(sup))
+        .unwrap();
+    assert_eq!(mine["requirements"][0]["given_minutes"], 1200, "{mine}");
+    let theirs = rows
+        .iter()
+        .find(|r| r["supervisor_id"] == json!(senior))
+        .unwrap();
+    assert_eq!(theirs["requirements"], json!([]));
+    // The rule is data an admin changes.
+    let rules = t
+        .get("/api/v1/supervisor-requirements", &lead)
+        .await
+        .expect(200)
+        .json();
+    let id = rules["items"][0]["id"].as_str().unwrap().to_string();
+    t.patch(
+        &format!("/api/v1/supervisor-requirements/{id}"),
+        &lead,
+        json!({"min_given_minutes": 600}),
+    )
+    .await
+    .problem(403);
+    t.patch(
+        &format!("/api/v1/supervisor-requirements/{id}"),
+        &t.admin,
+        json!({"min_given_minutes": 1300}),
+    )
+    .await
+    .expect(200);
+    assert_eq!(own(&t, &sup, &sup_token).await["given_met"], false);
+}
+
+async fn own(t: &TestApp, sup: &str, token: &str) -> Value {
+    t.get(
+        &format!("/api/v1/practitioners/{sup}/supervision-compliance"),
+        token,
+    )
+    .await
+    .expect(200)
+    .json()["supervisor_requirements"][0]
+        .clone()
 }

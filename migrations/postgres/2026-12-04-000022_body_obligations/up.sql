@@ -138,6 +138,25 @@ CREATE INDEX body_audits_status_idx ON body_audits (status, due_on);
 -- as individual-equivalent time (minutes / supervisees x 2); or BACP's rule for accreditation.
 ALTER TABLE supervision_policy_rules ADD COLUMN group_counting TEXT NOT NULL DEFAULT 'up_to_size';
 
+-- What an accredited supervisor owes: supervision given in a window, and supervision of their
+-- supervision received (a share of what they gave, or so many minutes a month).
+CREATE TABLE supervisor_requirements (
+    id TEXT PRIMARY KEY NOT NULL,
+    body_code TEXT NOT NULL REFERENCES accreditation_bodies (code),
+    credential_kind TEXT NOT NULL,
+    min_given_minutes INTEGER NOT NULL,
+    window_days INTEGER NOT NULL,
+    sos_percent INTEGER NOT NULL,
+    sos_minutes_per_month INTEGER NOT NULL,
+    source TEXT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    updated_at TIMESTAMP NOT NULL
+);
+CREATE UNIQUE INDEX supervisor_requirements_key ON supervisor_requirements (body_code, credential_kind);
+INSERT INTO supervisor_requirements (id, body_code, credential_kind, min_given_minutes, window_days, sos_percent, sos_minutes_per_month, source, created_at, updated_at) VALUES
+    ('01934f11-0000-7000-8000-000000000001', 'BABCP', 'accredited_supervisor', 1200, 365, 5, 60,
+     'BABCP accredited supervisors: at least 20 hours a year supervising CBT, and supervision of their supervision (5% of supervisory caseload or 1 hour a month) (babcp.com Accreditation pages)', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+
 -- Reminder thresholds an admin edits, each with its source or "local choice".
 CREATE TABLE reminder_thresholds (
     key TEXT PRIMARY KEY NOT NULL,

@@ -1,4 +1,6 @@
 DROP TABLE reminder_thresholds;
+DROP INDEX supervisor_requirements_key;
+DROP TABLE supervisor_requirements;
 ALTER TABLE supervision_policy_rules DROP COLUMN group_counting;
 DROP INDEX body_audits_status_idx;
 DROP INDEX body_audits_person_idx;

@@ -5,6 +5,7 @@ pub mod courses;
 pub mod cpd;
 pub mod credentials;
 pub mod declarations;
+pub mod duties;
 pub mod required;
 pub mod training;
 
@@ -123,5 +124,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .configure(credentials::routes)
     .configure(cpd::routes)
     .configure(declarations::routes)
+    .configure(duties::routes)
     .configure(required::routes);
 }
