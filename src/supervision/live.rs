@@ -12,6 +12,9 @@
 //!   longer meet it; `due_soon` when that is within the notice days, else `compliant`;
 //! - not met: a person in post for less than one window is `due_soon`, due when that window
 //!   ends; anyone else is `overdue`, due today, or `on_leave` when today is inside a leave;
+//! - a rule counts as in force from the day it was added (`since`): everyone's first window
+//!   starts no earlier, as a new starter's does, so a new rule (or the registry's first year
+//!   of records) never makes people overdue for assessments it could not have seen;
 //! - `last_assessed_on` is the latest assessment with an outcome, counting or not.
 
 use std::collections::HashSet;
@@ -26,6 +29,8 @@ use super::rules::ComplianceStatus;
 #[derive(Debug, Clone, PartialEq)]
 pub struct LiveRule {
     pub body: String,
+    /// The day the rule came into force in the registry.
+    pub since: NaiveDate,
     pub min_assessments: i32,
     pub min_interventions: i32,
     pub window_days: i32,
@@ -66,6 +71,11 @@ fn met(rule: &LiveRule, counting: &[&LiveFact]) -> bool {
         .collect();
     counting.len() as i64 >= i64::from(rule.min_assessments)
         && distinct.len() as i64 >= i64::from(rule.min_interventions)
+}
+
+/// The start of a person's first window: their start in post, but not before the rule.
+fn first_start(rule: &LiveRule, started_on: Option<NaiveDate>) -> Option<NaiveDate> {
+    Some(started_on.map_or(rule.since, |s| s.max(rule.since)))
 }
 
 /// The rule that applies to a person of `role`: the strictest of the bodies' rules for it.
@@ -121,8 +131,9 @@ pub fn evaluate(
             ComplianceStatus::Compliant
         };
         (status, next)
-    } else if let Some(first_window_ends) =
-        started_on.map(|s| s + window).filter(|ends| *ends > today)
+    } else if let Some(first_window_ends) = first_start(rule, started_on)
+        .map(|s| s + window)
+        .filter(|ends| *ends > today)
     {
         (ComplianceStatus::DueSoon, first_window_ends)
     } else if on_leave {
@@ -144,9 +155,8 @@ pub fn evaluate(
 }
 
 /// The first day of the current overdue spell: the last day on which an assessment leaving
-/// the window broke a rule that was met the day before, else the end of a new starter's first
-/// window, else the first day of `today`'s year (for someone with no start date and nothing
-/// ever met, so the day stays the same all year).
+/// the window broke a rule that was met the day before, else the end of the person's first
+/// window (from their start in post, or the rule's, whichever is later).
 pub fn overdue_since(
     rule: &LiveRule,
     started_on: Option<NaiveDate>,
@@ -172,7 +182,9 @@ pub fn overdue_since(
         .filter(|d| *d <= today)
         .collect();
     leaving.sort_unstable_by(|a, b| b.cmp(a));
-    let first_window_ends = started_on.map(|s| s + window).filter(|d| *d <= today);
+    let first_window_ends = first_start(rule, started_on)
+        .map(|s| s + window)
+        .filter(|d| *d <= today);
     for d in leaving {
         if first_window_ends.is_some_and(|f| d < f) {
             break;
@@ -202,6 +214,7 @@ pub fn of_subjects(
             (
                 r.practitioner_role,
                 LiveRule {
+                    since: r.created_at.date(),
                     body: r.body_code,
                     min_assessments: r.min_assessments,
                     min_interventions: r.min_interventions,
@@ -266,6 +279,7 @@ mod tests {
     fn rule() -> LiveRule {
         LiveRule {
             body: "BPS".into(),
+            since: d("2000-01-01"),
             min_assessments: 2,
             min_interventions: 2,
             window_days: 365,
@@ -394,7 +408,31 @@ mod tests {
             overdue_since(&rule(), Some(d("2025-01-10")), &[], d(TODAY)),
             d("2026-01-10")
         );
-        assert_eq!(overdue_since(&rule(), None, &[], d(TODAY)), d("2026-01-01"));
+        // No start date: the rule's first window.
+        assert_eq!(overdue_since(&rule(), None, &[], d(TODAY)), d("2000-12-31"));
+    }
+
+    #[test]
+    fn a_new_rule_gives_everyone_one_window() {
+        let new = LiveRule {
+            since: d("2026-11-01"),
+            ..rule()
+        };
+        let c = evaluate(&new, Some(d(LONG_AGO)), &[], d(TODAY), 30, false);
+        assert_eq!(
+            (c.status, c.next_due_on),
+            (ComplianceStatus::DueSoon, d("2027-11-01"))
+        );
+        let old = LiveRule {
+            since: d("2025-11-01"),
+            ..rule()
+        };
+        let c = evaluate(&old, Some(d(LONG_AGO)), &[], d(TODAY), 30, false);
+        assert_eq!(c.status, ComplianceStatus::Overdue);
+        assert_eq!(
+            overdue_since(&old, Some(d(LONG_AGO)), &[], d(TODAY)),
+            d("2026-11-01")
+        );
     }
 
     #[test]

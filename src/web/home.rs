@@ -55,6 +55,16 @@ struct Home {
     credentials: Vec<CredentialRow>,
     waiting: String,
     waiting_any: bool,
+    live: Option<LiveRow>,
+    on_leave: bool,
+    duties: Vec<String>,
+}
+
+/// A PWP's live assessments of practice, in words.
+pub struct LiveRow {
+    pub tag: Tag,
+    pub text: String,
+    pub next_due: String,
 }
 
 pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResponse, PageError> {
@@ -97,7 +107,34 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
         .await?;
 
     let mut todo = Vec::new();
+    let (live, on_leave, duties) = match &report {
+        Some(r) => (
+            r.live_assessment.clone(),
+            r.on_leave,
+            r.supervisor_requirements.clone(),
+        ),
+        None => (None, false, Vec::new()),
+    };
     let items = report.map(|r| r.items).unwrap_or_default();
+    if let Some(l) = &live {
+        let text = format!(
+            "Your live assessments of practice: {} of {} meeting the standard, on {} of {} different interventions, in the last {} days.",
+            l.achieved, l.required, l.distinct_interventions, l.required_interventions, l.window_days
+        );
+        match l.status {
+            ComplianceStatus::Overdue => todo.push(Todo {
+                text: format!("{text} They are overdue: ask your supervisor to assess a session."),
+                href: "#live",
+                link: "See your live assessments",
+            }),
+            ComplianceStatus::DueSoon => todo.push(Todo {
+                text: format!("{text} They are due by {}.", date(l.next_due_on)),
+                href: "#live",
+                link: "See your live assessments",
+            }),
+            _ => {}
+        }
+    }
     for i in &items {
         match i.status {
             ComplianceStatus::Overdue => todo.push(Todo {
@@ -126,6 +163,29 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
     let credentials = credentials.unwrap_or_default();
     for c in &credentials {
         let what = format!("Your {} {}", c.body, c.kind.replace('_', " "));
+        if let Some(r) = &c.renewal {
+            match c.status {
+                CredentialStatus::Lapsed => todo.push(Todo {
+                    text: format!(
+                        "{what} lapsed: no annual declaration by {}. Declare to your body, then tell your training lead.",
+                        date(r.grace_ends_on)
+                    ),
+                    href: "#credentials",
+                    link: "See your credentials",
+                }),
+                CredentialStatus::Expiring => todo.push(Todo {
+                    text: format!(
+                        "{what}: your annual declaration is due by {} (it lapses after {}).",
+                        date(r.next_declaration_on),
+                        date(r.grace_ends_on)
+                    ),
+                    href: "#credentials",
+                    link: "See your credentials",
+                }),
+                _ => {}
+            }
+            continue;
+        }
         match c.status {
             CredentialStatus::Expired => todo.push(Todo {
                 text: format!("{what} expired on {}.", date(c.expires_on)),
@@ -193,7 +253,10 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
             .map(|c| CredentialRow {
                 what: format!("{} {}", c.body, c.kind.replace('_', " ")),
                 number: c.membership_number.clone(),
-                expires: date(c.expires_on),
+                expires: match &c.renewal {
+                    Some(r) => format!("Declare by {}", date(r.next_declaration_on)),
+                    None => date(c.expires_on),
+                },
                 tag: words::credential(c.status),
                 cpd: match &c.cpd {
                     None => "No CPD rule for this credential".into(),
@@ -208,6 +271,32 @@ pub async fn show(state: web::Data<AppState>, signed: Signed) -> Result<HttpResp
             .collect(),
         waiting: count(waiting, "session is", "sessions are"),
         waiting_any: waiting > 0,
+        live: live.map(|l| LiveRow {
+            tag: words::compliance(l.status),
+            text: format!(
+                "{} of {} meeting the standard, on {} of {} different interventions, in the last {} days",
+                l.achieved, l.required, l.distinct_interventions, l.required_interventions, l.window_days
+            ),
+            next_due: date(l.next_due_on),
+        }),
+        on_leave,
+        duties: duties
+            .iter()
+            .map(|d| {
+                format!(
+                    "As a {} {}: {} of supervision given of {} ({}); {} of supervision of your supervision of {} ({}), in the last {} days.",
+                    d.body,
+                    d.credential_kind.replace('_', " "),
+                    words::minutes(d.given_minutes),
+                    words::minutes(d.required_given_minutes),
+                    if d.given_met { "met" } else { "not met yet" },
+                    words::minutes(d.sos_minutes),
+                    words::minutes(d.sos_required_minutes),
+                    if d.sos_met { "met" } else { "not met yet" },
+                    d.window_days
+                )
+            })
+            .collect(),
     };
     render(StatusCode::OK, &page)
 }

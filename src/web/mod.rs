@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod audit;
+pub mod audits;
 pub mod chart;
 pub mod competences;
 pub mod dashboard;
@@ -115,6 +116,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(web::post().to(person_form::deactivate)),
         )
         .service(resource("/verification", "GET").route(web::get().to(verification::show)))
+        .service(resource("/audits", "GET").route(web::get().to(audits::show)))
+        .service(resource("/audits/{id}", "POST").route(web::post().to(audits::change)))
         .service(resource("/verification/{id}", "POST").route(web::post().to(verification::record)))
         .service(resource("/reports/{name}", "GET").route(web::get().to(reports::show)))
         .service(resource("/imports/new", "GET").route(web::get().to(imports::new_import)))

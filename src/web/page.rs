@@ -45,6 +45,7 @@ impl Chrome {
                     links.push(("/dashboard", "Dashboard"));
                     links.push(("/people", "People"));
                     links.push(("/verification", "Check credentials"));
+                    links.push(("/audits", "Audits"));
                     links.push(("/courses", "Courses"));
                     links.push(("/supervisors", "Supervisors"));
                     links.push(("/policy", "Policy"));

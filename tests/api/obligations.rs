@@ -16,6 +16,7 @@ both!(
     group_time_counts_as_the_policy_row_says,
     reminder_thresholds_are_data_an_admin_sets,
     an_accredited_supervisors_own_requirements_come_from_the_logs,
+    the_audits_page_shows_a_leads_open_audits_and_moves_them_on,
 );
 
 fn today() -> NaiveDate {
@@ -88,6 +89,14 @@ async fn live_assessments_make_a_pwp_compliant_on_two_different_interventions(t:
     .await;
     let path = format!("/api/v1/practitioners/{pwp}/live-assessments");
 
+    // A rule added today gives everyone a year: nobody is overdue for what was never recorded.
+    let fresh = live(&t, &pwp, &pwp_token).await;
+    assert_eq!(
+        (fresh["status"].clone(), fresh["next_due_on"].clone()),
+        (json!("due_soon"), json!(days_ahead(365))),
+        "{fresh}"
+    );
+    t.sql("UPDATE live_assessment_rules SET created_at = '2020-01-01 00:00:00'");
     let none = live(&t, &pwp, &pwp_token).await;
     assert_eq!(
         (
@@ -1153,4 +1162,63 @@ async fn own(t: &TestApp, sup: &str, token: &str) -> Value {
     .expect(200)
     .json()["supervisor_requirements"][0]
         .clone()
+}
+
+async fn the_audits_page_shows_a_leads_open_audits_and_moves_them_on(t: TestApp) {
+    let west = t.service("West").await;
+    let (_, lead) = someone(
+        &t,
+        &west,
+        "lead@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["training_lead"],
+    )
+    .await;
+    let (pwp, token) = someone(
+        &t,
+        &west,
+        "pwp@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["practitioner"],
+    )
+    .await;
+    t.post(&format!("/api/v1/practitioners/{pwp}/accreditations"), &token,
+           json!({"body": "BABCP", "kind": "pwp_register", "membership_number": "W-1", "valid_from": days_ago(20), "expires_on": days_ahead(345)}))
+        .await
+        .expect(201);
+    let a = t
+        .post(
+            &format!("/api/v1/practitioners/{pwp}/body-audits"),
+            &lead,
+            json!({"body": "BABCP", "requested_on": days_ago(3)}),
+        )
+        .await
+        .expect(201)
+        .json();
+    let b = t.sign_in("lead@registry.test", PASSWORD).await;
+    let html = b.get("/audits").await.expect(200).text();
+    assert!(
+        html.contains("Person pwp@registry.test") && html.contains("67 days left"),
+        "{html}"
+    );
+    assert!(html.contains("no supervision recorded in"), "{html}");
+    let id = a["id"].as_str().unwrap();
+    b.post_raw(&format!("/audits/{id}"), &[("status", "submitted")])
+        .await
+        .expect(403);
+    b.post(&format!("/audits/{id}"), &[("status", "submitted")])
+        .await
+        .expect(303);
+    let html = b.get("/audits?done=submitted").await.expect(200).text();
+    assert!(
+        html.contains("marked as sent") && html.contains("No audit is waiting."),
+        "{html}"
+    );
+    let p = t.sign_in("pwp@registry.test", PASSWORD).await;
+    p.get("/audits").await.expect(404);
+    // The practitioner's home tells them of their live assessments and their declaration.
+    let home = p.get("/").await.expect(200).text();
+    assert!(home.contains("Your live assessments of practice") && home.contains("Declare by"), "{home}");
 }
