@@ -113,6 +113,7 @@ struct One {
     compliance: Vec<ComplianceRow>,
     credentials: Vec<CredentialRow>,
     logs: Vec<LogRow>,
+    live: Option<(Tag, String)>,
 }
 
 fn leader(signed: &Signed) -> Result<(), PageError> {
@@ -265,12 +266,14 @@ pub async fn show(
     let caller = signed.caller.clone();
     let at = state.clock.now();
     let pid = id.clone();
-    let (person, compliance, credentials, logs, more) = state
+    let (person, report, credentials, logs, more) = state
         .db(move |conn| {
             let person = crate::people::get_person(conn, &caller, &pid)?;
-            let compliance = match person.practitioner_role {
-                Some(_) => crate::supervision::person_compliance(conn, &caller, &pid, at)?.items,
-                None => Vec::new(),
+            let report = match person.practitioner_role {
+                Some(_) => Some(crate::supervision::person_compliance(
+                    conn, &caller, &pid, at,
+                )?),
+                None => None,
             };
             let credentials = crate::accreditation::credentials::list_accreditations(
                 conn,
@@ -312,7 +315,7 @@ pub async fn show(
             let courses = super::records::all_courses(conn, at)?;
             Ok((
                 person,
-                compliance,
+                report,
                 credentials,
                 logs,
                 (trained, cpd, competences, courses),
@@ -320,6 +323,17 @@ pub async fn show(
         })
         .await?;
     let (trained, cpd, competences, courses) = more;
+    let live = report.as_ref().and_then(|r| r.live_assessment.as_ref()).map(|l| {
+        (
+            words::compliance(l.status),
+            format!(
+                "{} of {} meeting the standard, on {} of {} different interventions, in the last {} days; next due {}",
+                l.achieved, l.required, l.distinct_interventions, l.required_interventions,
+                l.window_days, date(l.next_due_on)
+            ),
+        )
+    });
+    let compliance = report.map(|r| r.items).unwrap_or_default();
     let facts = vec![
         ("Email", person.email.clone()),
         ("Service", person.service_name.clone().unwrap_or_default()),
@@ -445,7 +459,10 @@ pub async fn show(
             .map(|c| CredentialRow {
                 what: format!("{} {}", c.body, c.kind.replace('_', " ")),
                 number: c.membership_number.clone(),
-                expires: date(c.expires_on),
+                expires: match &c.renewal {
+                    Some(r) => format!("Declare by {}", date(r.next_declaration_on)),
+                    None => date(c.expires_on),
+                },
                 tag: words::credential(c.status),
                 checked: match (c.verified_at, c.verification_method) {
                     (Some(at), Some(m)) => {
@@ -455,6 +472,7 @@ pub async fn show(
                 },
             })
             .collect(),
+        live,
         logs: logs
             .iter()
             .map(|l| LogRow {

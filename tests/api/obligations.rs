@@ -1220,5 +1220,8 @@ async fn the_audits_page_shows_a_leads_open_audits_and_moves_them_on(t: TestApp)
     p.get("/audits").await.expect(404);
     // The practitioner's home tells them of their live assessments and their declaration.
     let home = p.get("/").await.expect(200).text();
-    assert!(home.contains("Your live assessments of practice") && home.contains("Declare by"), "{home}");
+    assert!(
+        home.contains("Your live assessments of practice") && home.contains("Declare by"),
+        "{home}"
+    );
 }
