@@ -75,7 +75,7 @@ pub fn record(
         )),
         (None, None) => errors.push(FieldError::new(
             "outcome",
-            "must be meets_standard or not_yet, or give not_possible_reason instead",
+            "choose an outcome (meets_standard or not_yet), or say in not_possible_reason why no assessment was possible",
         )),
         _ => {}
     }

@@ -98,6 +98,7 @@ use utoipa::{Modify, OpenApi};
         crate::accreditation::routes::duties::list_duty_rules,
         crate::accreditation::routes::duties::patch_duty_rule,
         crate::accreditation::routes::declarations::create_declaration,
+        crate::accreditation::routes::declarations::verify_declaration,
         crate::accreditation::routes::declarations::list_leaves,
         crate::accreditation::routes::declarations::create_leave,
         crate::accreditation::routes::cpd::create_cpd,

@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod fields;
 pub mod home;
 pub mod imports;
+pub mod live;
 pub mod log_form;
 pub mod login;
 pub mod page;
@@ -140,6 +141,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             resource("/supervisees/{id}/competences", "GET, POST")
                 .route(web::get().to(competences::show))
                 .route(web::post().to(competences::assess)),
+        )
+        .service(
+            resource("/supervisees/{id}/live-assessments", "GET, POST")
+                .route(web::get().to(live::show))
+                .route(web::post().to(live::record)),
         )
         .service(resource("/supervisees", "GET").route(web::get().to(sign_off::supervisees)));
 }

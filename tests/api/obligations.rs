@@ -17,6 +17,7 @@ both!(
     reminder_thresholds_are_data_an_admin_sets,
     an_accredited_supervisors_own_requirements_come_from_the_logs,
     the_audits_page_shows_a_leads_open_audits_and_moves_them_on,
+    a_supervisor_records_a_live_assessment_on_the_web,
 );
 
 fn today() -> NaiveDate {
@@ -484,6 +485,16 @@ async fn an_annual_declaration_credential_lapses_and_comes_back(t: TestApp) {
         .expect(201)
         .json();
     assert_eq!(d["verified_at"], Value::Null);
+    // Checked like a credential: by the lead, never by the practitioner, once.
+    let check = json!({"verified": true, "verification_method": "register_lookup", "verification_reference": "BABCP online"});
+    let one = format!("/api/v1/declarations/{}", d["id"].as_str().unwrap());
+    t.patch(&one, &token, check.clone()).await.problem(403);
+    let done = t.patch(&one, &lead, check.clone()).await.expect(200).json();
+    assert!(
+        done["verified_at"].is_string() && done["verified_by"].is_string(),
+        "{done}"
+    );
+    t.patch(&one, &lead, check).await.problem(409);
     let c = credential(&t, &cbt, &token, &id).await;
     assert_eq!(c["status"], "active", "{c}");
     assert_eq!(
@@ -1224,4 +1235,82 @@ async fn the_audits_page_shows_a_leads_open_audits_and_moves_them_on(t: TestApp)
         home.contains("Your live assessments of practice") && home.contains("Declare by"),
         "{home}"
     );
+}
+
+async fn a_supervisor_records_a_live_assessment_on_the_web(t: TestApp) {
+    let west = t.service("West").await;
+    let (_, _) = someone(
+        &t,
+        &west,
+        "sup@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["supervisor"],
+    )
+    .await;
+    let (pwp, pwp_token) = someone(
+        &t,
+        &west,
+        "pwp@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["practitioner"],
+    )
+    .await;
+    let b = t.sign_in("sup@registry.test", PASSWORD).await;
+    let path = format!("/supervisees/{pwp}/live-assessments");
+    let html = b.get(&path).await.expect(200).text();
+    assert!(
+        html.contains("Live assessments of Person pwp@registry.test")
+            && html.contains("Behavioural activation"),
+        "{html}"
+    );
+    // No date; then neither an outcome nor a reason (the use case's own message).
+    let html = b
+        .post(&path, &[("intervention", "exposure")])
+        .await
+        .expect(422)
+        .text();
+    assert!(
+        html.contains("There is a problem") && html.contains("Enter the date of the assessment"),
+        "{html}"
+    );
+    let html = b
+        .post(
+            &path,
+            &[("assessed_on", &days_ago(1)), ("intervention", "exposure")],
+        )
+        .await
+        .expect(422)
+        .text();
+    assert!(html.contains("why no assessment was possible"), "{html}");
+    b.post_raw(
+        &path,
+        &[
+            ("assessed_on", &days_ago(1)),
+            ("intervention", "exposure"),
+            ("outcome", "meets_standard"),
+        ],
+    )
+    .await
+    .expect(403);
+    b.post(
+        &path,
+        &[
+            ("assessed_on", &days_ago(1)),
+            ("intervention", "exposure"),
+            ("outcome", "meets_standard"),
+        ],
+    )
+    .await
+    .expect(303);
+    let html = b.get(&format!("{path}?done=1")).await.expect(200).text();
+    assert!(
+        html.contains("The live assessment is recorded.") && html.contains("Meets the standard"),
+        "{html}"
+    );
+    assert_eq!(live(&t, &pwp, &pwp_token).await["achieved"], 1);
+    // The practitioner cannot record their own.
+    let p = t.sign_in("pwp@registry.test", PASSWORD).await;
+    p.get(&path).await.expect(404);
 }

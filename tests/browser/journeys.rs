@@ -211,6 +211,14 @@ pub async fn run(backend: Backend) {
     checks
         .page(&b, "a supervisee's competences, with errors")
         .await;
+    b.open(&url("/supervisees")).await;
+    b.follow("a[href$='/live-assessments']").await;
+    checks.page(&b, "a supervisee's live assessments").await;
+    b.press("Record the live assessment").await;
+    assert!(b.text().await.contains("There is a problem"));
+    checks
+        .page(&b, "a supervisee's live assessments, with errors")
+        .await;
     b.open(&url("/supervision/new")).await;
     checks.page(&b, "page not found").await;
     b.follow("a[href='/']").await;

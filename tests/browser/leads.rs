@@ -84,6 +84,8 @@ pub async fn run(backend: Backend) {
     )
     .await
     .expect(201);
+    b.open(&url("/audits")).await;
+    checks.page(&b, "audits by the bodies").await;
     b.open(&url("/verification")).await;
     checks.page(&b, "check credentials").await;
     b.press("Record the check").await;

@@ -165,6 +165,46 @@ pub fn record_leave(
     Ok(l)
 }
 
+/// A training lead or admin records that they checked a declaration with the body, as for a
+/// credential: who, when, how and the reference. Nobody checks their own; a check is final.
+pub fn verify_declaration(
+    conn: &mut DbConn,
+    caller: &Caller,
+    id: &str,
+    input: crate::accreditation::credentials::Verification,
+    at: NaiveDateTime,
+) -> Result<Declaration, AppError> {
+    let before = queries::find_declaration(conn, id)?.ok_or(AppError::NotFound)?;
+    let (_, service) = credential_for(
+        conn,
+        caller,
+        &before.accreditation_id,
+        Access::ManagerNotOwner,
+    )?;
+    let (method, reference) = input.checked("record a new declaration instead")?;
+    let mut after = before.clone();
+    after.verified_by = Some(caller.id.clone());
+    after.verified_at = Some(at);
+    after.verification_method = Some(method);
+    after.verification_reference = reference;
+    after.updated_at = at;
+    if before.verified_at.is_some() || !queries::verify_declaration(conn, &after)? {
+        return Err(AppError::Conflict(
+            "this declaration is already checked".into(),
+        ));
+    }
+    audit::of(&caller.id, "accreditation_declaration", id)
+        .in_service(service.as_deref())
+        .action(
+            conn,
+            "verify",
+            audit::snapshot(&before)?,
+            audit::snapshot(&after)?,
+            at,
+        )?;
+    Ok(after)
+}
+
 pub fn list_declarations(
     conn: &mut DbConn,
     caller: &Caller,

@@ -23,6 +23,32 @@ pub fn insert_leave(conn: &mut DbConn, l: &LeaveOfAbsence) -> Result<(), AppErro
     Ok(())
 }
 
+pub fn find_declaration(conn: &mut DbConn, id: &str) -> Result<Option<Declaration>, AppError> {
+    Ok(accreditation_declarations::table
+        .find(id)
+        .select(Declaration::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Records the check of a declaration nobody has checked yet: false when someone already has.
+pub fn verify_declaration(conn: &mut DbConn, d: &Declaration) -> Result<bool, AppError> {
+    let n = diesel::update(
+        accreditation_declarations::table
+            .find(&d.id)
+            .filter(accreditation_declarations::verified_at.is_null()),
+    )
+    .set((
+        accreditation_declarations::verified_by.eq(&d.verified_by),
+        accreditation_declarations::verified_at.eq(d.verified_at),
+        accreditation_declarations::verification_method.eq(d.verification_method),
+        accreditation_declarations::verification_reference.eq(&d.verification_reference),
+        accreditation_declarations::updated_at.eq(d.updated_at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
 /// The declarations of these credentials, in one query.
 pub fn declarations_of(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<Declaration>, AppError> {
     if ids.is_empty() {

@@ -100,12 +100,38 @@ pub async fn create_leave(
     Ok(HttpResponse::Created().json(created))
 }
 
+#[utoipa::path(
+    patch, path = "/api/v1/declarations/{id}", tag = "accreditation", request_body = crate::accreditation::credentials::Verification,
+    summary = "Record the check of a declaration",
+    description = "As for a credential: `{verified: true, verification_method, verification_reference}` records who checked it with the body, when and how. Audited; a check is final (409 after).\n\n**Who may call:** the person's training lead and admins, never the person.",
+    params(("id" = String, Path, description = "declaration id")),
+    responses(
+        (status = 200, body = Declaration), (status = 401, body = crate::http::Problem), (status = 403, body = crate::http::Problem),
+        (status = 404, body = crate::http::Problem), (status = 409, body = crate::http::Problem), (status = 422, body = crate::http::Problem),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn verify_declaration(
+    state: web::Data<AppState>,
+    Auth(caller): Auth,
+    id: web::Path<String>,
+    body: Json<crate::accreditation::credentials::Verification>,
+) -> Result<HttpResponse, AppError> {
+    let at = state.clock.now();
+    let id = parse_id(&id)?;
+    let checked = state
+        .write(move |conn| uc::verify_declaration(conn, &caller, &id, body.0, at))
+        .await?;
+    Ok(HttpResponse::Ok().json(checked))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         resource("/accreditations/{id}/declarations", "GET, POST")
             .route(web::get().to(list_declarations))
             .route(web::post().to(create_declaration)),
     )
+    .service(resource("/declarations/{id}", "PATCH").route(web::patch().to(verify_declaration)))
     .service(
         resource("/accreditations/{id}/leave", "GET, POST")
             .route(web::get().to(list_leaves))
