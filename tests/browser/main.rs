@@ -20,22 +20,33 @@ mod leads;
 
 use support::Backend;
 
+/// Runs a journey; when it fails, waits a moment before failing the test, so that email a
+/// failed journey started sending is not cut off by the runtime's end (lettre then aborts the
+/// whole binary, hiding the journey's own message and the other journeys' results).
+async fn settled(journey: impl std::future::Future<Output = ()>) {
+    use futures_util::FutureExt;
+    if let Err(panic) = std::panic::AssertUnwindSafe(journey).catch_unwind().await {
+        actix_web::rt::time::sleep(std::time::Duration::from_secs(5)).await;
+        std::panic::resume_unwind(panic);
+    }
+}
+
 #[actix_web::test]
 async fn journeys_on_sqlite() {
-    journeys::run(Backend::Sqlite).await;
+    settled(journeys::run(Backend::Sqlite)).await;
 }
 
 #[actix_web::test]
 async fn journeys_on_postgres() {
-    journeys::run(Backend::Postgres).await;
+    settled(journeys::run(Backend::Postgres)).await;
 }
 
 #[actix_web::test]
 async fn lead_journeys_on_sqlite() {
-    leads::run(Backend::Sqlite).await;
+    settled(leads::run(Backend::Sqlite)).await;
 }
 
 #[actix_web::test]
 async fn lead_journeys_on_postgres() {
-    leads::run(Backend::Postgres).await;
+    settled(leads::run(Backend::Postgres)).await;
 }
