@@ -7,7 +7,8 @@
    and 3 credentials each (30,000), on SQLite and PostgreSQL: the time of the run (scan, queue,
    delivery) and emails per second to the receiver.
 
-usage: benches/reminders_scan.py [--people N] [--weeks W] [--backend sqlite|postgres|both] [--skip-two]"""
+usage: benches/reminders_scan.py [--people N] [--weeks W] [--backend sqlite|postgres|both] [--skip-two]
+                                 [--rules-in-force]"""
 import argparse, json, os, signal, subprocess, sys, tempfile, threading, time, urllib.request, uuid
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -135,7 +136,7 @@ def two_instances():
         subprocess.run(["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE {name} WITH (FORCE)"])
 
 
-def scan(backend, people, weeks, port):
+def scan(backend, people, weeks, port, rules_in_force=False):
     data = tempfile.mkdtemp(prefix="registry-scan-")
     url, sql, uid, true, day, expiry, name = database(backend, data)
     out = f"{data}/mail.txt"
@@ -148,6 +149,10 @@ def scan(backend, people, weeks, port):
             sql("CREATE FUNCTION ID(k text, n int) RETURNS text AS $$ SELECT '00000000-0000-7000-800' || k || '-' || lpad(n::text, 12, '0') $$ LANGUAGE sql IMMUTABLE;")
         t0 = time.perf_counter()
         sql(SEED.replace("{uid}(", uid).format(people=people, weeks=weeks, credentials=people * 3, service=service, true=true, day=day, expiry=expiry))
+        if rules_in_force:
+            # The live-assessment rules as if added years ago: every PWP without assessments is
+            # overdue and escalated, the scan's worst case.
+            sql("UPDATE live_assessment_rules SET created_at = '2020-01-01 00:00:00';")
         sql("ANALYZE;")
         seeded = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -175,6 +180,8 @@ def main():
     ap.add_argument("--weeks", type=int, default=100)
     ap.add_argument("--backend", default="both")
     ap.add_argument("--skip-two", action="store_true")
+    ap.add_argument("--rules-in-force", action="store_true",
+                    help="live-assessment rules older than a year: every PWP overdue (worst case)")
     a = ap.parse_args()
     if not a.skip_two:
         two_instances()
@@ -183,7 +190,7 @@ def main():
     print("| backend | practitioners | logs | credentials | detected | queued | digests sent | received | scan + queue | delivery (emails/s) | second run |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for i, b in enumerate(["sqlite", "postgres"] if a.backend == "both" else [a.backend]):
-        scan(b, a.people, a.weeks, 18493 + i)
+        scan(b, a.people, a.weeks, 18493 + i, a.rules_in_force)
 
 
 if __name__ == "__main__":
