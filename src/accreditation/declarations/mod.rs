@@ -236,7 +236,7 @@ pub fn people_on_leave(
 }
 
 /// Where each credential renewed by declaration stands on `today`, by credential id, with
-/// whether it has lapsed; in at most five queries whatever the number of rows.
+/// whether it has lapsed; in five queries (one more per 10,000 credentials or people).
 pub fn renewals(
     conn: &mut DbConn,
     rows: &[AccreditationRow],
@@ -256,10 +256,12 @@ pub fn renewals(
         return Ok(HashMap::new());
     }
     let opens = crate::thresholds::all(conn)?.days(Threshold::DeclarationOpensDays)?;
-    let people: Vec<&str> = declared
+    let mut people: Vec<&str> = declared
         .iter()
         .map(|r| r.practitioner_id.as_str())
         .collect();
+    people.sort_unstable();
+    people.dedup();
     let anchor_kinds: Vec<&str> = declared
         .iter()
         .filter_map(|r| kinds.get(&(r.body_code.clone(), r.kind.clone())))

@@ -49,69 +49,89 @@ pub fn verify_declaration(conn: &mut DbConn, d: &Declaration) -> Result<bool, Ap
     Ok(n == 1)
 }
 
-/// The declarations of these credentials, in one query.
+/// Ids bound in one statement at most: SQLite allows 32,766 bound values, and the scan of a
+/// whole registry asks about every credential.
+const CHUNK: usize = 10_000;
+
+/// The declarations of these credentials: one query per 10,000.
 pub fn declarations_of(conn: &mut DbConn, ids: &[&str]) -> Result<Vec<Declaration>, AppError> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            accreditation_declarations::table
+                .filter(accreditation_declarations::accreditation_id.eq_any(chunk))
+                .order((
+                    accreditation_declarations::declared_on.asc(),
+                    accreditation_declarations::id.asc(),
+                ))
+                .select(Declaration::as_select())
+                .load(conn)?,
+        );
     }
-    Ok(accreditation_declarations::table
-        .filter(accreditation_declarations::accreditation_id.eq_any(ids))
-        .order((
-            accreditation_declarations::declared_on.asc(),
-            accreditation_declarations::id.asc(),
-        ))
-        .select(Declaration::as_select())
-        .load(conn)?)
+    Ok(out)
 }
 
-/// The leaves of these people, in one query.
+/// The leaves of these people: one query per 10,000.
 pub fn leaves_of_people(
     conn: &mut DbConn,
     people: &[&str],
 ) -> Result<Vec<LeaveOfAbsence>, AppError> {
-    if people.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for chunk in people.chunks(CHUNK) {
+        out.extend(
+            leaves_of_absence::table
+                .filter(leaves_of_absence::practitioner_id.eq_any(chunk))
+                .order((
+                    leaves_of_absence::starts_on.asc(),
+                    leaves_of_absence::id.asc(),
+                ))
+                .select(LeaveOfAbsence::as_select())
+                .load(conn)?,
+        );
     }
-    Ok(leaves_of_absence::table
-        .filter(leaves_of_absence::practitioner_id.eq_any(people))
-        .order((
-            leaves_of_absence::starts_on.asc(),
-            leaves_of_absence::id.asc(),
-        ))
-        .select(LeaveOfAbsence::as_select())
-        .load(conn)?)
+    Ok(out)
 }
 
-/// Which of these people are on leave on `day`, in one query.
+/// Which of these people are on leave on `day`: one query per 10,000.
 pub fn on_leave(
     conn: &mut DbConn,
     people: &[&str],
     day: NaiveDate,
 ) -> Result<Vec<String>, AppError> {
-    if people.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    for chunk in people.chunks(CHUNK) {
+        out.extend(
+            leaves_of_absence::table
+                .filter(leaves_of_absence::practitioner_id.eq_any(chunk))
+                .filter(leaves_of_absence::starts_on.le(day))
+                .filter(leaves_of_absence::ends_on.ge(day))
+                .select(leaves_of_absence::practitioner_id)
+                .distinct()
+                .load::<String>(conn)?,
+        );
     }
-    Ok(leaves_of_absence::table
-        .filter(leaves_of_absence::practitioner_id.eq_any(people))
-        .filter(leaves_of_absence::starts_on.le(day))
-        .filter(leaves_of_absence::ends_on.ge(day))
-        .select(leaves_of_absence::practitioner_id)
-        .distinct()
-        .load(conn)?)
+    Ok(out)
 }
 
-/// Every credential of these people of these kinds: the ones others align with.
+/// Every credential of these people of these kinds (the ones others align with): one query
+/// per 10,000 people.
 pub fn of_people_and_kinds(
     conn: &mut DbConn,
     people: &[&str],
     kinds: &[&str],
 ) -> Result<Vec<AccreditationRow>, AppError> {
-    if people.is_empty() || kinds.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    if kinds.is_empty() {
+        return Ok(out);
     }
-    Ok(accreditations::table
-        .filter(accreditations::practitioner_id.eq_any(people))
-        .filter(accreditations::kind.eq_any(kinds))
-        .select(AccreditationRow::as_select())
-        .load(conn)?)
+    for chunk in people.chunks(CHUNK) {
+        out.extend(
+            accreditations::table
+                .filter(accreditations::practitioner_id.eq_any(chunk))
+                .filter(accreditations::kind.eq_any(kinds))
+                .select(AccreditationRow::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
 }
