@@ -18,6 +18,7 @@ both!(
     an_accredited_supervisors_own_requirements_come_from_the_logs,
     the_audits_page_shows_a_leads_open_audits_and_moves_them_on,
     a_supervisor_records_a_live_assessment_on_the_web,
+    overdue_live_assessments_reach_the_person_their_supervisor_and_lead,
 );
 
 fn today() -> NaiveDate {
@@ -1313,4 +1314,116 @@ async fn a_supervisor_records_a_live_assessment_on_the_web(t: TestApp) {
     // The practitioner cannot record their own.
     let p = t.sign_in("pwp@registry.test", PASSWORD).await;
     p.get(&path).await.expect(404);
+}
+
+async fn overdue_live_assessments_reach_the_person_their_supervisor_and_lead(t: TestApp) {
+    let west = t.service("West").await;
+    let (lead_id, _) = someone(
+        &t,
+        &west,
+        "lead@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["training_lead"],
+    )
+    .await;
+    let (sup, _) = someone(
+        &t,
+        &west,
+        "sup@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["supervisor"],
+    )
+    .await;
+    t.train_supervisor(&sup, "li_cbt", "BPS").await;
+    let (pwp, token) = someone(
+        &t,
+        &west,
+        "pwp@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["practitioner"],
+    )
+    .await;
+    let (away, away_token) = someone(
+        &t,
+        &west,
+        "away@registry.test",
+        "pwp",
+        "2019-01-01",
+        &["practitioner"],
+    )
+    .await;
+    t.post("/api/v1/supervision-logs", &token,
+           json!({"supervisor_id": sup, "held_on": days_ago(3), "duration_minutes": 60,
+                  "supervision_type": "case_management", "format": "individual", "cases_discussed": 4}))
+        .await
+        .expect(201);
+    // One PWP on leave: their reminders pause.
+    let cred = t
+        .post(&format!("/api/v1/practitioners/{away}/accreditations"), &away_token,
+              json!({"body": "BPS", "kind": "wpw_register", "membership_number": "W-9", "valid_from": days_ago(10), "expires_on": days_ahead(355)}))
+        .await
+        .expect(201)
+        .json();
+    t.post(
+        &format!(
+            "/api/v1/accreditations/{}/leave",
+            cred["id"].as_str().unwrap()
+        ),
+        &away_token,
+        json!({"from": days_ago(2), "to": days_ahead(30), "reason": "Parental leave"}),
+    )
+    .await
+    .expect(201);
+    // Rules in force for years: both are overdue, and have been for well over a week.
+    t.sql("UPDATE live_assessment_rules SET created_at = '2020-01-01 00:00:00'");
+    t.post("/api/v1/admin/reminders/run", &t.admin, json!({}))
+        .await
+        .expect(200);
+    let kinds_for = |who: String| {
+        let t = &t;
+        async move {
+            let n = t
+                .get(
+                    &format!("/api/v1/notifications?recipient_id={who}&limit=500"),
+                    &t.admin,
+                )
+                .await
+                .expect(200)
+                .json();
+            n["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| {
+                    (
+                        i["kind"].as_str().unwrap().to_string(),
+                        i["subject_id"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        }
+    };
+    let own = kinds_for(pwp.clone()).await;
+    assert!(
+        own.contains(&("live_assessment_overdue".to_string(), pwp.clone())),
+        "{own:?}"
+    );
+    for who in [sup.clone(), lead_id.clone()] {
+        let theirs = kinds_for(who).await;
+        assert!(
+            theirs.contains(&("live_assessment_escalated".to_string(), pwp.clone())),
+            "{theirs:?}"
+        );
+        assert!(!theirs.iter().any(|(_, s)| *s == away), "{theirs:?}");
+    }
+    let paused = kinds_for(away.clone()).await;
+    assert!(
+        !paused
+            .iter()
+            .any(|(k, _)| k.starts_with("live_assessment") || k.starts_with("supervision")),
+        "{paused:?}"
+    );
 }

@@ -3,6 +3,7 @@
 //! offset before their deadline or past it. Both pause for nobody: an audit's deadline is the
 //! body's; live assessments pause while the person is on leave.
 
+use super::supervision::Escalation;
 use super::*;
 use crate::supervision::live::{of_subjects, overdue_since};
 
@@ -35,7 +36,7 @@ pub(super) fn live_assessments(
         let Some(last) = people.last() else { break };
         after = Some(last.id.clone());
         let verdicts = of_subjects(conn, &people, today)?;
-        let mut escalated: Vec<(&Subject, NaiveDate)> = Vec::new();
+        let mut escalated: Vec<Escalation> = Vec::new();
         for p in &people {
             let Some((c, rule, facts)) = verdicts.get(&p.id) else {
                 continue;
@@ -72,54 +73,24 @@ pub(super) fn live_assessments(
                         link: links::own_compliance(),
                     });
                     if today - since >= Duration::days(escalate_after) {
-                        escalated.push((p, since));
+                        escalated.push(Escalation {
+                            person: p,
+                            key: format!("live_assessment_escalated:{}:{since}", p.id),
+                            kind: Kind::LiveAssessmentEscalated,
+                            summary: format!(
+                                "{}'s live assessments of practice have been overdue since {}",
+                                p.full_name,
+                                uk_date(since)
+                            ),
+                            since,
+                            link: links::live_assessments(&p.id),
+                        });
                     }
                 }
                 ComplianceStatus::Compliant | ComplianceStatus::OnLeave => {}
             }
         }
-        if escalated.is_empty() {
-            continue;
-        }
-        let ids: Vec<&str> = escalated.iter().map(|(p, _)| p.id.as_str()).collect();
-        let pairs: Vec<(String, String)> = supervision_logs::table
-            .filter(supervision_logs::supervisee_id.eq_any(&ids))
-            .filter(supervision_logs::held_on.ge(today - Duration::days(365)))
-            .select((
-                supervision_logs::supervisee_id,
-                supervision_logs::supervisor_id,
-            ))
-            .distinct()
-            .load(conn)?;
-        for (p, since) in escalated {
-            let mut to: Vec<&String> = pairs
-                .iter()
-                .filter(|(w, _)| *w == p.id)
-                .map(|(_, s)| s)
-                .collect();
-            if let Some(service) = &p.service_id {
-                to.extend(leads.get(service).into_iter().flatten());
-            }
-            let mut seen = HashSet::new();
-            for r in to
-                .into_iter()
-                .filter(|r| **r != p.id && seen.insert(r.as_str()))
-            {
-                out.push(Lapse {
-                    recipient_id: r.clone(),
-                    key: format!("live_assessment_escalated:{}:{since}", p.id),
-                    kind: Kind::LiveAssessmentEscalated,
-                    subject_id: Some(p.id.clone()),
-                    summary: format!(
-                        "{}'s live assessments of practice have been overdue since {}",
-                        p.full_name,
-                        uk_date(since)
-                    ),
-                    due_on: Some(since),
-                    link: links::live_assessments(&p.id),
-                });
-            }
-        }
+        super::supervision::escalate(conn, &escalated, &HashMap::new(), leads, today, out)?;
     }
     Ok(())
 }

@@ -86,7 +86,7 @@ pub(super) fn supervision(
         let mut items =
             crate::supervision::compliance_from(&policy, &people, &window, None, &on_leave, today);
         // Overdue spells a week old, told to the person's supervisors and lead too.
-        let mut escalated: Vec<(&Subject, &str, &str, NaiveDate)> = Vec::new();
+        let mut escalated: Vec<Escalation> = Vec::new();
         for p in &people {
             let is_supervisor = roles_from_text(&p.roles).contains(&Role::Supervisor);
             if on_leave.contains(&p.id) {
@@ -137,7 +137,19 @@ pub(super) fn supervision(
                             link: links::own_compliance(),
                         });
                         if today - since >= Duration::days(escalate_after_days) {
-                            escalated.push((p, label, t, since));
+                            escalated.push(Escalation {
+                                person: p,
+                                key: format!("supervision_escalated:{}:{t}:{since}", p.id),
+                                kind: Kind::SupervisionEscalated,
+                                summary: format!(
+                                    "{}'s {} has been overdue since {}",
+                                    p.full_name,
+                                    label.replace("your ", "their "),
+                                    uk_date(since)
+                                ),
+                                since,
+                                link: links::compliance(&p.id),
+                            });
                         }
                     }
                     ComplianceStatus::Compliant | ComplianceStatus::OnLeave => {}
@@ -149,12 +161,22 @@ pub(super) fn supervision(
     Ok(())
 }
 
+/// One overdue spell to tell a person's supervisors and training leads of.
+pub(super) struct Escalation<'a> {
+    pub person: &'a Subject,
+    pub key: String,
+    pub kind: Kind,
+    pub summary: String,
+    pub since: NaiveDate,
+    pub link: String,
+}
+
 /// Tells each overdue spell a week old to the person's supervisors and their service's
-/// training leads. Their supervisors are those named in the logs already read (back to the
-/// lookback); only for someone who named none there are the year's logs read.
-fn escalate(
+/// training leads. Their supervisors are those named in the logs already read (`recent`, back
+/// to the lookback); only for someone who named none there are the year's logs read.
+pub(super) fn escalate(
     conn: &mut DbConn,
-    escalated: &[(&Subject, &str, &str, NaiveDate)],
+    escalated: &[Escalation],
     recent: &HashMap<&str, Vec<&str>>,
     leads: &HashMap<String, Vec<String>>,
     today: NaiveDate,
@@ -162,7 +184,8 @@ fn escalate(
 ) -> Result<(), AppError> {
     let mut named: HashMap<String, Vec<String>> = HashMap::new();
     let mut unknown: Vec<&str> = Vec::new();
-    for (p, ..) in escalated {
+    for e in escalated {
+        let p = e.person;
         match recent.get(p.id.as_str()) {
             Some(sups) if !sups.is_empty() => {
                 named.insert(p.id.clone(), sups.iter().map(|s| s.to_string()).collect());
@@ -186,7 +209,8 @@ fn escalate(
             named.entry(who).or_default().push(sup);
         }
     }
-    for (p, label, t, since) in escalated {
+    for e in escalated {
+        let p = e.person;
         let mut to: Vec<&String> = named.get(&p.id).into_iter().flatten().collect();
         if let Some(service) = &p.service_id {
             to.extend(leads.get(service).into_iter().flatten());
@@ -198,17 +222,12 @@ fn escalate(
         {
             out.push(Lapse {
                 recipient_id: r.clone(),
-                key: format!("supervision_escalated:{}:{t}:{since}", p.id),
-                kind: Kind::SupervisionEscalated,
+                key: e.key.clone(),
+                kind: e.kind,
                 subject_id: Some(p.id.clone()),
-                summary: format!(
-                    "{}'s {} has been overdue since {}",
-                    p.full_name,
-                    label.replace("your ", "their "),
-                    uk_date(*since)
-                ),
-                due_on: Some(*since),
-                link: links::compliance(&p.id),
+                summary: e.summary.clone(),
+                due_on: Some(e.since),
+                link: e.link.clone(),
             });
         }
     }
