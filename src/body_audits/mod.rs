@@ -269,13 +269,7 @@ pub fn list(
                 .ok_or_else(|| AppError::invalid("status", "must be open, submitted or closed"))
         })
         .transpose()?;
-    let service = match (&scope, q.service_id.as_deref()) {
-        (crate::auth::policy::PeopleScope::Service(mine), Some(asked)) if asked != mine => {
-            return Err(AppError::NotFound)
-        }
-        (_, asked) if is_admin(caller) => asked.map(str::to_string),
-        _ => None,
-    };
+    let service = crate::reports::service_in_scope(scope.clone(), q.service_id.clone())?;
     let after = match &page.after {
         Some(id) => {
             let last = queries::find(conn, id)?

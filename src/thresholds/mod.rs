@@ -35,7 +35,7 @@ crate::db_enum! {
 }
 
 impl Threshold {
-    /// The figure used before thresholds were data, and the range an admin may set.
+    /// The days an admin may set.
     fn range(self) -> (i32, i32) {
         match self {
             Threshold::EscalateAfterDays | Threshold::SignOffWaitDays => (1, 90),
